@@ -1,0 +1,1 @@
+"""One module per ``sre-pipeline`` sub-command; imported lazily so each starts fast."""

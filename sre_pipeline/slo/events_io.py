@@ -1,0 +1,135 @@
+"""Read and write the bucket-count CSV (``slo,bucket_start,good,total``) that
+``sre-pipeline collect`` writes and ``sre-pipeline evaluate`` reads.
+
+Bad rows are reported with the file, the line and the column, all at once, before anything is
+computed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sre_pipeline.slo.problems import Problem, SpecError
+
+COLUMNS = ["slo", "bucket_start", "good", "total"]
+MAX_ROW_PROBLEMS = 20  # per column: enough to see the pattern without flooding the terminal
+
+
+def _row_problems(file: str, mask: np.ndarray, column: str, values, message: str, expected: str):
+    rows = np.flatnonzero(mask)
+    out = [
+        Problem(file, None, column, f"{message} ({values[i]!r})", expected, int(i) + 2)
+        for i in rows[:MAX_ROW_PROBLEMS]
+    ]
+    if len(rows) > MAX_ROW_PROBLEMS:
+        out.append(
+            Problem(
+                file, None, column, f"... and {len(rows) - MAX_ROW_PROBLEMS} more rows", expected
+            )
+        )
+    return out
+
+
+def read_events_csv(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
+    """Parse and check an events CSV; returns the frame and warnings, raises SpecError on errors.
+
+    ``bucket_start`` is ISO 8601 (UTC when it has no offset); ``good`` and ``total`` are finite
+    non-negative numbers. A row with good > total is kept and flagged as a warning.
+    """
+    file = str(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise SpecError([Problem(file, None, "(file)", "no such file", "an events CSV")]) from None
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SpecError(
+            [Problem(file, None, "(file)", f"cannot read CSV: {msg}", "a CSV file")]
+        ) from None
+    problems: list[Problem] = []
+    missing = [c for c in COLUMNS if c not in raw.columns]
+    extra = [c for c in raw.columns if c not in COLUMNS]
+    if missing or extra:
+        what = "; ".join(
+            part
+            for part in (
+                f"missing column(s) {', '.join(missing)}" if missing else "",
+                f"unexpected column(s) {', '.join(extra)}" if extra else "",
+            )
+            if part
+        )
+        raise SpecError(
+            [Problem(file, None, "(header)", what, "the header " + ",".join(COLUMNS), 1)]
+        )
+    if raw.empty:
+        raise SpecError([Problem(file, None, "(file)", "no rows", "at least one bucket row")])
+    slo = raw["slo"].str.strip()
+    problems += _row_problems(
+        file, (slo == "").to_numpy(), "slo", slo.to_numpy(), "empty", "an SLO id"
+    )
+    ts = pd.to_datetime(raw["bucket_start"], utc=True, errors="coerce", format="ISO8601")
+    problems += _row_problems(
+        file,
+        ts.isna().to_numpy(),
+        "bucket_start",
+        raw["bucket_start"].to_numpy(),
+        "not an ISO 8601 time",
+        "e.g. 2026-11-02T10:05:00Z",
+    )
+    counts = {}
+    for col in ("good", "total"):
+        values = pd.to_numeric(raw[col], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(values) | (values < 0)
+        problems += _row_problems(
+            file, bad, col, raw[col].to_numpy(), "not a finite non-negative number", "a count >= 0"
+        )
+        counts[col] = values
+    if problems:
+        raise SpecError(problems)
+    frame = pd.DataFrame(
+        {
+            "slo": pd.Categorical(slo),
+            "bucket_start": ts,
+            "good": counts["good"],
+            "total": counts["total"],
+        }
+    )
+    dup = frame.duplicated(["slo", "bucket_start"]).to_numpy()
+    if dup.any():
+        raise SpecError(
+            _row_problems(
+                file,
+                dup,
+                "slo,bucket_start",
+                raw["bucket_start"].to_numpy(),
+                "duplicate bucket",
+                "one row per SLO and bucket",
+            )
+        )
+    gt = frame["good"].to_numpy() > frame["total"].to_numpy()
+    warnings = [
+        Problem(p.file, None, p.path, p.message, p.expected, p.line, "warning")
+        for p in _row_problems(
+            file,
+            gt,
+            "good",
+            raw["good"].to_numpy(),
+            "good exceeds total (kept, flagged)",
+            "good <= total",
+        )
+    ]
+    return frame, warnings
+
+
+def write_events_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write events in the exact format :func:`read_events_csv` reads (UTC, ISO 8601, 'Z')."""
+    out = frame[COLUMNS].copy()
+    out["bucket_start"] = pd.to_datetime(out["bucket_start"], utc=True).dt.strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+    tmp = Path(str(path) + ".tmp")
+    out.to_csv(tmp, index=False, float_format="%.10g")
+    tmp.replace(path)  # never leave a half-written file where a reader expects a whole one

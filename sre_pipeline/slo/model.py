@@ -1,0 +1,108 @@
+"""The one validated SLO model every input format (native, OpenSLO, Sloth) loads into."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sre_pipeline.slo.periods import Period
+from sre_pipeline.slo.policy import DEFAULT_TIERS, PolicyTier
+from sre_pipeline.slo.windows import WindowPair
+
+SLIKind = Literal["events", "latency", "ratio", "probe"]
+SourceFormat = Literal["native", "openslo", "sloth"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, extra="forbid")
+
+
+class SLI(_Frozen):
+    """What counts as good and total events.
+
+    - ``events``: ``good_query`` or ``bad_query``, plus ``total_query`` (PromQL with
+      ``{{ .window }}``);
+    - ``latency``: histogram ``metric`` (base name), ``matchers`` and ``threshold`` seconds;
+    - ``ratio``: ``error_ratio_query``, a raw error ratio (no event counts);
+    - ``probe``: ``probe_query``, a 0/1 gauge such as ``probe_success{job="blackbox"}``.
+    """
+
+    kind: SLIKind
+    good_query: str | None = None
+    bad_query: str | None = None
+    total_query: str | None = None
+    error_ratio_query: str | None = None
+    metric: str | None = None
+    matchers: tuple[str, ...] = ()
+    threshold: float | None = None
+    probe_query: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> SLI:
+        needed = {
+            "events": self.total_query and (self.good_query or self.bad_query),
+            "latency": self.metric and self.threshold is not None,
+            "ratio": self.error_ratio_query,
+            "probe": self.probe_query,
+        }[self.kind]
+        if not needed:
+            raise ValueError(f"incomplete {self.kind} SLI")
+        return self
+
+
+class Budgeting(_Frozen):
+    """``occurrences`` (events) or ``timeslices`` (a slice is good when it meets its target)."""
+
+    method: Literal["occurrences", "timeslices"] = "occurrences"
+    slice: timedelta | None = None
+    slice_target: float | None = None  # ratio in (0, 1]
+
+
+class Source(_Frozen):
+    """Where an SLO was defined, for messages and for ``validate``'s listing."""
+
+    format: SourceFormat
+    file: str
+    document: int
+
+
+class SLO(_Frozen):
+    """One service-level objective, whatever format it was written in.
+
+    ``objective`` is a ratio (0.999 for 99.9 %); ``id`` is ``<service>-<name>`` as Sloth's
+    ``sloth_id``.
+    """
+
+    id: str
+    service: str
+    name: str
+    description: str = ""
+    owner: str | None = None
+    team: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    objective: float
+    period: Period
+    budgeting: Budgeting = Budgeting()
+    sli: SLI
+    window_set: str = "google"  # google | pyrra | custom | openslo
+    windows: tuple[WindowPair, ...]
+    policy_tiers: tuple[PolicyTier, ...] = DEFAULT_TIERS
+    aspirational: bool = False
+    source: Source
+
+    @model_validator(mode="after")
+    def _check(self) -> SLO:
+        if not 0.0 < self.objective < 1.0:
+            raise ValueError(
+                f"objective must be a ratio strictly between 0 and 1, got {self.objective}"
+            )
+        if not self.windows:
+            raise ValueError("at least one alert window pair is required")
+        return self
+
+    @property
+    def error_budget(self) -> float:
+        """``1 - objective``."""
+        return 1.0 - self.objective

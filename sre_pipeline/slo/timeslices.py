@@ -1,0 +1,43 @@
+"""Timeslice budgeting (OpenSLO ``Timeslices``): count good slices instead of good events.
+
+A slice (e.g. 5 minutes) is good when its good/total ratio meets the slice target. A slice with
+no data, or no events, is neither good nor bad. After the transform a timeslice SLO's row holds
+one "event" per slice with data, placed in the slice's last bucket, so the same window sums
+give good slices / slices with data; a slice still in progress at the evaluation instant does
+not count yet.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DAY_NS = 86_400 * 1_000_000_000
+
+
+def slice_buckets(slice_ns: int, width_ns: int) -> int:
+    """Buckets per slice; raises when the slice is not a whole number of buckets in a day."""
+    if slice_ns % width_ns or DAY_NS % slice_ns:
+        raise ValueError(
+            f"timeslice of {slice_ns // 10**9}s must be a multiple of the {width_ns // 10**9}s "
+            "bucket and divide one day"
+        )
+    return slice_ns // width_ns
+
+
+def to_slices(
+    bad: np.ndarray, total: np.ndarray, present: np.ndarray, k: int, target: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rewrite one SLO's bucket row into per-slice bad/total indicators (in place layout).
+
+    The row length must be a multiple of ``k`` and start on a slice boundary.
+    """
+    t = total.reshape(-1, k).sum(axis=1)
+    b = bad.reshape(-1, k).sum(axis=1)
+    has = present.reshape(-1, k).any(axis=1) & (t > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        good_slice = has & ((t - b) / np.where(t > 0, t, 1) >= target)
+    new_total = np.zeros_like(total).reshape(-1, k)
+    new_bad = np.zeros_like(bad).reshape(-1, k)
+    new_total[:, -1] = has
+    new_bad[:, -1] = has & ~good_slice
+    return new_bad.ravel(), new_total.ravel()

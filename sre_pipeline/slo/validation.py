@@ -1,0 +1,143 @@
+"""Validate a YAML document against a pydantic input schema and turn every error into a
+:class:`Problem` with the field path, the line, what is wrong and what is expected.
+
+Input schemas forbid unknown keys; for those the allowed keys of the model at that place are
+looked up so the message can suggest the closest one.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import PydanticCustomError
+
+from sre_pipeline.slo.problems import Problem, did_you_mean, format_path
+from sre_pipeline.slo.yamldocs import Document
+
+
+class InputModel(BaseModel):
+    """Base for input schemas: unknown keys are errors, aliases are how users spell keys."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True)
+
+
+def invalid(message: str, expected: str) -> PydanticCustomError:
+    """An error a validator raises: what is wrong and what would be right."""
+    return PydanticCustomError("spec", message, {"expected": expected})
+
+
+_EXPECTED = {
+    "missing": "this field (it is required)",
+    "string_type": "a string",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "dict_type": "a mapping of keys to values",
+    "model_type": "a mapping of keys to values",
+    "model_attributes_type": "a mapping of keys to values",
+    "list_type": "a list",
+    "too_short": "at least one item",
+    "finite_number": "a finite number",
+    "string_pattern_mismatch": "letters, digits, '_', '.' or '-', starting with a letter or digit",
+    "greater_than": "a positive number",
+}
+
+
+def _members(tp) -> list:
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _members(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [m for a in typing.get_args(tp) for m in _members(a)]
+    return [tp]
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The input model class found by following ``loc`` from ``model``, if any."""
+    current: list = [model]
+    for part in loc:
+        nxt: list = []
+        for tp in (m for c in current for m in _members(c)):
+            origin = typing.get_origin(tp)
+            if isinstance(part, int) and origin in (list, tuple):
+                nxt.append(typing.get_args(tp)[0])
+            elif origin is dict:
+                nxt.append(typing.get_args(tp)[1])
+            elif isinstance(tp, type) and issubclass(tp, BaseModel):
+                for name, info in tp.model_fields.items():
+                    if part in (name, info.alias):
+                        nxt.append(info.annotation)
+        current = nxt
+    for tp in (m for c in current for m in _members(c)):
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            return tp
+    return None
+
+
+def _keys(model: type[BaseModel]) -> list[str]:
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+@dataclass
+class DocContext:
+    """Problems collected for one document, with helpers that fill in file, index and line."""
+
+    doc: Document
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, path: tuple, message: str, expected: str | None = None, *, warning=False):
+        """Record a problem at a field path (a tuple of keys and indexes)."""
+        self.problems.append(
+            Problem(
+                self.doc.file,
+                self.doc.index,
+                format_path(path),
+                message,
+                expected,
+                self.doc.line_of(path),
+                "warning" if warning else "error",
+            )
+        )
+
+    def validate(self, model: type[BaseModel], data: object, prefix: tuple = ()):
+        """Validate ``data`` (found at ``prefix``) against ``model``; ``None`` on errors."""
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                loc = tuple(err["loc"])
+                self._from_pydantic(model, prefix, loc, err)
+            return None
+
+    def _from_pydantic(self, model, prefix: tuple, loc: tuple, err: dict) -> None:
+        kind = err["type"]
+        ctx = err.get("ctx") or {}
+        if kind == "extra_forbidden":
+            parent = _model_at(model, loc[:-1])
+            allowed = _keys(parent) if parent else []
+            hint = did_you_mean(loc[-1], allowed)
+            self.problem(
+                prefix + loc,
+                f"unknown key '{loc[-1]}'{hint}",
+                "one of: " + ", ".join(allowed) if allowed else None,
+            )
+            return
+        message = err["msg"]
+        if message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        expected = ctx.get("expected") or _EXPECTED.get(kind)
+        if kind == "string_pattern_mismatch":
+            message = f"'{err.get('input')}' is not a valid name"
+        elif kind == "literal_error":
+            message = f"'{err.get('input')}' is not allowed"
+        elif kind not in ("spec", "value_error", "missing"):
+            message = f"{message} (got {err.get('input')!r})"
+        elif kind == "missing":
+            message = "required field is missing"
+        self.problem(prefix + loc, message, expected)
