@@ -36,7 +36,7 @@ DEFAULT_SCENARIOS: tuple[Scenario, ...] = (
     # a slow burn over the last ten days: tickets, not pages
     Scenario("payments-latency", timedelta(days=10), timedelta(days=10), 1.6),
     # repeated failures that exhaust the budget
-    Scenario("cart-availability", timedelta(days=9), timedelta(hours=8), 100.0),
+    Scenario("cart-availability", timedelta(days=9), timedelta(hours=10), 250.0),
     Scenario("cart-availability", timedelta(days=3), timedelta(hours=3), 30.0),
     # an ongoing fast burn at the end of the range
     Scenario("api-gateway-availability", timedelta(minutes=70), timedelta(minutes=70), 30.0),

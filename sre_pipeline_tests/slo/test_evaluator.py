@@ -94,7 +94,9 @@ def test_missing_buckets_are_neither_good_nor_bad():
     row = status_of(half, [slo]).loc[slo.id]
     assert row.coverage == pytest.approx(0.5)
     assert row.burn_rate_period == pytest.approx(1.0)  # the ratio over data present
-    assert row.budget_remaining_events == pytest.approx(0.001 * half["total"].sum() - 4320, abs=1e-6)
+    assert row.budget_remaining_events == pytest.approx(
+        0.001 * half["total"].sum() - 4320, abs=1e-6
+    )
 
 
 def test_good_above_total_is_kept_and_flagged_not_clamped():
@@ -134,9 +136,9 @@ def test_alerts_firing_at_the_instant():
     slo = make_slo()
     events = set_bad(constant_events(slo.id, START_30D, END), "2026-10-31T23:00Z", END, 20.0)
     row = status_of(events, [slo]).loc[slo.id]
-    assert [(a["severity"], a["long_window"], a["short_window"], a["factor"]) for a in row.alerts] == [
-        ("page", "1h", "5m", 14.4)
-    ]
+    assert [
+        (a["severity"], a["long_window"], a["short_window"], a["factor"]) for a in row.alerts
+    ] == [("page", "1h", "5m", 14.4)]
 
 
 def test_aspirational_slos_never_escalate_but_still_report():
@@ -162,9 +164,13 @@ def test_timeslices_count_slices_not_events():
 
 
 def test_timeslice_shorter_than_bucket_is_a_clear_error():
-    slo = make_slo(budgeting=Budgeting(method="timeslices", slice=timedelta(minutes=1), slice_target=0.9))
+    slo = make_slo(
+        budgeting=Budgeting(method="timeslices", slice=timedelta(minutes=1), slice_target=0.9)
+    )
     with pytest.raises(ValueError, match="svc-avail.*multiple of the 300s bucket"):
-        Evaluator(constant_events(slo.id, START_30D, END), [slo], END, END, width=timedelta(minutes=5))
+        Evaluator(
+            constant_events(slo.id, START_30D, END), [slo], END, END, width=timedelta(minutes=5)
+        )
 
 
 def test_unknown_and_duplicate_rows_are_reported():
