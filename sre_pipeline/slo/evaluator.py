@@ -141,6 +141,9 @@ class Evaluator:
     def status(self, at=None) -> pd.DataFrame:
         """One row per SLO with every figure of DESIGN §3 as of ``at`` (default: range end)."""
         at_ns = self.end_ns if at is None else to_ns(at)
+        if not self.start_ns <= at_ns <= self.end_ns:
+            # outside the range the grid's lookback was sized for: windows would be cut short
+            raise ValueError("status instant is outside the evaluator's [start, end] range")
         g = self.grid
         e = int(g.index_at(at_ns))
         budget = self.budget

@@ -6,7 +6,6 @@ ratios for the model.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from decimal import Decimal
 from typing import Literal
@@ -18,17 +17,17 @@ from sre_pipeline.slo.durations import DurationError, parse_duration
 from sre_pipeline.slo.model import SLI, SLO, Budgeting, Source
 from sre_pipeline.slo.periods import Period
 from sre_pipeline.slo.policy import PolicyTier, validate_tiers
+from sre_pipeline.slo.promql import WINDOW
 from sre_pipeline.slo.validation import DocContext, InputModel, invalid
 from sre_pipeline.slo.windows import WindowPair, factor_for_share, preset_windows
 
 API_VERSION = "sre-pipeline/v1"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
-WINDOW_PLACEHOLDER = re.compile(r"\{\{\s*\.window\s*\}\}")
 
 
 def has_window(query: str) -> bool:
     """True when a PromQL template contains the ``{{ .window }}`` placeholder (any spacing)."""
-    return bool(WINDOW_PLACEHOLDER.search(query))
+    return bool(WINDOW.search(query))
 
 
 def _window_query(value: str) -> str:
