@@ -10,14 +10,11 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 
+from sre_pipeline.commands import UsageError
 from sre_pipeline.slo.durations import DurationError, parse_duration
 from sre_pipeline.slo.problems import SpecError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """A flag value that cannot be used; the message says what was expected."""
 
 
 def _duration_arg(text: str) -> timedelta:

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from sre_pipeline.cli import UsageError
+from sre_pipeline.commands import UsageError
 from sre_pipeline.slo.evaluator import Evaluator
 from sre_pipeline.slo.events_io import read_events_csv
 from sre_pipeline.slo.grid import NS, infer_width
@@ -19,6 +19,8 @@ def parse_instant(text: str) -> pd.Timestamp:
     """ISO 8601 instant (UTC when it has no offset) or a UsageError saying what is expected."""
     try:
         ts = pd.Timestamp(text)
+        if ts is pd.NaT:  # pd.Timestamp("") is NaT rather than an error
+            raise ValueError(text)
     except (ValueError, TypeError):
         raise UsageError(
             f"--at '{text}' is not an ISO 8601 time; expected e.g. 2026-11-02T10:00Z"
@@ -53,7 +55,7 @@ def run(args) -> int:
         )
     at = (
         parse_instant(args.at)
-        if args.at
+        if args.at is not None
         else pd.Timestamp(int(ts.max()) + width_ns, unit="ns", tz="UTC")
     )
     try:

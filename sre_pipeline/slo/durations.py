@@ -17,7 +17,7 @@ FIXED_UNITS: dict[str, int] = {
     "h": 3600,
     "d": 86400,
     "w": 7 * 86400,
-    "y": 365 * 86400,  # Prometheus defines y as 365 days; kept for compatibility, never for periods
+    "y": 365 * 86400,  # Prometheus defines y as 365 days: a rolling 1y period is 365 days
 }
 CALENDAR_UNITS = {"M": 1, "Q": 3, "Y": 12}  # in months
 

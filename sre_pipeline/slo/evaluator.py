@@ -2,7 +2,8 @@
 SLO at once (DESIGN §3), over a :class:`~sre_pipeline.slo.grid.BucketGrid`.
 
 A window of length ``W`` evaluated at instant ``at`` covers the buckets that start at or after
-``at - W`` and end at or before ``at``; a window shorter than one bucket covers one bucket.
+``at - W`` and end at or before ``at``; a window shorter than one bucket is widened to one
+bucket (at an instant between bucket boundaries such a window may hold no whole bucket).
 Missing buckets count as neither good nor bad; a window without events has an undefined
 (NaN) burn rate and attainment, never 100 %.
 """
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sre_pipeline.slo.durations import format_duration
-from sre_pipeline.slo.grid import NS, BucketGrid, build_grid, infer_width, time_bounds, to_ns
+from sre_pipeline.slo.grid import NS, BucketGrid, build_grid, event_times, infer_width, to_ns
 from sre_pipeline.slo.model import SLO
 from sre_pipeline.slo.policy import tiers_for
 from sre_pipeline.slo.timeslices import DAY_NS, slice_buckets
@@ -62,15 +63,15 @@ class Evaluator:
         self.start_ns, self.end_ns = to_ns(start), to_ns(end)
         if self.end_ns < self.start_ns:
             raise ValueError("end is before start")
-        width_ns = _ns(width) if width else (infer_width(events) or _ns(DEFAULT_WIDTH))
+        ts = event_times(events)
+        width_ns = _ns(width) if width else (infer_width(events, ts) or _ns(DEFAULT_WIDTH))
         if DAY_NS % width_ns:
             raise ValueError(f"bucket width of {width_ns / NS:g}s does not divide one day")
         self.width_ns = width_ns
         self.budget = np.array([s.error_budget for s in self.slos])
         lookback = self._lookback_start()
-        bounds = time_bounds(events)
-        if bounds:  # nothing to hold before the first bucket of data
-            lookback = max(lookback, bounds[0])
+        if len(ts):  # nothing to hold before the first bucket of data
+            lookback = max(lookback, int(ts.min()))
         grid_start = lookback - lookback % DAY_NS  # day-aligned so timeslices line up
         grid_end = -(-self.end_ns // width_ns) * width_ns
         slices = {}
@@ -84,7 +85,7 @@ class Evaluator:
         if slices:
             grid_end = -(-grid_end // DAY_NS) * DAY_NS
         self.grid: BucketGrid = build_grid(
-            events, [s.id for s in self.slos], grid_start, grid_end, width_ns, slices
+            events, [s.id for s in self.slos], grid_start, grid_end, width_ns, slices, ts
         )
 
     # -- geometry -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ computed.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +19,12 @@ COLUMNS = ["slo", "bucket_start", "good", "total"]
 MAX_ROW_PROBLEMS = 20  # per column: enough to see the pattern without flooding the terminal
 
 
-def _row_problems(file: str, mask: np.ndarray, column: str, values, message: str, expected: str):
+def _row_problems(
+    file: str, mask: np.ndarray, column: str, values, message: str, expected: str, lines
+):
     rows = np.flatnonzero(mask)
     out = [
-        Problem(file, None, column, f"{message} ({values[i]!r})", expected, int(i) + 2)
+        Problem(file, None, column, f"{message} ({values[i]!r})", expected, int(lines[i]))
         for i in rows[:MAX_ROW_PROBLEMS]
     ]
     if len(rows) > MAX_ROW_PROBLEMS:
@@ -41,7 +44,9 @@ def read_events_csv(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     """
     file = str(path)
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        # keep blank lines as rows (then drop them) so the index still maps to the file line
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
+        raw = raw[(raw != "").any(axis=1)]
     except FileNotFoundError:
         raise SpecError([Problem(file, None, "(file)", "no such file", "an events CSV")]) from None
     except (OSError, pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
@@ -66,62 +71,55 @@ def read_events_csv(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
         )
     if raw.empty:
         raise SpecError([Problem(file, None, "(file)", "no rows", "at least one bucket row")])
+    lines = raw.index.to_numpy() + 2  # 1-based, after the header
+
+    def flag(mask, column: str, values, message: str, expected: str) -> list[Problem]:
+        return _row_problems(file, np.asarray(mask), column, values, message, expected, lines)
+
     slo = raw["slo"].str.strip()
-    problems += _row_problems(
-        file, (slo == "").to_numpy(), "slo", slo.to_numpy(), "empty", "an SLO id"
-    )
+    problems += flag(slo == "", "slo", slo.to_numpy(), "empty", "an SLO id")
     ts = pd.to_datetime(raw["bucket_start"], utc=True, errors="coerce", format="ISO8601")
-    problems += _row_problems(
-        file,
-        ts.isna().to_numpy(),
-        "bucket_start",
-        raw["bucket_start"].to_numpy(),
-        "not an ISO 8601 time",
+    problems += flag(
+        ts.isna(), "bucket_start", raw["bucket_start"].to_numpy(), "not an ISO 8601 time",
         "e.g. 2026-11-02T10:05:00Z",
-    )
+    )  # fmt: skip
     counts = {}
     for col in ("good", "total"):
         values = pd.to_numeric(raw[col], errors="coerce").to_numpy(dtype=float)
         bad = ~np.isfinite(values) | (values < 0)
-        problems += _row_problems(
-            file, bad, col, raw[col].to_numpy(), "not a finite non-negative number", "a count >= 0"
+        problems += flag(
+            bad, col, raw[col].to_numpy(), "not a finite non-negative number", "a count >= 0"
         )
         counts[col] = values
     if problems:
         raise SpecError(problems)
     frame = pd.DataFrame(
         {
-            "slo": pd.Categorical(slo),
-            "bucket_start": ts,
+            "slo": pd.Categorical(slo.to_numpy()),
+            "bucket_start": ts.array,
             "good": counts["good"],
             "total": counts["total"],
         }
     )
-    dup = frame.duplicated(["slo", "bucket_start"]).to_numpy()
+    dup = frame.duplicated(["slo", "bucket_start"])
     if dup.any():
         raise SpecError(
-            _row_problems(
-                file,
-                dup,
-                "slo,bucket_start",
-                raw["bucket_start"].to_numpy(),
-                "duplicate bucket",
-                "one row per SLO and bucket",
-            )
-        )
+            flag(dup, "slo,bucket_start", raw["bucket_start"].to_numpy(), "duplicate bucket",
+                 "one row per SLO and bucket")
+        )  # fmt: skip
     gt = frame["good"].to_numpy() > frame["total"].to_numpy()
     warnings = [
-        Problem(p.file, None, p.path, p.message, p.expected, p.line, "warning")
-        for p in _row_problems(
-            file,
-            gt,
-            "good",
-            raw["good"].to_numpy(),
-            "good exceeds total (kept, flagged)",
-            "good <= total",
-        )
-    ]
+        replace(p, severity="warning")
+        for p in flag(gt, "good", raw["good"].to_numpy(), "good exceeds total (kept, flagged)",
+                      "good <= total")
+    ]  # fmt: skip
     return frame, warnings
+
+
+def _count_text(value: float) -> str:
+    """Shortest text that reads back as exactly the same float (998, 12.5, 12345678912)."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
 
 
 def write_events_csv(frame: pd.DataFrame, path: str | Path) -> None:
@@ -131,5 +129,5 @@ def write_events_csv(frame: pd.DataFrame, path: str | Path) -> None:
         "%Y-%m-%dT%H:%M:%SZ"
     )
     tmp = Path(str(path) + ".tmp")
-    out.to_csv(tmp, index=False, float_format="%.10g")
+    out.to_csv(tmp, index=False, float_format=_count_text)
     tmp.replace(path)  # never leave a half-written file where a reader expects a whole one

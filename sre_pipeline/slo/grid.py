@@ -89,18 +89,20 @@ def build_grid(
     end_ns: int,
     width_ns: int,
     timeslices: dict[int, tuple[int, float]] | None = None,
+    ts_ns: np.ndarray | None = None,
 ) -> BucketGrid:
     """Grid of ``ids`` over ``[start, end)`` (both aligned to ``width``) from long-form events.
 
     Rows outside the range are ignored; rows with NaN/inf counts are dropped and counted;
     several rows for one (slo, bucket) are summed and counted as duplicates. ``timeslices``
-    maps a row to ``(buckets per slice, slice target)`` for timeslice-budgeted SLOs.
+    maps a row to ``(buckets per slice, slice target)`` for timeslice-budgeted SLOs;
+    ``ts_ns`` is the bucket_start column already converted by :func:`event_times`.
     """
     if start_ns % width_ns or end_ns % width_ns:
         raise ValueError("grid bounds must be aligned to the bucket width")
     n, m = len(ids), max(0, (end_ns - start_ns) // width_ns)
     rows, unknown = _slo_rows(events["slo"], ids)
-    ts = _ns_array(events["bucket_start"])
+    ts = event_times(events) if ts_ns is None else ts_ns
     good = events["good"].to_numpy(dtype=np.float64, copy=False)
     total = events["total"].to_numpy(dtype=np.float64, copy=False)
     size = n * (m + 1)
@@ -108,7 +110,7 @@ def build_grid(
     ctotal = np.zeros(size)
     cbad = np.zeros(size)
 
-    def place(lo: int) -> tuple[np.ndarray, np.ndarray, int]:
+    def place(lo: int) -> tuple[int, np.ndarray, int]:
         hi = lo + CHUNK_ROWS
         r, g, t = rows[lo:hi], good[lo:hi], total[lo:hi]
         col = (ts[lo:hi] - start_ns) // width_ns
@@ -122,32 +124,27 @@ def build_grid(
         count[cell] = 1
         ctotal[cell] = t
         cbad[cell] = t - g
-        gt = g > t
-        return cell, np.bincount(r[gt], minlength=n), dropped
+        return len(cell), np.bincount(r[g > t], minlength=n), dropped
 
     # Chunks keep temporaries small (cache-resident, reused by malloc) and let two threads
     # scatter at once: numpy releases the GIL in fancy assignment.
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         results = list(pool.map(place, range(0, len(ts), CHUNK_ROWS)))
-    cells = [c for c, _, _ in results]
-    placed = sum(len(c) for c in cells)
-    good_gt_total = (
-        np.sum([gt for _, gt, _ in results], axis=0, dtype=np.int64)
-        if results
-        else (np.zeros(n, dtype=np.int64))
-    )
+    placed = sum(p for p, _, _ in results)
+    good_gt_total = np.zeros(n, dtype=np.int64)
+    for _, gt, _ in results:
+        good_gt_total += gt
     dropped = sum(d for _, _, d in results)
     duplicates = 0
     if int(count.sum()) != placed:
         # some (slo, bucket) came more than once: sum them (and say so) instead of last-wins
-        cell = np.concatenate(cells)
-        keep_all = _keep_mask(rows, (ts - start_ns) // width_ns, good, total, m)
-        ctotal = np.bincount(cell, weights=total[keep_all], minlength=size)
-        cbad = np.bincount(cell, weights=(total - good)[keep_all], minlength=size)
+        col = (ts - start_ns) // width_ns
+        keep = _keep_mask(rows, col, good, total, m)
+        cell = rows[keep] * (m + 1) + col[keep] + 1
+        ctotal = np.bincount(cell, weights=total[keep], minlength=size)
+        cbad = np.bincount(cell, weights=(total - good)[keep], minlength=size)
         duplicates = int(np.count_nonzero(np.bincount(cell, minlength=size) > 1))
     count, ctotal, cbad = (a.reshape(n, m + 1) for a in (count, ctotal, cbad))
-    gt = good > total
-    good_gt_total = np.bincount(rows[gt], minlength=n) if gt.any() else np.zeros(n, np.int64)
     for row, (k, target) in (timeslices or {}).items():
         cbad[row, 1:], ctotal[row, 1:] = to_slices(
             cbad[row, 1:], ctotal[row, 1:], count[row, 1:].astype(bool), k, target
@@ -191,15 +188,14 @@ def _ns_array(column: pd.Series) -> np.ndarray:
     return values.as_unit("ns").asi8 if hasattr(values, "as_unit") else values.asi8
 
 
-def time_bounds(events: pd.DataFrame) -> tuple[int, int] | None:
-    """First and last bucket start (ns) in the frame, or None when it is empty."""
-    ts = _ns_array(events["bucket_start"])
-    return (int(ts.min()), int(ts.max())) if len(ts) else None
+def event_times(events: pd.DataFrame) -> np.ndarray:
+    """The ``bucket_start`` column as int64 nanoseconds since the epoch (naive means UTC)."""
+    return _ns_array(events["bucket_start"])
 
 
-def infer_width(events: pd.DataFrame) -> int | None:
+def infer_width(events: pd.DataFrame, ts_ns: np.ndarray | None = None) -> int | None:
     """Bucket width (ns) as the greatest common divisor of bucket offsets; None if undecidable."""
-    ts = _ns_array(events["bucket_start"])
+    ts = event_times(events) if ts_ns is None else ts_ns
     if len(ts) == 0:
         return None
     offsets = ts - ts.min()

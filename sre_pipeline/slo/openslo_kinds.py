@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from sre_pipeline.slo.durations import parse_duration
-from sre_pipeline.slo.native import NAME_PATTERN
+from sre_pipeline.slo.native_schema import NAME_PATTERN
 from sre_pipeline.slo.openslo_period import TimeWindowIn
 from sre_pipeline.slo.openslo_schema import (
     InlineSLIIn,
@@ -20,7 +20,7 @@ from sre_pipeline.slo.openslo_schema import (
     duration_input,
 )
 from sre_pipeline.slo.problems import did_you_mean
-from sre_pipeline.slo.validation import InputModel, invalid
+from sre_pipeline.slo.validation import InputModel, Number, invalid
 from sre_pipeline.slo.windows import PAGE, TICKET, WindowPair
 
 BUDGETING = ("Occurrences", "Timeslices")
@@ -32,7 +32,7 @@ class BurnRateIn(InputModel):
 
     kind: Literal["burnrate"] = "burnrate"
     op: str = "gt"
-    threshold: float = Field(gt=0)
+    threshold: Number = Field(gt=0)
     lookback_window: str = Field(alias="lookbackWindow")
     alert_after: str | None = Field(None, alias="alertAfter")  # Prometheus 'for:', not modelled
 

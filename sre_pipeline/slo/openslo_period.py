@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from sre_pipeline.slo.durations import format_duration, parse_duration, split_calendar
 from sre_pipeline.slo.openslo_schema import duration_input
 from sre_pipeline.slo.periods import Period
-from sre_pipeline.slo.validation import InputModel, invalid
+from sre_pipeline.slo.validation import InputModel, check_time_zone, invalid
 
 DAY = timedelta(days=1)
 CALENDAR_UNITS = {"M": "month", "Q": "quarter", "Y": "year"}
 CALENDAR_EXPECTED = "1w, 1M, 1Q or 1Y"
-TZ_EXPECTED = "an IANA zone such as Europe/Berlin"
 
 
 def _short_period(text: str, length: timedelta) -> str:
@@ -71,11 +69,7 @@ class CalendarIn(InputModel):
     @field_validator("time_zone")
     @classmethod
     def _tz(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise invalid(f"unknown time zone '{v}'", TZ_EXPECTED) from None
-        return v
+        return check_time_zone(v)
 
 
 class TimeWindowIn(InputModel):

@@ -15,8 +15,8 @@ from pydantic import Field, field_validator, model_validator
 
 from sre_pipeline.slo.durations import DurationError, parse_duration
 from sre_pipeline.slo.model import SLI
-from sre_pipeline.slo.native import NAME_PATTERN, has_window, percent_to_ratio
-from sre_pipeline.slo.validation import InputModel, invalid
+from sre_pipeline.slo.native_schema import NAME_PATTERN, has_window, percent_to_ratio
+from sre_pipeline.slo.validation import InputModel, Number, invalid
 
 API_VERSION = "openslo/v1"
 RATIO_METRIC = "ratioMetric with good/total, bad/total or raw with rawType"
@@ -173,9 +173,9 @@ class ObjectiveIn(InputModel):
     name: str | None = None
     op: Literal["lte", "gte", "lt", "gt"] | None = None  # compares a thresholdMetric; ignored
     value: Any = None
-    target: float | None = None
-    target_percent: float | None = Field(None, alias="targetPercent")
-    time_slice_target: float | None = Field(None, alias="timeSliceTarget")
+    target: Number | None = None
+    target_percent: Number | None = Field(None, alias="targetPercent")
+    time_slice_target: Number | None = Field(None, alias="timeSliceTarget")
     time_slice_window: str | float | None = Field(None, alias="timeSliceWindow")
     indicator: InlineSLIIn | None = None
     indicator_ref: str | None = Field(None, alias="indicatorRef")

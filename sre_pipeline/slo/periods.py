@@ -71,7 +71,7 @@ class Period:
             return at - pd.Timedelta(self.length)
         local = at.tz_convert(ZoneInfo(self.time_zone))
         if self.unit == "week":
-            day = local.normalize() - pd.Timedelta(days=local.weekday())
+            day = local.date() - timedelta(days=local.weekday())
             start = _local_midnight(day.year, day.month, day.day, self.time_zone)
         else:
             months = CALENDAR_MONTHS[self.unit]
@@ -89,7 +89,9 @@ class Period:
             return start + pd.Timedelta(self.length)
         local = start.tz_convert(ZoneInfo(self.time_zone))
         if self.unit == "week":
-            nxt = (local + pd.Timedelta(days=7)).date()
+            # calendar arithmetic on the local date: a week across a DST change is 7 days
+            # of the calendar (167 or 169 hours), not 168 absolute hours
+            nxt = local.date() + timedelta(days=7)
             return _local_midnight(nxt.year, nxt.month, nxt.day, self.time_zone)
         months = CALENDAR_MONTHS[self.unit]
         month = local.month - 1 + months

@@ -55,12 +55,12 @@ def tier_for(remaining: float | None, tiers: tuple[PolicyTier, ...] = DEFAULT_TI
 
 
 def tiers_for(remaining: np.ndarray, tiers: tuple[PolicyTier, ...]) -> np.ndarray:
-    """Vectorised :func:`tier_for` over an array of fractions (NaN gives ``None``)."""
+    """Vectorised :func:`tier_for` over an array of fractions (NaN and inf give ``None``)."""
     remaining = np.asarray(remaining, dtype=float)
     out = np.full(remaining.shape, tiers[-1].name, dtype=object)
     # assign from the lowest tier up so the highest matching bound wins
     for tier in reversed(tiers):
         out[remaining >= tier.min_remaining] = tier.name
     out[remaining <= 0] = EXHAUSTED
-    out[np.isnan(remaining)] = None
+    out[~np.isfinite(remaining)] = None
     return out

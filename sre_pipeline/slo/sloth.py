@@ -23,9 +23,9 @@ from pydantic.alias_generators import to_camel
 
 from sre_pipeline.slo.durations import format_duration
 from sre_pipeline.slo.model import SLI, SLO, Source
-from sre_pipeline.slo.native import NAME_PATTERN, has_window, percent_to_ratio
+from sre_pipeline.slo.native_schema import NAME_PATTERN, has_window, percent_to_ratio
 from sre_pipeline.slo.periods import Period
-from sre_pipeline.slo.validation import DocContext, InputModel, invalid
+from sre_pipeline.slo.validation import DocContext, InputModel, Number, invalid
 from sre_pipeline.slo.windows import PAGE, TICKET, preset_windows
 
 VERSION = "prometheus/v1"
@@ -114,7 +114,7 @@ def _schema(base: type[InputModel], key) -> type[InputModel]:
 
     class SLOIn(base):
         name: str = Field(pattern=NAME_PATTERN)
-        objective: float
+        objective: Number
         description: str = ""
         labels: dict[str, str] = {}
         sli: SLIIn

@@ -10,8 +10,10 @@ from __future__ import annotations
 import types
 import typing
 from dataclasses import dataclass, field
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
 from sre_pipeline.slo.problems import Problem, did_you_mean, format_path
@@ -27,6 +29,26 @@ class InputModel(BaseModel):
 def invalid(message: str, expected: str) -> PydanticCustomError:
     """An error a validator raises: what is wrong and what would be right."""
     return PydanticCustomError("spec", message, {"expected": expected})
+
+
+def _not_bool(value: object) -> object:
+    # YAML reads `yes`/`true` as booleans and pydantic would take them as 1.0
+    if isinstance(value, bool):
+        raise invalid(f"'{value}' is a boolean", "a number")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_not_bool)]
+"""A float field that refuses booleans (``objective: true`` is a mistake, not 1 %)."""
+
+
+def check_time_zone(name: str) -> str:
+    """An IANA time zone name, or an :func:`invalid` error saying what is expected."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise invalid(f"unknown time zone '{name}'", "an IANA zone such as Europe/Berlin") from None
+    return name
 
 
 _EXPECTED = {

@@ -10,6 +10,7 @@ instead, rounded to the minute as Pyrra does.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 from fractions import Fraction
@@ -73,7 +74,8 @@ def pyrra_windows(period: timedelta) -> tuple[WindowPair, ...]:
     scale = _seconds(period) / (28 * 86400)
 
     def scaled(td: timedelta) -> timedelta:
-        minutes = round(_seconds(td) * scale / 60)
+        # Go's Duration.Round rounds halves away from zero; Python's round() would not
+        minutes = math.floor(_seconds(td) * scale / 60 + Fraction(1, 2))
         return timedelta(minutes=max(1, minutes))
 
     return tuple(

@@ -59,11 +59,11 @@ def read_documents(path: Path) -> tuple[list[Document], list[Problem]]:
     docs: list[Document] = []
     problems: list[Problem] = []
     loader = yaml.SafeLoader(text)
-    index = 0
+    index = 0  # 1-based index of the document being read; errors name this one
     try:
         while loader.check_node():
-            node = loader.get_node()
             index += 1
+            node = loader.get_node()
             lines: LineMap = {}
             dupes: list[tuple[tuple, int]] = []
             _walk(node, (), lines, dupes)
@@ -82,7 +82,12 @@ def read_documents(path: Path) -> tuple[list[Document], list[Problem]]:
         reason = getattr(exc, "problem", None) or str(exc)
         problems.append(
             Problem(
-                name, index + 1, "(document)", f"YAML syntax error: {reason}", "valid YAML", line
+                name,
+                max(index, 1),
+                "(document)",
+                f"YAML syntax error: {reason}",
+                "valid YAML",
+                line,
             )
         )
     finally:

@@ -1,0 +1,275 @@
+"""The ``sre-pipeline`` command, run as users run it: as a real process, through the installed
+console script (and ``python -m sre_pipeline.cli``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "slos"
+ENTRY = Path(sys.executable).parent / "sre-pipeline"
+AT = pd.Timestamp("2026-01-31T00:00Z")
+# fmt: off
+JSON_KEYS = ["slo", "objective", "period", "attainment", "budget_remaining",
+             "budget_remaining_events", "budget_remaining_minutes", "burn_rates",
+             "time_to_exhaustion_hours", "escalation", "policy_tier", "coverage", "alerts"]
+# fmt: on
+BURN_KEYS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d", "period"]
+
+
+def run(*args, module: bool = False, env_home: Path | None = None) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "sre_pipeline.cli"] if module else [str(ENTRY)]
+    env = {**os.environ, **({"SRE_PIPELINE_HOME": str(env_home)} if env_home else {})}
+    done = subprocess.run(
+        [*cmd, *map(str, args)], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+def specs(tmp_path: Path, *names: str) -> Path:
+    slos = "".join(
+        f"  - name: {n}\n    objective: 99.9\n    period: 30d\n"
+        "    sli: {events: {bad: 'b[{{ .window }}]', total: 't[{{ .window }}]'}}\n"
+        for n in names
+    )
+    path = tmp_path / "shop.yaml"
+    path.write_text(f"apiVersion: sre-pipeline/v1\nservice: {{name: shop}}\nslos:\n{slos}")
+    return path
+
+
+def rows(slo: str, total: int = 1000, bad: int = 0, bad_buckets: int = 0) -> list[str]:
+    """30 days of 5-minute buckets ending at AT; ``bad`` bad events in each of the last few."""
+    starts = pd.date_range(AT - pd.Timedelta(days=30), AT, freq="5min", inclusive="left")
+    first_bad = len(starts) - bad_buckets
+    return [
+        f"{slo},{t:%Y-%m-%dT%H:%M:%SZ},{total - (bad if i >= first_bad else 0)},{total}"
+        for i, t in enumerate(starts)
+    ]
+
+
+def events(tmp_path: Path, lines: list[str], name: str = "events.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("slo,bucket_start,good,total\n" + "\n".join(lines) + "\n")
+    return path
+
+
+def as_json(text: str) -> list[dict]:
+    def no_constants(name):
+        raise AssertionError(f"{name} in JSON output")
+
+    return json.loads(text, parse_constant=no_constants)
+
+
+# -- validate ------------------------------------------------------------------------------
+
+
+def test_entry_point_is_installed():
+    assert ENTRY.is_file() and os.access(ENTRY, os.X_OK)
+
+
+def test_validate_examples_lists_every_slo():
+    done = run("validate", EXAMPLES)
+    assert done.returncode == 0, done.stderr
+    header, *lines = done.stdout.splitlines()
+    assert header.split() == ["SLO", "OBJECTIVE", "PERIOD", "SLI", "FORMAT", "SOURCE"]
+    table = {cells[0]: cells[1:5] for cells in (re.split(r"\s{2,}", x) for x in lines)}
+    assert len(lines) == len(table) == 18
+    assert table["checkout-availability"] == ["99.9%", "30d", "events", "native"]
+    assert table["payments-availability"] == ["99.95%", "28d", "events", "native"]
+    assert table["catalog-latency"] == [
+        "99%",
+        "calendar-month (Europe/Berlin)",
+        "latency",
+        "native",
+    ]
+    assert table["auth-login-availability"] == ["99.9%", "30d", "events (timeslices)", "native"]
+    assert table["api-gateway-uptime"] == ["99.9%", "30d", "probe", "native"]
+    assert table["user-profile-availability"] == ["99.5%", "30d", "ratio", "native"]
+    assert table["notifications-requests-latency"] == ["99%", "30d", "ratio", "sloth"]
+    assert table["search-latency"] == ["99%", "calendar-month (Europe/Berlin)",
+                                       "events (timeslices)", "openslo"]  # fmt: skip
+    assert {v[3] for v in table.values()} == {"native", "openslo", "sloth"}
+    assert done.stderr.strip() == "18 SLO(s) OK"
+
+
+def test_validate_sloth_period():
+    done = run("validate", EXAMPLES / "sloth", "--sloth-period", "28d", module=True)
+    assert done.returncode == 0, done.stderr
+    assert [re.split(r"\s{2,}", x)[2] for x in done.stdout.splitlines()[1:]] == ["28d", "28d"]
+
+
+def test_validate_reports_every_error_with_file_and_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "apiVersion: sre-pipeline/v1\nservice: {name: shop}\nslos:\n  - name: a\n"
+        "    objective: 100\n    period: 12h\n    sli: {probe: {query: up}}\n"
+    )
+    for module in (False, True):
+        done = run("validate", bad, module=module)
+        assert done.returncode == 2
+        assert done.stdout == ""
+        assert done.stderr.splitlines() == [
+            f"error: {bad}:5 (document 1): slos[0].objective: objective 100.0 is out of range; "
+            "expected a percentage above 0 and below 100, e.g. 99.9",
+            f"error: {bad}:6 (document 1): slos[0].period.rolling: rolling period '12h' is not "
+            "a whole number of days; expected e.g. 7d, 28d, 30d",
+            "2 error(s) in 1 file(s)",
+        ]
+
+
+def test_validate_missing_path_and_bad_flag(tmp_path):
+    done = run("validate", tmp_path / "nope.yaml")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert "nope.yaml: (path): no such file or directory" in done.stderr
+    done = run("validate", EXAMPLES, "--sloth-period", "1M")
+    assert done.returncode == 2
+    assert "calendar unit 'M'" in done.stderr and "usage:" in done.stderr
+
+
+# -- evaluate ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def burning(tmp_path) -> tuple[Path, Path]:
+    """99.9 % over 30 d, 1000 events per 5 min, 144 bad in each of the last 24 buckets (2 h):
+    3456 bad of 8,640,000 is 40 % of the budget (8640 events)."""
+    return specs(tmp_path, "avail"), events(tmp_path, rows("shop-avail", bad=144, bad_buckets=24))
+
+
+def test_evaluate_json_hand_computed(burning):
+    spec, csv = burning
+    done = run("evaluate", "--slos", spec, "--events", csv, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    (rec,) = as_json(done.stdout)
+    assert list(rec) == JSON_KEYS
+    assert (rec["slo"], rec["objective"], rec["period"]) == ("shop-avail", 0.999, "30d")
+    approx = pytest.approx  # noqa: N806 - reads better below
+    assert rec["attainment"] == approx(1 - 3456 / 8_640_000, rel=1e-12)
+    assert rec["budget_remaining"] == approx(0.6, rel=1e-9)
+    assert rec["budget_remaining_events"] == approx(8640 - 3456, rel=1e-9)
+    assert rec["budget_remaining_minutes"] == approx(0.6 * 43.2, rel=1e-9)  # 25.92 min
+    assert list(rec["burn_rates"]) == BURN_KEYS
+    # 144/1000 bad is 144x the 0.1 % budget in every window inside the last 2 h; 6 h: 48x, ...
+    expected = dict(zip(BURN_KEYS, [144, 144, 144, 144, 48, 12, 4, 0.4], strict=True))
+    assert rec["burn_rates"] == approx(expected, rel=1e-9)
+    assert rec["time_to_exhaustion_hours"] == approx(0.6 * 720 / 144, rel=1e-9)  # 3 h
+    assert (rec["escalation"], rec["policy_tier"], rec["coverage"]) == ("ticket", "normal", 1.0)
+    assert rec["alerts"] == [
+        {"severity": "page", "long_window": "1h", "short_window": "5m", "factor": 14.4},
+        {"severity": "page", "long_window": "6h", "short_window": "30m", "factor": 6.0},
+        {"severity": "ticket", "long_window": "1d", "short_window": "2h", "factor": 3.0},
+        {"severity": "ticket", "long_window": "3d", "short_window": "6h", "factor": 1.0},
+    ]
+
+
+def test_at_defaults_to_the_end_of_the_last_bucket_and_bucket_flag(burning):
+    spec, csv = burning
+    base = ("evaluate", "--slos", spec, "--events", csv, "--format", "json")
+    default = run(*base).stdout
+    assert run(*base, "--at", "2026-01-31T00:00Z").stdout == default
+    assert run(*base, "--at", "2026-01-31T01:00+01:00").stdout == default
+    assert run(*base, "--bucket", "5m").stdout == default
+    earlier = as_json(run(*base, "--at", "2026-01-30T22:00Z").stdout)[0]
+    assert earlier["burn_rates"]["1h"] == 0.0  # before the bad buckets
+    assert earlier["alerts"] == []
+
+
+@pytest.mark.parametrize("module", [False, True])
+def test_bad_at(burning, module):
+    spec, csv = burning
+    done = run("evaluate", "--slos", spec, "--events", csv, "--at", "soon", module=module)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.strip() == (
+        "error: --at 'soon' is not an ISO 8601 time; expected e.g. 2026-11-02T10:00Z"
+    )
+
+
+def test_empty_at_is_rejected(burning):
+    spec, csv = burning
+    done = run("evaluate", "--slos", spec, "--events", csv, "--at", "")
+    assert done.returncode == 2
+
+
+def test_bucket_width_problems(tmp_path):
+    spec = specs(tmp_path, "avail")
+    one = events(tmp_path, rows("shop-avail")[-1:])
+    done = run("evaluate", "--slos", spec, "--events", one)
+    assert done.returncode == 2
+    assert "cannot infer the bucket width from a single bucket; pass --bucket" in done.stderr
+    assert run("evaluate", "--slos", spec, "--events", one, "--bucket", "5m").returncode == 0
+    done = run("evaluate", "--slos", spec, "--events", one, "--bucket", "7m")
+    assert done.returncode == 2
+    assert "bucket_start value(s) are not on 420s boundaries" in done.stderr
+
+
+def test_unknown_slo_rows_and_zero_traffic(tmp_path):
+    spec = specs(tmp_path, "idle")
+    unknown = rows("ghost-x")[:2] + ["ghost-y,2026-01-01T00:00Z,1,1"]
+    csv = events(tmp_path, rows("shop-idle", total=0) + unknown)
+    done = run("evaluate", "--slos", spec, "--events", csv, "--format", "json")
+    assert done.returncode == 0
+    assert f"warning: {csv}: 2 row(s) for SLO 'ghost-x' not in the specs" in done.stderr
+    assert f"warning: {csv}: 1 row(s) for SLO 'ghost-y' not in the specs" in done.stderr
+    assert "NaN" not in done.stdout and "Infinity" not in done.stdout
+    (rec,) = as_json(done.stdout)
+    assert rec["coverage"] == 1.0  # every bucket has data, but no events
+    nulls = [k for k in JSON_KEYS[3:-1] if k not in ("burn_rates", "coverage")]
+    assert {k: rec[k] for k in nulls} == dict.fromkeys(nulls)
+    assert rec["burn_rates"] == dict.fromkeys(BURN_KEYS)
+
+
+def test_bad_events_csv_exits_2(tmp_path):
+    csv = events(tmp_path, ["shop-avail,yesterday,1,1"])
+    done = run("evaluate", "--slos", specs(tmp_path, "avail"), "--events", csv)
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[0].startswith(f"error: {csv}:2: bucket_start: not an ISO")
+
+
+def test_table_is_sorted_worst_budget_first(tmp_path):
+    spec = specs(tmp_path, "fine", "idle", "burning", "gone")
+    lines = rows("shop-fine") + rows("shop-idle", total=0)
+    lines += rows("shop-burning", bad=144, bad_buckets=24) + rows(
+        "shop-gone", bad=500, bad_buckets=24
+    )
+    done = run("evaluate", "--slos", spec, "--events", events(tmp_path, lines))
+    assert done.returncode == 0, done.stderr
+    header, rule, *body = done.stdout.splitlines()
+    assert header.split()[:3] == ["SLO", "objective", "period"]
+    assert set(rule.replace(" ", "")) == {"-"}
+    assert [b.split()[0] for b in body] == ["shop-gone", "shop-burning", "shop-fine", "shop-idle"]
+    assert "exhausted" in body[0] and "normal" in body[1] and "full_velocity" in body[2]
+    assert "60.0%" in body[1] and "25.9 min" in body[1]
+
+
+# -- demo, then evaluate its output --------------------------------------------------------
+
+
+def test_demo_and_evaluate_agree(tmp_path):
+    out = tmp_path / "demo"
+    done = run("demo", "--output-dir", out, env_home=tmp_path / "home")
+    assert done.returncode == 0, done.stderr
+    assert {p.name for p in out.iterdir()} == {"events.csv", "status.json", "episodes.csv"}
+    assert not (tmp_path / "home").exists()
+    assert "18 SLOs" in done.stdout
+    status = as_json((out / "status.json").read_text())
+    assert len(status) == 18 and all(list(s) == JSON_KEYS for s in status)
+    at = re.search(r"--at (\S+)", done.stdout).group(1)
+    last = pd.read_csv(out / "events.csv")["bucket_start"].max()
+    assert pd.Timestamp(at) == pd.Timestamp(last) + pd.Timedelta(minutes=5)
+    episodes = pd.read_csv(out / "episodes.csv")
+    assert len(episodes.columns) > 0
+    for at_flag in (("--at", at), ()):
+        again = run("evaluate", "--slos", EXAMPLES, "--events", out / "events.csv",
+                    "--format", "json", *at_flag)  # fmt: skip
+        assert again.returncode == 0, again.stderr
+        assert "Traceback" not in again.stderr
+        assert as_json(again.stdout) == status  # every figure of every SLO, exactly
