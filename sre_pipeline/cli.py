@@ -33,6 +33,24 @@ def _add_sloth_period(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_prometheus_flags(p: argparse.ArgumentParser) -> None:
+    """Connection flags shared by every command that talks to Prometheus (or Thanos, Mimir,
+    VictoriaMetrics); each also reads an environment variable so secrets stay off the command
+    line."""
+    p.add_argument("--prometheus-url", default=None, help="base URL (env PROMETHEUS_URL)")
+    p.add_argument("--bearer-token", default=None, help="env PROMETHEUS_BEARER_TOKEN")
+    p.add_argument("--basic-auth", default=None, metavar="USER:PASSWORD",
+                   help="env PROMETHEUS_BASIC_AUTH")  # fmt: skip
+    p.add_argument("--ca-bundle", default=None, help="CA bundle file (env PROMETHEUS_CA_BUNDLE)")
+    p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    p.add_argument("--header", action="append", default=[], metavar="NAME=VALUE",
+                   help="extra header, e.g. X-Scope-OrgID=tenant (repeatable; env "
+                   "PROMETHEUS_HEADERS as NAME=VALUE,NAME=VALUE)")  # fmt: skip
+    p.add_argument("--concurrency", type=int, default=4, help="queries in flight (default 4)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
+    p.add_argument("--retries", type=int, default=4, help="attempts per query (default 4)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every sub-command."""
     parser = argparse.ArgumentParser(
@@ -55,6 +73,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json"), default="table")
     _add_sloth_period(p)
 
+    p = sub.add_parser("collect", help="collect SLI bucket counts from Prometheus into a CSV")
+    p.add_argument("--slos", nargs="+", required=True, metavar="PATH", help="spec files or dirs")
+    p.add_argument("--start", required=True, help="first bucket start, ISO 8601")
+    p.add_argument("--end", required=True, help="end of the last bucket, ISO 8601")
+    p.add_argument("--bucket", type=_duration_arg, default=timedelta(minutes=5), help="default 5m")
+    p.add_argument("--output", required=True, metavar="FILE.csv", help="events CSV to write")
+    add_prometheus_flags(p)
+    _add_sloth_period(p)
+
+    p = sub.add_parser("export-rules", help="Prometheus recording and alerting rules for SLOs")
+    p.add_argument("--slos", nargs="+", required=True, metavar="PATH", help="spec files or dirs")
+    p.add_argument("--output", metavar="FILE", help="rules file to write (default: stdout)")
+    _add_sloth_period(p)
+
     p = sub.add_parser("demo", help="evaluate the example SLOs on generated example data")
     p.add_argument("--slos", nargs="+", metavar="PATH", help="spec paths (default: examples/slos)")
     p.add_argument("--days", type=int, default=28, help="days of history to generate (default 28)")
@@ -71,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from sre_pipeline.commands.validate import run
         elif args.command == "evaluate":
             from sre_pipeline.commands.evaluate import run
+        elif args.command == "collect":
+            from sre_pipeline.commands.collect import run
+        elif args.command == "export-rules":
+            from sre_pipeline.commands.export_rules import run
         else:
             from sre_pipeline.commands.demo import run
         return run(args)

@@ -15,7 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from sre_pipeline.slo.durations import DurationError, parse_duration
 from sre_pipeline.slo.periods import Period
 from sre_pipeline.slo.policy import PolicyTier, validate_tiers
-from sre_pipeline.slo.promql import WINDOW
+from sre_pipeline.slo.promql import WINDOW, is_selector
 from sre_pipeline.slo.validation import InputModel, Number, check_time_zone, invalid
 
 API_VERSION = "sre-pipeline/v1"
@@ -100,6 +100,16 @@ class RatioIn(InputModel):
 
 class ProbeIn(InputModel):
     query: str
+
+    @field_validator("query")
+    @classmethod
+    def _selector(cls, v: str) -> str:
+        if not is_selector(v):
+            raise invalid(
+                "probe query is not a plain series selector",
+                'a 0/1 gauge selector such as probe_success{job="blackbox"}',
+            )
+        return v
 
 
 class SLIIn(InputModel):

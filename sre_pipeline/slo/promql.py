@@ -16,6 +16,14 @@ PLACEHOLDER = "{{ .window }}"
 WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
 
 
+SELECTOR = re.compile(r"^\s*[a-zA-Z_:][\w:]*\s*(\{[^{}]*\})?\s*$")
+
+
+def is_selector(query: str) -> bool:
+    """True for a plain series selector such as ``probe_success{job="blackbox"}``."""
+    return bool(SELECTOR.match(query))
+
+
 def render(template: str, window: str) -> str:
     """Replace every ``{{ .window }}`` (any spacing) with a Prometheus duration like ``5m``."""
     return WINDOW.sub(window, template)
@@ -42,7 +50,8 @@ def sli_templates(sli: SLI) -> dict[str, str]:
         roles = {"good": sli.good_query, "bad": sli.bad_query, "total": sli.total_query}
         return {k: v for k, v in roles.items() if v}
     if sli.kind == "latency":
-        le = f'le=~"{le_regex(sli.threshold)}"'
+        # a PromQL double-quoted string takes Go escapes: the regex's backslash is doubled
+        le = 'le=~"' + le_regex(sli.threshold).replace("\\", "\\\\") + '"'
         bucket = f"{sli.metric}_bucket{_selector(sli.matchers, le)}"
         count = f"{sli.metric}_count{_selector(sli.matchers)}"
         return {
@@ -51,7 +60,8 @@ def sli_templates(sli: SLI) -> dict[str, str]:
         }
     if sli.kind == "probe":
         return {
-            "good": f"sum(sum_over_time(({sli.probe_query})[{PLACEHOLDER}:]))",
-            "total": f"sum(count_over_time(({sli.probe_query})[{PLACEHOLDER}:]))",
+            # a plain selector over a range: each sample counts once, no subquery resolution
+            "good": f"sum(sum_over_time({sli.probe_query}[{PLACEHOLDER}]))",
+            "total": f"sum(count_over_time({sli.probe_query}[{PLACEHOLDER}]))",
         }
     return {"error_ratio": sli.error_ratio_query}

@@ -34,7 +34,7 @@ def test_latency_templates_use_bucket_and_count():
     )
     t = sli_templates(sli)
     assert t["good"] == (
-        'sum(increase(http_request_duration_seconds_bucket{service="checkout",le=~"0\\.30*"}'
+        'sum(increase(http_request_duration_seconds_bucket{service="checkout",le=~"0\\\\.30*"}'
         "[{{ .window }}]))"
     )
     assert render(t["total"], "5m") == (
@@ -49,7 +49,7 @@ def test_events_probe_and_ratio_templates():
         "total": "t[1h]",
     }
     probe = sli_templates(SLI(kind="probe", probe_query='probe_success{job="bb"}'))
-    assert render(probe["good"], "5m") == 'sum(sum_over_time((probe_success{job="bb"})[5m:]))'
+    assert render(probe["good"], "5m") == 'sum(sum_over_time(probe_success{job="bb"}[5m]))'
     assert "count_over_time" in probe["total"]
     ratio = SLI(kind="ratio", error_ratio_query="avg_over_time(x[{{ .window }}])")
     assert sli_templates(ratio) == {"error_ratio": "avg_over_time(x[{{ .window }}])"}

@@ -1,0 +1,217 @@
+"""Collect SLI bucket counts (good/total per SLO per bucket) from a Prometheus HTTP API.
+
+Alignment: a range query with step = bucket evaluates ``increase(x[<bucket>])`` at instants
+``t = S + b, S + 2b, ...``; the value at ``t`` counts the events of the bucket ``[t - b, t)``,
+so it is stored with ``bucket_start = t - b``. Collecting buckets that start in ``[S, E)``
+queries ``start = S + b`` to ``end = E``.
+
+Rates and counts: the collector renders ``{{ .window }}`` with the bucket width and looks at
+the query: one that calls ``rate(`` or ``irate(`` (and not ``increase(``) returns events per
+second, so its value is multiplied by the bucket's seconds; anything else (``increase``,
+``sum_over_time``, ``count_over_time``, a recording rule of counts) is taken as a count.
+Raw error-ratio SLIs have no events: each bucket counts as its seconds, bad in proportion to
+the ratio (a time-weighted budget).
+
+Missing data: a bucket whose total query returned nothing is absent (never zero). When the
+total has data but the good or bad query returned nothing for that bucket, the numerator is 0:
+``sum(rate(errors[5m]))`` is empty when no error series exists yet.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sre_pipeline.slo.durations import format_duration
+from sre_pipeline.slo.model import SLO
+from sre_pipeline.slo.promql import render, sli_templates
+from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusError
+
+MAX_POINTS = 10_000  # Prometheus refuses more than 11,000 points per series; keep a margin
+_RATE = re.compile(r"\b(i?rate)\s*\(")
+_INCREASE = re.compile(r"\bincrease\s*\(")
+
+
+def is_per_second(query: str) -> bool:
+    """True when ``query`` yields events per second (``rate``/``irate``, not ``increase``)."""
+    return bool(_RATE.search(query)) and not _INCREASE.search(query)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One SLO that could not be collected, with the query and the server's words."""
+
+    slo: str
+    role: str
+    query: str
+    error: str
+
+
+@dataclass
+class CollectResult:
+    """Bucket counts for the SLOs that worked, and what did not."""
+
+    events: pd.DataFrame
+    failures: list[Failure] = field(default_factory=list)
+    dropped_non_finite: int = 0
+    good_gt_total: dict[str, int] = field(default_factory=dict)
+    empty_numerators: list[str] = field(default_factory=list)  # "slo/role" matched nothing
+    multi_series: list[str] = field(default_factory=list)  # "slo/role" summed several series
+    queries: int = 0
+    eval_seconds: float = 0.0  # Prometheus's own evaluation time, when stats were asked for
+
+    @property
+    def partial(self) -> bool:
+        """True when at least one SLO failed: the frame lacks those SLOs."""
+        return bool(self.failures)
+
+
+def query_chunks(start_s: int, end_s: int, step_s: int) -> list[tuple[int, int]]:
+    """Split the evaluation instants ``start..end`` (inclusive) into ranges of at most
+    :data:`MAX_POINTS` points."""
+    span = (MAX_POINTS - 1) * step_s
+    out, lo = [], start_s
+    while lo <= end_s:
+        hi = min(end_s, lo + span)
+        out.append((lo, hi))
+        lo = hi + step_s
+    return out
+
+
+@dataclass
+class _Series:
+    times: np.ndarray  # int seconds, evaluation instants
+    values: np.ndarray
+    dropped: int = 0
+    series: int = 0
+
+
+def _merge(results: list[dict]) -> _Series:
+    """Sum all series of all chunks per instant, dropping NaN and infinite samples."""
+    times, values, n_series = [], [], 0
+    for data in results:
+        for series in data["result"]:
+            n_series = max(n_series, len(data["result"]))
+            pts = series.get("values") or []
+            if pts:
+                arr = np.asarray(pts, dtype=object)
+                times.append(arr[:, 0].astype(np.float64))
+                values.append(arr[:, 1].astype(np.float64))  # "NaN", "+Inf" parse as floats
+    if not times:
+        return _Series(np.array([], dtype=np.int64), np.array([]), 0, n_series)
+    t = np.rint(np.concatenate(times)).astype(np.int64)
+    v = np.concatenate(values)
+    finite = np.isfinite(v)
+    dropped = int((~finite).sum())
+    summed = pd.Series(v[finite]).groupby(t[finite]).sum()
+    return _Series(summed.index.to_numpy(), summed.to_numpy(), dropped, n_series)
+
+
+class SLICollector:
+    """Collects every SLO's roles concurrently; one SLO's failure never stops the others."""
+
+    def __init__(self, client: PrometheusClient, concurrency: int = 4, stats: bool = False):
+        self.client = client
+        self.concurrency = max(1, concurrency)
+        self.stats = stats
+
+    def plan(self, slo: SLO, bucket_s: int) -> dict[str, tuple[str, float]]:
+        """Rendered query and multiplier per role for one SLO."""
+        window = format_duration(bucket_s)
+        out = {}
+        for role, template in sli_templates(slo.sli).items():
+            query = render(template, window)
+            out[role] = (query, float(bucket_s) if is_per_second(query) else 1.0)
+        return out
+
+    def collect(
+        self, slos: Sequence[SLO], start: pd.Timestamp, end: pd.Timestamp, bucket_s: int = 300
+    ) -> CollectResult:
+        """Buckets starting in ``[start, end)`` (both aligned to the bucket) for ``slos``."""
+        s, e = int(pd.Timestamp(start).timestamp()), int(pd.Timestamp(end).timestamp())
+        if s % bucket_s or e % bucket_s or e <= s:
+            raise ValueError(f"start and end must be {bucket_s}s-aligned with start < end")
+        chunks = query_chunks(s + bucket_s, e, bucket_s)
+        tasks = [
+            (slo.id, role, query, scale, lo, hi)
+            for slo in slos
+            for role, (query, scale) in self.plan(slo, bucket_s).items()
+            for lo, hi in chunks
+        ]
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            answers = list(pool.map(lambda t: self._run(t, bucket_s), tasks))
+        result = CollectResult(events=pd.DataFrame(), queries=len(tasks))
+        by_slo: dict[str, dict[str, list]] = {}
+        for (slo_id, role, query, scale, _, _), answer in zip(tasks, answers, strict=True):
+            by_slo.setdefault(slo_id, {}).setdefault(role, []).append((query, scale, answer))
+        frames = []
+        for slo in slos:
+            frame = self._assemble(slo, bucket_s, by_slo.get(slo.id, {}), result)
+            if frame is not None:
+                frames.append(frame)
+        columns = ["slo", "bucket_start", "good", "total"]
+        events = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+        events["slo"] = pd.Categorical(events["slo"], categories=[x.id for x in slos])
+        events["bucket_start"] = pd.to_datetime(events["bucket_start"], unit="s", utc=True)
+        result.events = events[columns]
+        return result
+
+    def _run(self, task, bucket_s: int):
+        _, _, query, _, lo, hi = task
+        try:
+            return self.client.query_range(query, lo, hi, bucket_s, stats=self.stats)
+        except PrometheusError as exc:
+            return exc
+
+    def _assemble(self, slo: SLO, bucket_s: int, roles: dict, result: CollectResult):
+        for role, parts in roles.items():
+            for query, _, answer in parts:
+                if isinstance(answer, Exception):
+                    result.failures.append(Failure(slo.id, role, query, str(answer)))
+                    return None
+        merged = {}
+        for role, parts in roles.items():
+            series = _merge([answer for _, _, answer in parts])
+            result.dropped_non_finite += series.dropped
+            result.eval_seconds += sum(_eval_time(a) for _, _, a in parts)
+            if series.series > 1:
+                result.multi_series.append(f"{slo.id}/{role}")
+            merged[role] = (series, parts[0][1])
+        return _counts(slo, bucket_s, merged, result)
+
+
+def _eval_time(data: dict) -> float:
+    timings = (data.get("stats") or {}).get("timings") or {}
+    return float(timings.get("evalTotalTime", 0.0))
+
+
+def _counts(slo: SLO, bucket_s: int, merged: dict, result: CollectResult) -> pd.DataFrame | None:
+    if "error_ratio" in merged:
+        series, _ = merged["error_ratio"]
+        total = np.full(len(series.times), float(bucket_s))
+        bad = np.clip(series.values, 0.0, math.inf) * bucket_s
+        return _frame(slo.id, series.times - bucket_s, total - bad, total)
+    total_series, total_scale = merged["total"]
+    times = total_series.times
+    total = total_series.values * total_scale
+    numerator = "good" if "good" in merged else "bad"
+    num_series, num_scale = merged[numerator]
+    if len(num_series.times) == 0 and len(times):
+        result.empty_numerators.append(f"{slo.id}/{numerator}")
+    num = pd.Series(num_series.values * num_scale, index=num_series.times)
+    num = num.reindex(times, fill_value=0.0).to_numpy()
+    good = num if numerator == "good" else total - num
+    over = int((good > total + 1e-9 * np.maximum(total, 1)).sum())
+    if over:
+        result.good_gt_total[slo.id] = over
+    return _frame(slo.id, times - bucket_s, good, total)
+
+
+def _frame(slo_id: str, bucket_start: np.ndarray, good, total) -> pd.DataFrame:
+    return pd.DataFrame({"slo": slo_id, "bucket_start": bucket_start, "good": good, "total": total})

@@ -1,0 +1,102 @@
+"""The demo plan (``examples/demo.yaml``): scenarios and how SLOs map to Prometheus series."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field
+
+from sre_pipeline.slo.durations import parse_duration
+from sre_pipeline.slo.problems import SpecError
+from sre_pipeline.slo.validation import DocContext, InputModel, Number
+from sre_pipeline.slo.yamldocs import read_documents
+
+DEFAULT_PLAN = Path(__file__).resolve().parents[2] / "examples" / "demo.yaml"
+
+
+class ScenarioIn(InputModel):
+    slo: str
+    before_end: str
+    duration: str
+    burn: Number = 0.0
+    gap: bool = False
+    counter_reset: bool = False
+
+
+class CountersIn(InputModel):
+    metric: str
+    labels: dict[str, str] = {}
+    good: dict[str, str]
+    bad: dict[str, str]
+
+
+class HistogramIn(InputModel):
+    metric: str | None = None  # default: the latency SLI's metric
+    labels: dict[str, str] | None = None  # default: the SLI's equality matchers
+    threshold: Number | None = None  # default: the SLI's threshold
+    le: list[str] = Field(min_length=2)
+
+
+class GaugeIn(InputModel):
+    metric: str | None = None
+    labels: dict[str, str] | None = None
+
+
+class SeriesIn(InputModel):
+    counters: CountersIn | None = None
+    histogram: HistogramIn | None = None
+    probe: GaugeIn | None = None
+    gauge_ratio: GaugeIn | None = None
+
+
+class PlanIn(InputModel):
+    seed: int = 7
+    scenarios: list[ScenarioIn] = []
+    series: dict[str, SeriesIn] = {}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Something that happens to one SLO, ``start_before_end`` before the end of the range:
+    a burn of ``burn`` times its budget, a scrape ``gap``, or a ``counter_reset``."""
+
+    slo: str
+    start_before_end: timedelta
+    duration: timedelta
+    burn: float = 0.0
+    gap: bool = False
+    counter_reset: bool = False
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    """Seed, scenarios and series layout of the demo history."""
+
+    seed: int
+    scenarios: tuple[Scenario, ...]
+    series: dict[str, SeriesIn]
+
+
+def load_plan(path: str | Path = DEFAULT_PLAN) -> DemoPlan:
+    """Read and validate a demo plan; problems raise :class:`SpecError` like spec files do."""
+    docs, problems = read_documents(Path(path))
+    if problems:
+        raise SpecError(problems)
+    ctx = DocContext(docs[0]) if docs else None
+    plan = ctx.validate(PlanIn, docs[0].data) if ctx else PlanIn()
+    if ctx and ctx.problems:
+        raise SpecError(ctx.problems)
+    scenarios = tuple(
+        Scenario(
+            s.slo,
+            parse_duration(s.before_end),
+            parse_duration(s.duration),
+            s.burn,
+            s.gap,
+            s.counter_reset,
+        )
+        for s in plan.scenarios
+    )
+    return DemoPlan(plan.seed, scenarios, dict(plan.series))

@@ -1,0 +1,200 @@
+"""A small client for the Prometheus HTTP API (and Thanos, Mimir, Cortex, VictoriaMetrics).
+
+httpx rather than prometheus-api-client: the collector needs per-request timeouts, retries that
+honour ``Retry-After``, the server's own error text, ``stats=all`` timings, Thanos's
+``partial_response`` and arbitrary tenant headers, all of which are plain HTTP concerns;
+prometheus-api-client wraps ``requests`` with its own retry policy and result conversion that
+would have to be worked around. httpx's client is thread-safe, so one connection pool serves
+the collector's worker threads.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import os
+import random
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+RETRY_STATUS = {429, 500, 502, 503, 504}
+
+
+class PrometheusError(Exception):
+    """A query that failed for good: the server's message, or what went wrong on the wire."""
+
+    def __init__(self, message: str, status: int | None = None, retryable: bool = False):
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class PrometheusConfig:
+    """Where and how to reach the server. Secrets come from flags or the environment."""
+
+    url: str
+    bearer_token: str | None = None
+    basic_auth: tuple[str, str] | None = None
+    ca_bundle: str | None = None
+    verify: bool = True
+    headers: dict[str, str] = field(default_factory=dict)
+    timeout_s: float = 30.0
+    retries: int = 4  # attempts per request, the first included
+    backoff_s: float = 0.5
+    backoff_cap_s: float = 30.0
+    concurrency: int = 4
+
+    @classmethod
+    def from_env(cls, url: str | None = None, **overrides) -> PrometheusConfig:
+        """Config from ``PROMETHEUS_*`` environment variables, overridden by explicit values."""
+        env = os.environ
+        url = url or env.get("PROMETHEUS_URL")
+        if not url:
+            raise ValueError("no Prometheus URL: pass --prometheus-url or set PROMETHEUS_URL")
+        basic = overrides.pop("basic_auth", None) or env.get("PROMETHEUS_BASIC_AUTH")
+        if isinstance(basic, str):
+            user, sep, password = basic.partition(":")
+            if not sep:
+                raise ValueError("basic auth must be USER:PASSWORD")
+            basic = (user, password)
+        headers = parse_headers(env.get("PROMETHEUS_HEADERS", ""))
+        headers.update(overrides.pop("headers", None) or {})
+        values = {
+            "bearer_token": env.get("PROMETHEUS_BEARER_TOKEN"),
+            "ca_bundle": env.get("PROMETHEUS_CA_BUNDLE"),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(url=url.rstrip("/"), basic_auth=basic, headers=headers, **values)
+
+
+def parse_headers(text: str | list[str]) -> dict[str, str]:
+    """``NAME=VALUE`` items (a list, or one comma-separated string) into a header dict."""
+    items = text.split(",") if isinstance(text, str) else text
+    out = {}
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"header '{item}' is not NAME=VALUE")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time()) if when else None
+
+
+class PrometheusClient:
+    """Range queries with timeouts, retries (backoff with full jitter, ``Retry-After``) and
+    the server's error text on failure."""
+
+    def __init__(self, config: PrometheusConfig, sleep=time.sleep, transport=None):
+        self.config = config
+        self._sleep = sleep
+        headers = dict(config.headers)
+        if config.bearer_token:
+            headers["Authorization"] = f"Bearer {config.bearer_token}"
+        self._http = httpx.Client(
+            base_url=config.url,
+            headers=headers,
+            auth=config.basic_auth,
+            verify=config.ca_bundle or config.verify,
+            timeout=config.timeout_s,
+            limits=httpx.Limits(max_connections=max(1, config.concurrency)),
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> PrometheusClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def query_range(self, query: str, start: float, end: float, step: float, stats=False) -> dict:
+        """``/api/v1/query_range`` ``data`` (``resultType``, ``result``, maybe ``stats``)."""
+        params = {
+            "query": query,
+            "start": f"{start:.3f}",
+            "end": f"{end:.3f}",
+            "step": f"{step:g}",
+            "partial_response": "false",  # Thanos: an incomplete answer is an error, not data
+        }
+        if stats:
+            params["stats"] = "all"
+        return self._request("/api/v1/query_range", params)
+
+    def query(self, query: str, at: float) -> dict:
+        """``/api/v1/query`` (instant) ``data``."""
+        return self._request("/api/v1/query", {"query": query, "time": f"{at:.3f}"})
+
+    def _request(self, path: str, params: dict) -> dict:
+        cfg = self.config
+        for attempt in range(1, max(1, cfg.retries) + 1):
+            try:
+                return self._once(path, params)
+            except PrometheusError as exc:
+                if not exc.retryable or attempt >= cfg.retries:
+                    raise
+                delay = getattr(exc, "retry_after", None)
+                if delay is None:
+                    delay = random.uniform(0, min(cfg.backoff_cap_s, cfg.backoff_s * 2**attempt))
+                self._sleep(min(delay, cfg.backoff_cap_s))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _once(self, path: str, params: dict) -> dict:
+        try:
+            response = self._http.post(path, data=params)
+        except httpx.TimeoutException:
+            raise PrometheusError(
+                f"timed out after {self.config.timeout_s:g}s", retryable=True
+            ) from None
+        except httpx.TransportError as exc:
+            raise PrometheusError(f"connection failed: {exc}", retryable=True) from None
+        if response.status_code in RETRY_STATUS:
+            err = PrometheusError(
+                f"HTTP {response.status_code}: {_error_text(response)}",
+                response.status_code,
+                retryable=True,
+            )
+            err.retry_after = _retry_after(response)
+            raise err
+        try:
+            body = response.json()
+        except ValueError:
+            raise PrometheusError(
+                f"HTTP {response.status_code}: not a Prometheus API response: "
+                f"{response.text[:200]!r}",
+                response.status_code,
+            ) from None
+        if response.status_code != 200 or body.get("status") != "success":
+            raise PrometheusError(
+                f"HTTP {response.status_code}: {body.get('errorType', 'error')}: "
+                f"{body.get('error', response.text[:200])}",
+                response.status_code,
+            )
+        data = body.get("data")
+        if not isinstance(data, dict) or "result" not in data:
+            raise PrometheusError("response has no data.result", response.status_code)
+        return data
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+        return str(body.get("error") or body)[:300]
+    except ValueError:
+        return response.text[:300] or response.reason_phrase
