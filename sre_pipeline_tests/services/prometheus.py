@@ -53,19 +53,20 @@ def start_prometheus(data_dir: Path, work_dir: Path, retention: str = "3650d") -
     config = work_dir / "prometheus.yml"
     config.write_text("global:\n  scrape_interval: 1m\nscrape_configs: []\n")
     log = work_dir / "prometheus.log"
-    process = subprocess.Popen(
-        [binary, f"--config.file={config}", f"--storage.tsdb.path={data_dir}",
-         f"--storage.tsdb.retention.time={retention}", f"--web.listen-address=127.0.0.1:{port}",
-         "--query.lookback-delta=5m", "--log.level=warn"],
-        stdout=log.open("wb"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    with log.open("wb") as out:  # the child keeps its own descriptor
+        process = subprocess.Popen(
+            [binary, f"--config.file={config}", f"--storage.tsdb.path={data_dir}",
+             f"--storage.tsdb.retention.time={retention}",
+             f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(
             lambda: httpx.get(f"{url}/-/ready", timeout=2).status_code == 200,
             60, "prometheus /-/ready", process,
         )  # fmt: skip
-    except RuntimeError as exc:
+    except BaseException as exc:
         stop(process)
         raise RuntimeError(f"{exc}\n{log.read_text()[-2000:]}") from None
     return PrometheusServer(url, process, data_dir, log)

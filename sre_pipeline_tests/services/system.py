@@ -68,7 +68,7 @@ def wait_for(check, timeout: float, what: str, process: subprocess.Popen | None 
         try:
             if check():
                 return
-        except OSError:
+        except Exception:  # noqa: BLE001 - any failure of a readiness probe means "not yet"
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{what}: not ready after {timeout:.0f}s")

@@ -1,0 +1,156 @@
+"""The collector against a real Prometheus serving back-filled history with known truth."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sre_pipeline.slo.evaluator import Evaluator
+from sre_pipeline.slo.model import SLI
+from sre_pipeline.sources.collector import SLICollector
+from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusConfig
+from sre_pipeline_tests.services.faulty_proxy import FaultyProxy
+from sre_pipeline_tests.slo.factories import make_slo
+
+
+def collect(url, slos, start, end, **config):
+    cfg = PrometheusConfig(url=url, **{"backoff_s": 0.05, **config})
+    with PrometheusClient(cfg) as client:
+        return SLICollector(client, concurrency=cfg.concurrency).collect(slos, start, end)
+
+
+def compare(truth: pd.DataFrame, got: pd.DataFrame) -> pd.DataFrame:
+    merged = truth.merge(got, on=["slo", "bucket_start"], how="outer", indicator=True,
+                         suffixes=("_truth", "_got"))  # fmt: skip
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head(10)
+    for col in ("good", "total"):
+        np.testing.assert_allclose(merged[f"{col}_got"], merged[f"{col}_truth"], rtol=1e-9)
+    return merged
+
+
+def test_collected_counts_equal_ground_truth_for_every_kind_and_bucket(backfilled):
+    result = collect(backfilled.server.url, backfilled.slos, backfilled.start, backfilled.end)
+    assert not result.partial and result.dropped_non_finite == 0
+    merged = compare(backfilled.truth, result.events)
+    kinds = {s.sli.kind for s in backfilled.slos}
+    assert kinds == {"events", "latency", "ratio", "probe"}
+    assert merged["slo"].nunique() == 18
+
+
+def test_scrape_gap_gives_absent_buckets_and_reset_keeps_counts(backfilled):
+    result = collect(backfilled.server.url, backfilled.slos, backfilled.start, backfilled.end)
+    got = result.events
+    catalog = got[got.slo == "catalog-availability"]
+    assert len(catalog) == 3 * 288 - 24  # the two-hour gap: 24 buckets absent, not zero
+    reset = backfilled.end - pd.Timedelta(hours=25)
+    search = got[
+        (got.slo == "search-availability") & (got.bucket_start == reset - pd.Timedelta("5min"))
+    ]
+    truth = backfilled.truth
+    expected = truth[
+        (truth.slo == "search-availability") & (truth.bucket_start == search.bucket_start.iloc[0])
+    ]
+    assert search.total.iloc[0] == pytest.approx(expected.total.iloc[0])
+    assert expected.total.iloc[0] > 0
+    # the counters really did reset in Prometheus, and increase() absorbed it
+    with PrometheusClient(PrometheusConfig(url=backfilled.server.url)) as client:
+        data = client.query(
+            'sum(resets(http_requests_total{service="search"}[4d]))', backfilled.end.timestamp()
+        )
+    assert float(data["result"][0]["value"][1]) == 2  # good and bad series
+
+
+def test_evaluate_of_collect_equals_evaluate_of_truth(backfilled):
+    result = collect(backfilled.server.url, backfilled.slos, backfilled.start, backfilled.end)
+    at = backfilled.end
+    a = Evaluator(result.events, backfilled.slos, at, at).status(at).drop(columns=["alerts"])
+    b = Evaluator(backfilled.truth, backfilled.slos, at, at).status(at).drop(columns=["alerts"])
+    pd.testing.assert_frame_equal(a, b, rtol=1e-9)
+
+
+def test_chunked_long_range_matches_single_queries(backfilled, monkeypatch):
+    monkeypatch.setattr("sre_pipeline.sources.collector.MAX_POINTS", 100)
+    slos = [s for s in backfilled.slos if s.id in ("checkout-availability", "api-gateway-uptime")]
+    result = collect(backfilled.server.url, slos, backfilled.start, backfilled.end)
+    assert result.queries == 2 * 2 * 9  # 864 points per series in chunks of 100
+    compare(backfilled.truth[backfilled.truth.slo.isin([s.id for s in slos])], result.events)
+
+
+def test_unknown_metric_gives_no_data_not_perfect(backfilled):
+    ghost = make_slo("ghost-availability").model_copy(
+        update={"sli": SLI(kind="events", good_query="sum(rate(nope_total[{{ .window }}]))",
+                           total_query="sum(rate(nope_total[{{ .window }}]))")}
+    )  # fmt: skip
+    result = collect(backfilled.server.url, [ghost], backfilled.start, backfilled.end)
+    assert not result.partial and result.events.empty
+    status = Evaluator(result.events, [ghost], backfilled.end, backfilled.end).status()
+    assert status.iloc[0].coverage == 0.0 and np.isnan(status.iloc[0].attainment)
+
+
+def test_invalid_promql_is_reported_with_the_servers_message_and_others_still_collected(backfilled):
+    broken = make_slo("broken-availability").model_copy(
+        update={"sli": SLI(kind="events", good_query="sum(rate(x[{{ .window }}]",
+                           total_query="sum(rate(x[{{ .window }}]))")}
+    )  # fmt: skip
+    ok = next(s for s in backfilled.slos if s.id == "cart-availability")
+    result = collect(backfilled.server.url, [broken, ok], backfilled.start, backfilled.end)
+    assert result.partial
+    (failure,) = result.failures
+    assert failure.slo == "broken-availability" and failure.role == "good"
+    assert "parse error" in failure.error and "HTTP 400" in failure.error
+    assert set(result.events.slo.unique()) == {"cart-availability"}
+
+
+def test_503_burst_then_recovery_is_retried(backfilled):
+    slos = backfilled.slos[:3]
+    with FaultyProxy(backfilled.server.url, fail_first=3, retry_after="0") as proxy:
+        result = collect(proxy.url, slos, backfilled.start, backfilled.end, concurrency=1,
+                         retries=5)  # fmt: skip
+    assert not result.partial
+    assert proxy.requests == result.queries + 3
+    compare(backfilled.truth[backfilled.truth.slo.isin([s.id for s in slos])], result.events)
+
+
+def test_slow_server_times_out_with_a_clear_partial_failure(backfilled):
+    slos = backfilled.slos[:2]
+    with FaultyProxy(backfilled.server.url, delay_s=1.5) as proxy:
+        result = collect(proxy.url, slos, backfilled.start, backfilled.end, timeout_s=0.3,
+                         retries=2)  # fmt: skip
+    assert result.partial and {f.slo for f in result.failures} == {s.id for s in slos}
+    assert all("timed out after 0.3s" in f.error for f in result.failures)
+
+
+def test_garbage_answer_is_a_clear_error(backfilled):
+    with FaultyProxy(backfilled.server.url, garbage=True) as proxy:
+        result = collect(proxy.url, backfilled.slos[:1], backfilled.start, backfilled.end)
+    assert "not a Prometheus API response" in result.failures[0].error
+
+
+def test_prometheus_stopped_in_the_middle_of_a_collection(backfilled, spare_prometheus):
+    calls = 0
+    lock = threading.Lock()
+    real = PrometheusClient.query_range
+
+    def query_range(self, *args, **kwargs):
+        nonlocal calls
+        with lock:
+            calls += 1
+            if calls == 10:
+                spare_prometheus.stop()
+        return real(self, *args, **kwargs)
+
+    PrometheusClient.query_range = query_range
+    try:
+        result = collect(spare_prometheus.url, backfilled.slos, backfilled.start, backfilled.end,
+                         concurrency=1, retries=3)  # fmt: skip
+    finally:
+        PrometheusClient.query_range = real
+    assert result.partial
+    assert all("connection failed" in f.error for f in result.failures)
+    collected = set(result.events.slo.dropna().unique())
+    assert 1 <= len(collected) <= 5 and len(result.failures) >= 10
+    truth = backfilled.truth
+    compare(truth[truth.slo.isin(collected)], result.events)
