@@ -29,11 +29,7 @@ from sre_pipeline.slo.promql import render, sli_templates
 from sre_pipeline.slo.windows import SEVERITIES, WindowPair
 
 SLI_ERROR = "slo:sli_error:ratio_rate"
-INFO = {
-    "sloth_mode": "cli-gen-prom",
-    "sloth_spec": "prometheus/v1",
-    "sloth_version": "sre-pipeline",
-}
+INFO = dict(sloth_mode="cli-gen-prom", sloth_spec="prometheus/v1", sloth_version="sre-pipeline")
 ID_LABELS = ("sloth_id", "sloth_service", "sloth_slo")
 _INVALID_LABEL_CHARS = re.compile(r"[^a-zA-Z0-9_]")
 
@@ -47,9 +43,9 @@ def _number(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def objective_text(slo: SLO) -> str:
-    """The objective as a ratio literal, ``0.999``."""
-    return _number(_decimal(slo.objective))
+def percent_text(slo: SLO) -> str:
+    """The objective in percent, ``99.9``."""
+    return _number(_decimal(slo.objective) * 100)
 
 
 def budget_text(slo: SLO) -> str:
@@ -75,14 +71,11 @@ def slo_labels(slo: SLO) -> dict[str, str]:
     return dict(sorted(out.items()))
 
 
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def selector(slo: SLO) -> str:
     """``{sloth_id="...", sloth_service="...", sloth_slo="..."}`` as Sloth writes it."""
     ids = slo_labels(slo)
-    return "{" + ", ".join(f"{k}={_quote(ids[k])}" for k in ID_LABELS) + "}"
+    quoted = {k: ids[k].replace("\\", "\\\\").replace('"', '\\"') for k in ID_LABELS}
+    return "{" + ", ".join(f'{k}="{v}"' for k, v in quoted.items()) + "}"
 
 
 def alert_name(slo: SLO) -> str:
@@ -142,56 +135,42 @@ def error_ratio_expr(slo: SLO, window: str) -> str:
     return f"(\n  {total}\n  -\n  {good}\n)\n/\n{total}\n>= 0"
 
 
-def _ms_less(window: timedelta) -> str:
-    """``W`` minus one millisecond as a Prometheus duration (``4m59s999ms`` for 5m)."""
-    return format_duration(window - timedelta(seconds=1)) + "999ms"
-
-
 def timeslice_ratio_expr(slo: SLO, window: timedelta) -> str:
     """Bad slices / slices with traffic among the slices that end in ``(t - W, t]``.
 
     A slice is bad when its error ratio exceeds ``1 - slice_target`` (its good ratio is below
     the target); the subquery steps fall on slice ends because Prometheus aligns subquery
-    steps to multiples of the step, and slices divide a day.
+    steps to multiples of the step, and slices divide a day. The range is ``W`` minus 1 ms
+    (``4m59s999ms`` for 5m) so that a slice ending at ``t - W`` is left out.
     """
     size = format_duration(slo.budgeting.slice)
     bad_above = _number(1 - _decimal(slo.budgeting.slice_target))
     ratio = error_ratio_expr(slo, size).replace("\n", "\n    ")
     bad = f"(\n  (\n    {ratio}\n  ) > bool {bad_above}\n)"
-    slices = f"{bad}[{_ms_less(window)}:{size}]"
+    slices = f"{bad}[{format_duration(window - timedelta(seconds=1))}999ms:{size}]"
     return f"sum_over_time({slices})\n/\ncount_over_time({slices})"
 
 
-def _is_timeslices(slo: SLO) -> bool:
-    return slo.budgeting.method == "timeslices"
-
-
 def _sli_rules(slo: SLO) -> list[dict]:
-    labels = slo_labels(slo)
-    windows = sli_windows(slo)
-    rules = []
-    for window in windows:
-        w = format_duration(window)
-        expr = timeslice_ratio_expr(slo, window) if _is_timeslices(slo) else None
-        rules.append(
-            {
-                "record": SLI_ERROR + w,
-                "expr": expr or error_ratio_expr(slo, w),
-                "labels": {**labels, "sloth_window": w},
-            }
-        )
+    slices, windows = slo.budgeting.method == "timeslices", sli_windows(slo)
+    exprs = {
+        w: timeslice_ratio_expr(slo, w) if slices else error_ratio_expr(slo, format_duration(w))
+        for w in windows
+    }
     period = slo.period.nominal
-    if period not in windows:  # otherwise already recorded from the raw series above
-        p, sel = format_duration(period), selector(slo)
-        if _is_timeslices(slo):
-            expr = timeslice_ratio_expr(slo, period)
-        else:  # Sloth's optimisation: the mean of the 5-minute ratios over the period
-            src = f"{SLI_ERROR}5m{sel}[{p}]"
-            expr = f"sum_over_time({src})\n/ ignoring (sloth_window)\ncount_over_time({src})"
-        rules.append(
-            {"record": SLI_ERROR + p, "expr": expr, "labels": {**labels, "sloth_window": p}}
-        )
-    return rules
+    if period not in exprs:  # else already recorded from the raw series, as a window
+        src = f"{SLI_ERROR}5m{selector(slo)}[{format_duration(period)}]"
+        # Sloth's optimisation: the mean of the 5-minute ratios over the period
+        sloth = f"sum_over_time({src})\n/ ignoring (sloth_window)\ncount_over_time({src})"
+        exprs[period] = timeslice_ratio_expr(slo, period) if slices else sloth
+    return [
+        {
+            "record": SLI_ERROR + format_duration(w),
+            "expr": expr,
+            "labels": {**slo_labels(slo), "sloth_window": format_duration(w)},
+        }
+        for w, expr in exprs.items()
+    ]
 
 
 def _meta_rules(slo: SLO) -> list[dict]:
@@ -201,16 +180,15 @@ def _meta_rules(slo: SLO) -> list[dict]:
     join = "/ on(sloth_id, sloth_slo, sloth_service) group_left\n"
     budget = f"slo:error_budget:ratio{sel}"
     exprs = {
-        "slo:objective:ratio": f"vector({objective_text(slo)})",
+        "slo:objective:ratio": f"vector({_number(_decimal(slo.objective))})",
         "slo:error_budget:ratio": f"vector({budget_text(slo)})",
         "slo:time_period:days": f"vector({days})",
         "slo:current_burn_rate:ratio": f"{SLI_ERROR}5m{sel}\n{join}{budget}",
         "slo:period_burn_rate:ratio": f"{SLI_ERROR}{period}{sel}\n{join}{budget}",
         "slo:period_error_budget_remaining:ratio": f"1 - slo:period_burn_rate:ratio{sel}",
     }
-    rules = [{"record": name, "expr": expr, "labels": labels} for name, expr in exprs.items()]
-    objective = _number(_decimal(slo.objective) * 100)
-    info = dict(sorted({**labels, **INFO, "sloth_objective": objective}.items()))
+    rules = [{"record": k, "expr": v, "labels": dict(labels)} for k, v in exprs.items()]
+    info = dict(sorted({**labels, **INFO, "sloth_objective": percent_text(slo)}.items()))
     rules.append({"record": "sloth_slo_info", "expr": "vector(1)", "labels": info})
     return rules
 
@@ -232,17 +210,15 @@ def _alert_rule(slo: SLO, severity: str, pairs: Sequence[WindowPair]) -> dict:
     expr = "\nor\n".join(
         f"(\n  {over(p.long, p.factor)}\n  and\n  {over(p.short, p.factor)}\n)" for p in pairs
     )
-    percent = _number(_decimal(slo.objective) * 100)
     return {
         "alert": alert_name(slo),
         "expr": expr,
         "labels": {"severity": severity, "sloth_severity": severity},
         "annotations": {
-            "summary": f"{slo.service} {slo.name} is burning its error budget too fast "
-            f"({severity})",
-            "description": f"SLO {slo.id} (objective {percent}% over {slo.period.label}, error "
-            f"budget {budget}): the error ratio exceeds factor x budget over both windows of "
-            f"a pair: {_describe(pairs)}.",
+            "summary": f"{slo.service} {slo.name} burns its error budget too fast ({severity})",
+            "description": f"SLO {slo.id}, objective {percent_text(slo)}% over "
+            f"{slo.period.label}, error budget {budget}: the error ratio exceeds factor x budget "
+            f"over both windows of a pair: {_describe(pairs)}.",
         },
     }
 
@@ -299,16 +275,17 @@ HEADER = """\
 # Alerts have no `for:` clause: a multiwindow pair fires at the first rule evaluation where
 # both windows burn strictly faster than its factor, exactly as the sre-pipeline evaluator
 # reports it at 5-minute boundaries (the short window already filters blips).
-# Error ratios assume counters scraped on 5-minute bucket boundaries, as the collector reads.
+# Windows equal the evaluator's bucket windows when samples and evaluations fall on 5-minute
+# boundaries (as in promtool tests); live, they agree to within one scrape/evaluation interval.
 """
 
 
 def _slo_comment(slo: SLO) -> str:
     lines = [
-        f"# {slo.id}: objective {_number(_decimal(slo.objective) * 100)}% over "
+        f"# {slo.id}: objective {percent_text(slo)}% over "
         f"{slo.period.label}, {slo.window_set} windows"
         + (", aspirational (recording rules only)" if slo.aspirational else "")
-        + (", timeslices" if _is_timeslices(slo) else "")
+        + (", timeslices" if slo.budgeting.method == "timeslices" else "")
     ]
     if not slo.period.is_rolling:
         lines.append(

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sre_pipeline.slo.model import SLO
+from sre_pipeline.sources.capacity import Resource
 from sre_pipeline.sources.demo_plan import DemoPlan, Scenario, load_plan
 
 DAY_S = 86_400
@@ -171,3 +172,48 @@ def generate_events(
     end = pd.Timestamp(end).floor(pd.Timedelta(width))
     start = end - pd.Timedelta(days=days)
     return truth_frame(simulate(slos, start, end, plan, anchor, width))
+
+
+def simulate_capacity(
+    resources: Sequence[Resource],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    plan: DemoPlan | None = None,
+    anchor: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Utilisation (and capacity) of every resource the plan describes, at each of its steps
+    in ``[start, end)``: a level, a daily swing, a trend from 28 days before the anchor, noise
+    seeded per day."""
+    plan = plan or load_plan()
+    s, e = int(pd.Timestamp(start).timestamp()), int(pd.Timestamp(end).timestamp())
+    anchor_s = int(pd.Timestamp(anchor if anchor is not None else end).timestamp())
+    origin = anchor_s - 28 * DAY_S
+    frames = []
+    for r in resources:
+        gen = plan.capacity.get(r.name)
+        if gen is None:
+            continue
+        step = int(r.step.total_seconds())
+        parts = []
+        for day in range(s // DAY_S, (e - 1) // DAY_S + 1):
+            ts = day * DAY_S + np.arange(0, DAY_S, step)
+            noise = _rng(plan.seed, r.name, day).normal(0, gen.noise, len(ts))
+            hours = (ts % DAY_S) / 3600
+            level = gen.base + gen.trend_per_day * (ts - origin) / DAY_S
+            swing = gen.diurnal * np.sin((hours - 8) / 24 * 2 * np.pi)
+            parts.append((ts, np.clip(level + swing + noise, 0.0, 1.0)))
+        ts = np.concatenate([p[0] for p in parts])
+        util = np.concatenate([p[1] for p in parts])
+        keep = (ts >= s) & (ts < e)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "resource": r.name,
+                    "ts": pd.to_datetime(ts[keep], unit="s", utc=True),
+                    "utilisation": util[keep],
+                    "capacity": gen.capacity if gen.capacity else np.nan,
+                }
+            )
+        )
+    columns = ["resource", "ts", "utilisation", "capacity"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)

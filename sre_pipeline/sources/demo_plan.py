@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -51,10 +51,19 @@ class SeriesIn(InputModel):
     gauge_ratio: GaugeIn | None = None
 
 
+class CapacityGenIn(InputModel):
+    base: Number = Field(ge=0, le=1)
+    diurnal: Number = Field(0.0, ge=0, le=1)
+    trend_per_day: Number = 0.0
+    noise: Number = Field(0.01, ge=0, le=0.5)
+    capacity: Number | None = Field(None, gt=0)
+
+
 class PlanIn(InputModel):
     seed: int = 7
     scenarios: list[ScenarioIn] = []
     series: dict[str, SeriesIn] = {}
+    capacity: dict[str, CapacityGenIn] = {}
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,7 @@ class DemoPlan:
     seed: int
     scenarios: tuple[Scenario, ...]
     series: dict[str, SeriesIn]
+    capacity: dict[str, CapacityGenIn] = field(default_factory=dict)
 
 
 def load_plan(path: str | Path = DEFAULT_PLAN) -> DemoPlan:
@@ -99,4 +109,4 @@ def load_plan(path: str | Path = DEFAULT_PLAN) -> DemoPlan:
         )
         for s in plan.scenarios
     )
-    return DemoPlan(plan.seed, scenarios, dict(plan.series))
+    return DemoPlan(plan.seed, scenarios, dict(plan.series), dict(plan.capacity))

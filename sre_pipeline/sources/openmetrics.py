@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from sre_pipeline.slo.model import SLO
 from sre_pipeline.sources.demo import SLOHistory
@@ -134,11 +135,22 @@ def _minute_gauge(w: _Writer, h: SLOHistory, metric: str, labels: dict, per_minu
 
 
 def write_openmetrics(
-    histories: Sequence[SLOHistory], plan: DemoPlan, path: str | Path
+    histories: Sequence[SLOHistory],
+    plan: DemoPlan,
+    path: str | Path,
+    capacity: pd.DataFrame | None = None,
 ) -> dict[str, int]:
-    """Write the series of every SLO that the plan (or its SLI) describes; returns counts of
-    samples per family."""
+    """Write the series of every SLO that the plan (or its SLI) describes, and the capacity
+    gauges ``resource_utilisation_ratio`` / ``resource_capacity`` of ``capacity`` samples;
+    returns the number of samples per family."""
     w = _Writer()
+    groups = capacity.groupby("resource", sort=True) if capacity is not None else []
+    for name, group in groups:
+        times = group["ts"].astype("int64").to_numpy() // 1_000_000_000
+        w.series("resource_utilisation_ratio", {"resource": name}, times, group["utilisation"])
+        cap = group["capacity"].to_numpy(dtype=float)
+        if np.isfinite(cap).all():
+            w.series("resource_capacity", {"resource": name}, times, cap)
     for h in histories:
         spec = plan.series.get(h.slo.id)
         kind = h.slo.sli.kind

@@ -11,7 +11,8 @@ import pytest
 
 from sre_pipeline.slo.loader import load_catalog
 from sre_pipeline.slo.model import SLO
-from sre_pipeline.sources.demo import SLOHistory, simulate, truth_frame
+from sre_pipeline.sources.capacity import Resource, load_resources
+from sre_pipeline.sources.demo import SLOHistory, simulate, simulate_capacity, truth_frame
 from sre_pipeline.sources.demo_plan import DemoPlan, Scenario, load_plan
 from sre_pipeline.sources.openmetrics import write_openmetrics
 from sre_pipeline_tests.services.prometheus import PrometheusServer, backfill, start_prometheus
@@ -39,6 +40,8 @@ class Backfilled:
     slos: list[SLO]
     histories: list[SLOHistory]
     truth: pd.DataFrame
+    resources: list[Resource]
+    capacity: pd.DataFrame
     server: PrometheusServer
     start: pd.Timestamp
     end: pd.Timestamp
@@ -48,7 +51,7 @@ class Backfilled:
 def demo_plan() -> DemoPlan:
     """The example plan's series layout with the test scenarios above."""
     plan = load_plan()
-    return DemoPlan(plan.seed, SCENARIOS, plan.series)
+    return DemoPlan(plan.seed, SCENARIOS, plan.series, plan.capacity)
 
 
 @pytest.fixture(scope="session")
@@ -56,13 +59,16 @@ def backfilled(tmp_path_factory, demo_plan) -> Backfilled:
     """Generate three days for the 18 example SLOs, back-fill, serve; stop afterwards."""
     work = tmp_path_factory.mktemp("prometheus")
     slos = load_catalog(["examples/slos"]).slos
-    # one bucket before the range so the first bucket has a sample at its start
     histories = simulate(slos, START, END, demo_plan)
-    write_openmetrics(histories, demo_plan, work / "history.om")
+    resources = load_resources("examples/capacity.yaml")
+    capacity = simulate_capacity(resources, START, END, demo_plan)
+    write_openmetrics(histories, demo_plan, work / "history.om", capacity)
     backfill(work / "history.om", work / "data")
     server = start_prometheus(work / "data", work)
     try:
-        yield Backfilled(slos, histories, truth_frame(histories), server, START, END)
+        yield Backfilled(
+            slos, histories, truth_frame(histories), resources, capacity, server, START, END
+        )
     finally:
         server.stop()
 

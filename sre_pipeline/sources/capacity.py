@@ -1,0 +1,186 @@
+"""Capacity resources (``capacity.yaml``) and the collection of their utilisation samples.
+
+Each resource has a utilisation query in [0, 1] and optionally a capacity (limit) query, sampled
+at its own step. Values at instant ``t`` are the queries evaluated at ``t`` (gauges), stored with
+``ts = t``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, field_validator
+
+from sre_pipeline.slo.durations import DurationError, parse_duration
+from sre_pipeline.slo.native_schema import NAME_PATTERN
+from sre_pipeline.slo.problems import SpecError
+from sre_pipeline.slo.validation import DocContext, InputModel, Number, invalid
+from sre_pipeline.slo.yamldocs import read_documents
+from sre_pipeline.sources.collector import query_chunks
+from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusError
+
+COLUMNS = ["resource", "ts", "utilisation", "capacity"]
+
+
+class ThresholdsIn(InputModel):
+    warn: Number = Field(70, gt=0, lt=100)
+    scale: Number = Field(80, gt=0, lt=100)
+    emergency: Number = Field(90, gt=0, le=100)
+
+
+class ResourceIn(InputModel):
+    name: str = Field(pattern=NAME_PATTERN)
+    service: str | None = None
+    description: str = ""
+    utilisation: str
+    capacity: str | None = None
+    unit: str | None = None
+    step: str = "5m"
+    thresholds: ThresholdsIn = ThresholdsIn()
+
+    @field_validator("step")
+    @classmethod
+    def _step(cls, v: str) -> str:
+        try:
+            if parse_duration(v) < timedelta(seconds=15):
+                raise invalid(f"step {v} is below 15s", "a step such as 1m or 5m")
+        except DurationError as exc:
+            raise invalid(str(exc), "a step such as 1m or 5m") from None
+        return v
+
+
+class CapacityFileIn(InputModel):
+    apiVersion: str = "sre-pipeline/v1"  # noqa: N815 - the key users write
+    kind: str = "CapacityResources"
+    resources: list[ResourceIn] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One capacity resource, validated."""
+
+    name: str
+    utilisation_query: str
+    capacity_query: str | None
+    step: timedelta
+    service: str | None = None
+    unit: str | None = None
+    thresholds: tuple[float, float, float] = (0.7, 0.8, 0.9)
+
+
+def load_resources(path: str | Path) -> list[Resource]:
+    """Read a capacity file; every problem raises :class:`SpecError` with file and line."""
+    docs, problems = read_documents(Path(path))
+    out: list[Resource] = []
+    for doc in docs:
+        ctx = DocContext(doc)
+        parsed = ctx.validate(CapacityFileIn, doc.data)
+        for i, r in enumerate(parsed.resources if parsed else []):
+            if r.name in (o.name for o in out):
+                ctx.problem(
+                    ("resources", i, "name"), f"duplicate resource '{r.name}'", "unique names"
+                )
+                continue
+            t = r.thresholds
+            out.append(
+                Resource(
+                    r.name,
+                    r.utilisation,
+                    r.capacity,
+                    parse_duration(r.step),
+                    r.service,
+                    r.unit,
+                    (t.warn / 100, t.scale / 100, t.emergency / 100),
+                )  # fmt: skip
+            )
+        problems += ctx.problems
+    if problems:
+        raise SpecError(problems)
+    return out
+
+
+@dataclass
+class CapacityResult:
+    """Samples of the resources that worked, and the failures of the others."""
+
+    samples: pd.DataFrame
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # resource, query, error
+
+    @property
+    def partial(self) -> bool:
+        """True when a resource could not be collected."""
+        return bool(self.failures)
+
+
+def _series(answers: list[dict]) -> pd.Series:
+    times, values = [], []
+    for data in answers:
+        for series in data["result"]:
+            for t, v in series.get("values") or []:
+                times.append(int(round(float(t))))
+                values.append(float(v))
+    s = pd.Series(values, index=times, dtype=np.float64)
+    s = s[np.isfinite(s.to_numpy())]
+    return s.groupby(level=0).max()  # several series: the busiest one bounds the resource
+
+
+def collect_capacity(
+    client: PrometheusClient,
+    resources: Sequence[Resource],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    concurrency: int = 4,
+) -> CapacityResult:
+    """Utilisation (and capacity) of every resource at each step in ``[start, end)``."""
+    s, e = int(pd.Timestamp(start).timestamp()), int(pd.Timestamp(end).timestamp())
+    tasks = []
+    for r in resources:
+        step = int(r.step.total_seconds())
+        first, last = -(-s // step) * step, e - 1 - (e - 1) % step
+        for role, query in (("utilisation", r.utilisation_query), ("capacity", r.capacity_query)):
+            if query:
+                tasks += [
+                    (r, role, query, lo, hi, step) for lo, hi in query_chunks(first, last, step)
+                ]
+
+    def run(task):
+        _, _, query, lo, hi, step = task
+        try:
+            return client.query_range(query, lo, hi, step)
+        except PrometheusError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        answers = list(pool.map(run, tasks))
+    grouped: dict[str, dict[str, list]] = {}
+    failures = []
+    for (r, role, query, *_), answer in zip(tasks, answers, strict=True):
+        if isinstance(answer, Exception):
+            failures.append((r.name, query, str(answer)))
+        grouped.setdefault(r.name, {}).setdefault(role, []).append(answer)
+    failed = {f[0] for f in failures}
+    frames = []
+    for r in resources:
+        if r.name in failed or r.name not in grouped:
+            continue
+        util = _series(grouped[r.name]["utilisation"])
+        cap = _series(grouped[r.name].get("capacity", [])).reindex(util.index)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "resource": r.name,
+                    "ts": util.index,
+                    "utilisation": util.to_numpy(),
+                    "capacity": cap.to_numpy(),
+                }
+            )
+        )
+    samples = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    samples["ts"] = pd.to_datetime(samples["ts"], unit="s", utc=True)
+    return CapacityResult(samples[COLUMNS], failures)

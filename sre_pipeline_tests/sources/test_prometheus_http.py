@@ -1,0 +1,160 @@
+"""Unit tests of the HTTP client and query planning with a fake transport (no network)."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from sre_pipeline.sources.collector import MAX_POINTS, is_per_second, query_chunks
+from sre_pipeline.sources.prometheus_http import (
+    PrometheusClient,
+    PrometheusConfig,
+    PrometheusError,
+    parse_headers,
+)
+
+OK = {"status": "success", "data": {"resultType": "matrix", "result": []}}
+
+
+def client_with(responses, **config):
+    """A client whose transport answers from ``responses`` in order and records requests."""
+    seen, sleeps = [], []
+    answers = iter(responses)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    cfg = PrometheusConfig(url="http://127.0.0.1:9", **config)
+    return (
+        PrometheusClient(cfg, sleep=sleeps.append, transport=httpx.MockTransport(handler)),
+        seen,
+        sleeps,
+    )
+
+
+def test_success_sends_form_with_partial_response_off_and_auth_headers():
+    client, seen, _ = client_with(
+        [httpx.Response(200, json=OK)], bearer_token="s3cret", headers={"X-Scope-OrgID": "team-a"}
+    )
+    assert client.query_range("up", 0, 600, 300, stats=True) == OK["data"]
+    form = dict(x.split("=", 1) for x in seen[0].content.decode().split("&"))
+    assert form["partial_response"] == "false" and form["stats"] == "all" and form["step"] == "300"
+    assert seen[0].headers["Authorization"] == "Bearer s3cret"
+    assert seen[0].headers["X-Scope-OrgID"] == "team-a"
+    assert seen[0].url.path == "/api/v1/query_range"
+
+
+def test_basic_auth():
+    client, seen, _ = client_with([httpx.Response(200, json=OK)], basic_auth=("u", "p"))
+    client.query("up", 0)
+    assert seen[0].headers["Authorization"].startswith("Basic ")
+
+
+def test_retries_5xx_and_429_honouring_retry_after_then_succeeds():
+    client, seen, sleeps = client_with(
+        [
+            httpx.Response(503, text="down"),
+            httpx.Response(429, headers={"Retry-After": "7"}, text="slow down"),
+            httpx.ConnectError("refused"),
+            httpx.Response(200, json=OK),
+        ],
+        retries=4,
+    )
+    assert client.query_range("up", 0, 600, 300)["result"] == []
+    assert len(seen) == 4
+    assert sleeps[1] == 7.0  # Retry-After wins over backoff
+    assert 0 <= sleeps[0] <= 0.5 * 2 and 0 <= sleeps[2] <= 0.5 * 8  # full jitter, exponential
+
+
+def test_gives_up_after_the_last_attempt_with_the_last_error():
+    client, seen, _ = client_with([httpx.Response(502, text="bad gateway")] * 3, retries=3)
+    with pytest.raises(PrometheusError, match="HTTP 502: bad gateway"):
+        client.query_range("up", 0, 600, 300)
+    assert len(seen) == 3
+
+
+def test_bad_request_is_not_retried_and_surfaces_the_server_message():
+    body = {"status": "error", "errorType": "bad_data", "error": '1:5: parse error: unexpected "("'}
+    client, seen, _ = client_with([httpx.Response(400, json=body)])
+    with pytest.raises(PrometheusError, match="HTTP 400: bad_data: 1:5: parse error") as info:
+        client.query_range("sum(", 0, 600, 300)
+    assert info.value.status == 400 and len(seen) == 1
+
+
+@pytest.mark.parametrize(
+    ("response", "message"),
+    [
+        (httpx.Response(200, text="<html>"), "not a Prometheus API response"),
+        (httpx.Response(200, json={"status": "success", "data": {}}), "no data.result"),
+        (httpx.Response(422, json={"status": "error", "errorType": "execution", "error": "boom"}),
+         "HTTP 422: execution: boom"),
+    ],
+)  # fmt: skip
+def test_garbage_and_execution_errors(response, message):
+    client, _, _ = client_with([response])
+    with pytest.raises(PrometheusError, match=message):
+        client.query_range("up", 0, 600, 300)
+
+
+def test_timeout_is_retried_then_reported():
+    client, seen, _ = client_with([httpx.ReadTimeout("slow")] * 2, retries=2, timeout_s=3)
+    with pytest.raises(PrometheusError, match="timed out after 3s"):
+        client.query_range("up", 0, 600, 300)
+    assert len(seen) == 2
+
+
+def test_config_from_environment(monkeypatch):
+    monkeypatch.setenv("PROMETHEUS_URL", "http://127.0.0.1:9090/")
+    monkeypatch.setenv("PROMETHEUS_BASIC_AUTH", "alice:pw:with:colons")
+    monkeypatch.setenv("PROMETHEUS_HEADERS", "X-Scope-OrgID=t1, X-Extra = y")
+    cfg = PrometheusConfig.from_env(
+        headers={"X-Scope-OrgID": "t2"}, timeout_s=5.0, bearer_token=None
+    )
+    assert cfg.url == "http://127.0.0.1:9090" and cfg.basic_auth == ("alice", "pw:with:colons")
+    assert cfg.headers == {"X-Scope-OrgID": "t2", "X-Extra": "y"} and cfg.timeout_s == 5.0
+
+
+def test_config_errors(monkeypatch):
+    monkeypatch.delenv("PROMETHEUS_URL", raising=False)
+    with pytest.raises(ValueError, match="no Prometheus URL"):
+        PrometheusConfig.from_env()
+    with pytest.raises(ValueError, match="USER:PASSWORD"):
+        PrometheusConfig.from_env("http://127.0.0.1:1", basic_auth="nopassword")
+    with pytest.raises(ValueError, match="NAME=VALUE"):
+        parse_headers("broken")
+
+
+def test_query_chunks_never_exceed_the_point_limit():
+    chunks = query_chunks(300, 300 * 25_000, 300)
+    assert all((hi - lo) // 300 + 1 <= MAX_POINTS for lo, hi in chunks)
+    assert chunks[0][0] == 300 and chunks[-1][1] == 300 * 25_000
+    assert all(b[0] - a[1] == 300 for a, b in zip(chunks, chunks[1:], strict=False))
+    assert query_chunks(0, 0, 300) == [(0, 0)]
+
+
+@pytest.mark.parametrize(
+    ("query", "per_second"),
+    [
+        ("sum(rate(x[5m]))", True),
+        ("sum(irate(x[5m]))", True),
+        ("sum(increase(x[5m]))", False),
+        ("sum(increase(x[5m])) / sum(rate(y[5m]))", False),
+        ("sum(sum_over_time(probe_success[5m]))", False),
+        ("slo:sli_error:ratio_rate5m", False),
+    ],
+)
+def test_rate_or_count(query, per_second):
+    assert is_per_second(query) is per_second
+
+
+def test_error_body_is_json_text():
+    busy = httpx.Response(503, content=json.dumps({"error": "tsdb busy"}))
+    client, _, _ = client_with([busy], retries=1)
+    with pytest.raises(PrometheusError, match="HTTP 503: tsdb busy"):
+        client.query_range("up", 0, 600, 300)
