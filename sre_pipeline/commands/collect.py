@@ -1,0 +1,82 @@
+"""``sre-pipeline collect``: SLI bucket counts from Prometheus into the events CSV.
+
+Exit code 0 when every SLO was collected, 1 when some failed (the CSV then holds the others
+and the summary names each failure), 2 for unusable input.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+
+from sre_pipeline.commands import UsageError
+from sre_pipeline.commands.evaluate import parse_instant
+from sre_pipeline.slo.events_io import write_events_csv
+from sre_pipeline.slo.loader import load_catalog
+from sre_pipeline.sources.collector import SLICollector
+from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusConfig, parse_headers
+
+
+def prometheus_config(args) -> PrometheusConfig:
+    """Connection settings from the shared flags, falling back to ``PROMETHEUS_*`` variables."""
+    try:
+        return PrometheusConfig.from_env(
+            args.prometheus_url,
+            bearer_token=args.bearer_token,
+            basic_auth=args.basic_auth,
+            ca_bundle=args.ca_bundle,
+            verify=False if args.insecure else None,
+            headers=parse_headers(args.header),
+            timeout_s=args.timeout,
+            retries=args.retries,
+            concurrency=args.concurrency,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _aligned(name: str, text: str, bucket_s: int) -> pd.Timestamp:
+    ts = parse_instant(text)
+    if int(ts.timestamp()) % bucket_s or ts.nanosecond or ts.microsecond:
+        raise UsageError(
+            f"--{name} {text} is not on a {bucket_s}s bucket boundary; expected e.g. "
+            f"{ts.floor(f'{bucket_s}s'):%Y-%m-%dT%H:%MZ}"
+        )
+    return ts
+
+
+def run(args) -> int:
+    """Collect, write the CSV atomically, summarise on stderr."""
+    catalog = load_catalog(args.slos, sloth_period=args.sloth_period)
+    bucket_s = int(args.bucket.total_seconds())
+    start, end = _aligned("start", args.start, bucket_s), _aligned("end", args.end, bucket_s)
+    if end <= start:
+        raise UsageError("--end must be after --start")
+    config = prometheus_config(args)
+    with PrometheusClient(config) as client:
+        result = SLICollector(client, config.concurrency).collect(
+            catalog.slos, start, end, bucket_s
+        )
+    write_events_csv(result.events, args.output)
+    collected = result.events["slo"].nunique()
+    print(
+        f"collected {len(result.events):,} buckets for {collected} of {len(catalog.slos)} SLOs "
+        f"in {result.queries} queries -> {args.output}",
+        file=sys.stderr,
+    )
+    if result.dropped_non_finite:
+        print(f"note: dropped {result.dropped_non_finite} NaN/Inf samples", file=sys.stderr)
+    for slo_id, n in result.good_gt_total.items():
+        print(f"warning: {slo_id}: {n} bucket(s) with good > total (kept)", file=sys.stderr)
+    for item in result.empty_numerators:
+        print(f"warning: {item}: the query matched no series (counted as 0)", file=sys.stderr)
+    for item in result.multi_series:
+        print(f"note: {item}: several series were summed; aggregate with sum()", file=sys.stderr)
+    for f in result.failures:
+        print(f"error: {f.slo} ({f.role}): {f.error}\n  query: {f.query}", file=sys.stderr)
+    if result.partial:
+        failed = sorted({f.slo for f in result.failures})
+        print(f"PARTIAL: {len(failed)} SLO(s) failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
