@@ -85,7 +85,10 @@ def read_events_csv(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     )  # fmt: skip
     counts = {}
     for col in ("good", "total"):
-        values = pd.to_numeric(raw[col], errors="coerce").to_numpy(dtype=float)
+        # to_numeric finds the bad cells, but its fast parser is not exact (1 ulp off for some
+        # values); astype(float) parses the good ones exactly, so a CSV round trip is lossless
+        parsed = pd.to_numeric(raw[col], errors="coerce")
+        values = raw[col].where(parsed.notna(), "nan").str.strip().astype(float).to_numpy()
         bad = ~np.isfinite(values) | (values < 0)
         problems += flag(
             bad, col, raw[col].to_numpy(), "not a finite non-negative number", "a count >= 0"

@@ -167,7 +167,7 @@ def _sli_rules(slo: SLO) -> list[dict]:
         {
             "record": SLI_ERROR + format_duration(w),
             "expr": expr,
-            "labels": {**slo_labels(slo), "sloth_window": format_duration(w)},
+            "labels": dict(sorted({**slo_labels(slo), "sloth_window": format_duration(w)}.items())),
         }
         for w, expr in exprs.items()
     ]

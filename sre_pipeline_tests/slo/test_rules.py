@@ -406,6 +406,7 @@ def expected_firing(slos, counts) -> dict[str, dict[int, list[dict]]]:
     return out
 
 
+@pytest.mark.slow  # about 30 s: promtool evaluates every rule at every 5 minutes of 6 days
 def test_promtool_fires_alerts_when_the_evaluator_does(tmp_path):
     spec = tmp_path / "specs.yaml"
     spec.write_text(SPEC)
