@@ -16,9 +16,13 @@ import yaml
 from sre_pipeline.slo.durations import format_duration
 from sre_pipeline.slo.evaluator import Evaluator
 from sre_pipeline.slo.loader import load_catalog
+from sre_pipeline.slo.model import Budgeting
+from sre_pipeline.slo.periods import Period
 from sre_pipeline.slo.promql import render, sli_templates
-from sre_pipeline.slo.rules import build_rules, label_name, rules_yaml
+from sre_pipeline.slo.rules import build_rules, label_name, rules_yaml, widened
+from sre_pipeline.slo.windows import WindowPair, pyrra_windows
 from sre_pipeline_tests.services.prometheus import promtool
+from sre_pipeline_tests.slo.factories import make_slo
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "slos"
@@ -62,8 +66,8 @@ def test_sli_recordings_cover_status_pair_and_period_windows(examples, slo_id, e
     windows = {r["labels"]["sloth_window"] for r in recs.values()}
     assert windows == set(BASE) | set(extra)
     for pair in slo.windows:
-        assert f"slo:sli_error:ratio_rate{format_duration(pair.long)}" in recs
-        assert f"slo:sli_error:ratio_rate{format_duration(pair.short)}" in recs
+        for window in (pair.long, pair.short):
+            assert f"slo:sli_error:ratio_rate{format_duration(widened(window))}" in recs
     for name, rule in recs.items():
         assert name == "slo:sli_error:ratio_rate" + rule["labels"]["sloth_window"]
         assert rule["labels"]["sloth_id"] == slo.id
@@ -195,6 +199,26 @@ def test_alert_name_budget_and_factor_formatting(examples):
     assert "ratio_rate7d{" in shipping[1]["expr"] and f"({factor!r} * 0.01)" in shipping[1]["expr"]
 
 
+def test_windows_shorter_than_a_bucket_are_widened_as_in_the_evaluator():
+    week = Period.rolling(timedelta(days=7))
+    slo = make_slo("shop-fast", period=week, windows=pyrra_windows(week.nominal))
+    assert [format_duration(p.short) for p in slo.windows][:2] == ["1m", "8m"]
+    assert "slo:sli_error:ratio_rate1m" not in records(slo)
+    page = groups_of(slo)["alerts"]["rules"][0]["expr"]
+    assert "max(slo:sli_error:ratio_rate5m{" in page and "ratio_rate1m" not in page
+    assert "max(slo:sli_error:ratio_rate15m{" in page  # long windows as declared
+
+
+def test_timeslice_ranges_count_whole_buckets():
+    sliced = Budgeting(method="timeslices", slice=timedelta(minutes=5), slice_target=0.99)
+    pair = WindowPair(timedelta(hours=1, minutes=4), timedelta(minutes=1), 14.0, "page")
+    slo = make_slo(budgeting=sliced, windows=(pair,))
+    recs = records(slo)
+    assert "[59m59s999ms:5m])" in recs["slo:sli_error:ratio_rate1h4m"]["expr"]
+    assert "[4m59s999ms:5m])" in recs["slo:sli_error:ratio_rate5m"]["expr"]
+    assert "[29d23h59m59s999ms:5m])" in recs["slo:sli_error:ratio_rate30d"]["expr"]
+
+
 def test_aspirational_slo_gets_recordings_only(examples):
     groups = groups_of(examples["recommendations-availability"])
     assert set(groups) == {"sli-recordings", "meta-recordings"}
@@ -288,6 +312,7 @@ slos:
       window_set: custom
       windows:
         - {long: 2h, short: 10m, factor: 12, severity: page}
+        - {long: 1h4m, short: 1m, factor: 20, severity: page}
         - {long: 4d, short: 8h, budget_percent: 20, severity: ticket}
     sli:
       events:
