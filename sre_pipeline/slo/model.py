@@ -60,6 +60,17 @@ class Budgeting(_Frozen):
     slice_target: float | None = None  # ratio in (0, 1]
 
 
+class AlertMeta(_Frozen):
+    """How generated alerts are named and labelled (Sloth's ``alerting`` block); empty means
+    the defaults of :mod:`sre_pipeline.slo.rules`."""
+
+    name: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    by_severity_labels: dict[str, dict[str, str]] = Field(default_factory=dict)
+    by_severity_annotations: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+
 class Source(_Frozen):
     """Where an SLO was defined, for messages and for ``validate``'s listing."""
 
@@ -90,6 +101,7 @@ class SLO(_Frozen):
     windows: tuple[WindowPair, ...]
     policy_tiers: tuple[PolicyTier, ...] = DEFAULT_TIERS
     aspirational: bool = False
+    alert_meta: AlertMeta = AlertMeta()
     source: Source
 
     @model_validator(mode="after")

@@ -217,15 +217,28 @@ def _alert_rule(slo: SLO, severity: str, pairs: Sequence[WindowPair]) -> dict:
     expr = "\nor\n".join(
         f"(\n  {over(p.long, p.factor)}\n  and\n  {over(p.short, p.factor)}\n)" for p in pairs
     )
+    meta = slo.alert_meta
+    annotations = {
+        "summary": f"{slo.service} {slo.name} burns its error budget too fast ({severity})",
+        "description": f"SLO {slo.id}, objective {percent_text(slo)}% over "
+        f"{slo.period.label}, error budget {budget}: the error ratio exceeds factor x budget "
+        f"over both windows of a pair: {_describe(pairs)}.",
+    }
+    # the spec's own names, labels and annotations win (Sloth's alerting block), but the
+    # sloth_severity label stays ours: dashboards and routing key on it
     return {
-        "alert": alert_name(slo),
+        "alert": meta.name or alert_name(slo),
         "expr": expr,
-        "labels": {"severity": severity, "sloth_severity": severity},
+        "labels": {
+            "severity": severity,
+            **meta.labels,
+            **meta.by_severity_labels.get(severity, {}),
+            "sloth_severity": severity,
+        },
         "annotations": {
-            "summary": f"{slo.service} {slo.name} burns its error budget too fast ({severity})",
-            "description": f"SLO {slo.id}, objective {percent_text(slo)}% over "
-            f"{slo.period.label}, error budget {budget}: the error ratio exceeds factor x budget "
-            f"over both windows of a pair: {_describe(pairs)}.",
+            **annotations,
+            **meta.annotations,
+            **meta.by_severity_annotations.get(severity, {}),
         },
     }
 

@@ -22,7 +22,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from sre_pipeline.slo.durations import format_duration
-from sre_pipeline.slo.model import SLI, SLO, Source
+from sre_pipeline.slo.model import SLI, SLO, AlertMeta, Source
 from sre_pipeline.slo.native_schema import NAME_PATTERN, has_window, percent_to_ratio
 from sre_pipeline.slo.periods import Period
 from sre_pipeline.slo.validation import DocContext, InputModel, Number, invalid
@@ -199,6 +199,19 @@ def convert(ctx: DocContext, period: timedelta) -> list[SLO]:
                 window_set="google",
                 windows=kept or google,
                 aspirational=not kept,
+                alert_meta=AlertMeta(
+                    name=alerting.name,
+                    labels=alerting.labels,
+                    annotations=alerting.annotations,
+                    by_severity_labels={
+                        PAGE: alerting.page_alert.labels,
+                        TICKET: alerting.ticket_alert.labels,
+                    },
+                    by_severity_annotations={
+                        PAGE: alerting.page_alert.annotations,
+                        TICKET: alerting.ticket_alert.annotations,
+                    },
+                ),
                 source=Source(format="sloth", file=ctx.doc.file, document=ctx.doc.index),
             )
         )

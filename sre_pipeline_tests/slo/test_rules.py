@@ -170,12 +170,13 @@ def test_alerts_one_per_severity_with_the_evaluators_factors(examples):
             assert "alerts" not in groups_of(slo)
             continue
         alerts = groups_of(slo)["alerts"]["rules"]
-        assert [a["labels"]["severity"] for a in alerts] == sorted(
+        assert [a["labels"]["sloth_severity"] for a in alerts] == sorted(
             {p.severity for p in slo.windows}, key=["page", "ticket"].index
         )
         for alert in alerts:
-            sev = alert["labels"]["severity"]
-            assert alert["labels"]["sloth_severity"] == sev
+            sev = alert["labels"]["sloth_severity"]
+            if slo.source.format != "sloth":  # Sloth specs may set their own severity label
+                assert alert["labels"]["severity"] == sev
             assert "for" not in alert
             pairs = [p for p in slo.windows if p.severity == sev]
             assert alert["expr"].count("\nor\n") == len(pairs) - 1
@@ -498,3 +499,25 @@ def test_promtool_fires_alerts_when_the_evaluator_does(tmp_path):
         cwd=tmp_path, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
+
+
+def test_sloth_alert_name_labels_and_annotations_are_kept():
+    from sre_pipeline.slo.loader import load_catalog
+    from sre_pipeline.slo.rules import build_rules
+
+    slos = load_catalog(["examples/slos/sloth"]).slos
+    alerts = [
+        rule
+        for group in build_rules(slos)["groups"]
+        for rule in group["rules"]
+        if "alert" in rule and "requests-availability" in rule["expr"]
+    ]
+    assert {a["alert"] for a in alerts} == {"NotificationsHighErrorRate"}
+    sloth_severities = {a["labels"]["sloth_severity"] for a in alerts}
+    assert sloth_severities == {"page", "ticket"}
+    by_severity = {a["labels"]["sloth_severity"]: a for a in alerts}
+    assert by_severity["page"]["labels"]["severity"] == "pageteam"
+    assert by_severity["ticket"]["labels"]["severity"] == "slack"
+    assert by_severity["page"]["labels"]["category"] == "availability"
+    summary = by_severity["ticket"]["annotations"]["summary"]
+    assert summary == "High error rate on notification send requests"
