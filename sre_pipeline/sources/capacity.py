@@ -23,6 +23,7 @@ from sre_pipeline.slo.problems import SpecError
 from sre_pipeline.slo.validation import DocContext, InputModel, Number, invalid
 from sre_pipeline.slo.yamldocs import read_documents
 from sre_pipeline.sources.collector import query_chunks
+from sre_pipeline.sources.matrix import Matrix
 from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusError
 
 COLUMNS = ["resource", "ts", "utilisation", "capacity"]
@@ -118,14 +119,13 @@ class CapacityResult:
         return bool(self.failures)
 
 
-def _series(answers: list[dict]) -> pd.Series:
-    times, values = [], []
-    for data in answers:
-        for series in data["result"]:
-            for t, v in series.get("values") or []:
-                times.append(int(round(float(t))))
-                values.append(float(v))
-    s = pd.Series(values, index=times, dtype=np.float64)
+def _series(answers: list[Matrix]) -> pd.Series:
+    parts = [x for m in answers for x in m.series]
+    if not parts:
+        return pd.Series(dtype=np.float64)
+    s = pd.Series(
+        np.concatenate([p.values for p in parts]), index=np.concatenate([p.times for p in parts])
+    )
     s = s[np.isfinite(s.to_numpy())]
     return s.groupby(level=0).max()  # several series: the busiest one bounds the resource
 

@@ -31,6 +31,7 @@ import pandas as pd
 from sre_pipeline.slo.durations import format_duration
 from sre_pipeline.slo.model import SLO
 from sre_pipeline.slo.promql import render, sli_templates
+from sre_pipeline.sources.matrix import Matrix
 from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusError
 
 MAX_POINTS = 10_000  # Prometheus refuses more than 11,000 points per series; keep a margin
@@ -85,32 +86,30 @@ def query_chunks(start_s: int, end_s: int, step_s: int) -> list[tuple[int, int]]
 
 
 @dataclass
-class _Series:
+class _Merged:
     times: np.ndarray  # int seconds, evaluation instants
     values: np.ndarray
     dropped: int = 0
     series: int = 0
 
 
-def _merge(results: list[dict]) -> _Series:
+def _merge(matrices: list[Matrix]) -> _Merged:
     """Sum all series of all chunks per instant, dropping NaN and infinite samples."""
-    times, values, n_series = [], [], 0
-    for data in results:
-        for series in data["result"]:
-            n_series = max(n_series, len(data["result"]))
-            pts = series.get("values") or []
-            if pts:
-                arr = np.asarray(pts, dtype=object)
-                times.append(arr[:, 0].astype(np.float64))
-                values.append(arr[:, 1].astype(np.float64))  # "NaN", "+Inf" parse as floats
-    if not times:
-        return _Series(np.array([], dtype=np.int64), np.array([]), 0, n_series)
-    t = np.rint(np.concatenate(times)).astype(np.int64)
-    v = np.concatenate(values)
+    parts = [s for m in matrices for s in m.series if len(s.times)]
+    n_series = max((len(m.series) for m in matrices), default=0)
+    if not parts:
+        return _Merged(np.array([], dtype=np.int64), np.array([]), 0, n_series)
+    t = np.concatenate([p.times for p in parts])
+    v = np.concatenate([p.values for p in parts])
     finite = np.isfinite(v)
-    dropped = int((~finite).sum())
-    summed = pd.Series(v[finite]).groupby(t[finite]).sum()
-    return _Series(summed.index.to_numpy(), summed.to_numpy(), dropped, n_series)
+    dropped = int(len(v) - finite.sum())
+    if dropped:
+        t, v = t[finite], v[finite]
+    if n_series > 1 or (len(t) > 1 and np.any(np.diff(t) <= 0)):
+        # several series (or overlapping chunks): sum per instant
+        t, inverse = np.unique(t, return_inverse=True)
+        v = np.bincount(inverse, weights=v, minlength=len(t))
+    return _Merged(t, v, dropped, n_series)
 
 
 class SLICollector:
@@ -162,9 +161,10 @@ class SLICollector:
         result.events = events[columns]
         return result
 
-    def _run(self, task, bucket_s: int):
+    def _run(self, task, bucket_s: int) -> Matrix | PrometheusError:
         _, _, query, _, lo, hi = task
         try:
+            # decoded to arrays in the worker: only compact numpy data waits for the others
             return self.client.query_range(query, lo, hi, bucket_s, stats=self.stats)
         except PrometheusError as exc:
             return exc
@@ -179,16 +179,11 @@ class SLICollector:
         for role, parts in roles.items():
             series = _merge([answer for _, _, answer in parts])
             result.dropped_non_finite += series.dropped
-            result.eval_seconds += sum(_eval_time(a) for _, _, a in parts)
+            result.eval_seconds += sum(answer.eval_seconds for _, _, answer in parts)
             if series.series > 1:
                 result.multi_series.append(f"{slo.id}/{role}")
             merged[role] = (series, parts[0][1])
         return _counts(slo, bucket_s, merged, result)
-
-
-def _eval_time(data: dict) -> float:
-    timings = (data.get("stats") or {}).get("timings") or {}
-    return float(timings.get("evalTotalTime", 0.0))
 
 
 def _counts(slo: SLO, bucket_s: int, merged: dict, result: CollectResult) -> pd.DataFrame | None:

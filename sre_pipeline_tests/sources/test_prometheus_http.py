@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import numpy as np
 import pytest
 
 from sre_pipeline.sources.collector import MAX_POINTS, is_per_second, query_chunks
@@ -42,7 +43,7 @@ def test_success_sends_form_with_partial_response_off_and_auth_headers():
     client, seen, _ = client_with(
         [httpx.Response(200, json=OK)], bearer_token="s3cret", headers={"X-Scope-OrgID": "team-a"}
     )
-    assert client.query_range("up", 0, 600, 300, stats=True) == OK["data"]
+    assert client.query_range("up", 0, 600, 300, stats=True).series == []
     form = dict(x.split("=", 1) for x in seen[0].content.decode().split("&"))
     assert form["partial_response"] == "false" and form["stats"] == "all" and form["step"] == "300"
     assert seen[0].headers["Authorization"] == "Bearer s3cret"
@@ -66,7 +67,7 @@ def test_retries_5xx_and_429_honouring_retry_after_then_succeeds():
         ],
         retries=4,
     )
-    assert client.query_range("up", 0, 600, 300)["result"] == []
+    assert client.query_range("up", 0, 600, 300).series == []
     assert len(seen) == 4
     assert sleeps[1] == 7.0  # Retry-After wins over backoff
     assert 0 <= sleeps[0] <= 0.5 * 2 and 0 <= sleeps[2] <= 0.5 * 8  # full jitter, exponential
@@ -158,3 +159,52 @@ def test_error_body_is_json_text():
     client, _, _ = client_with([busy], retries=1)
     with pytest.raises(PrometheusError, match="HTTP 503: tsdb busy"):
         client.query_range("up", 0, 600, 300)
+
+
+def matrix_body(values, stats=None, series=1):
+    data = {"resultType": "matrix", "result": [{"metric": {"i": str(i)}, "values": values}
+                                               for i in range(series)]}  # fmt: skip
+    if stats is not None:
+        data["stats"] = {"timings": {"evalTotalTime": stats}}
+    return json.dumps({"status": "success", "data": data}).encode()
+
+
+def test_decode_matrix_fast_path_with_nan_and_stats():
+    from sre_pipeline.sources.matrix import decode_matrix
+
+    m = decode_matrix(matrix_body([[600, "1.5"], [900.0, "NaN"]], stats=0.25, series=2))
+    assert m.eval_seconds == 0.25 and len(m.series) == 2 and m.series[1].metric == {"i": "1"}
+    assert m.series[0].times.tolist() == [600, 900] and m.series[0].values[0] == 1.5
+    assert np.isnan(m.series[0].values[1])
+
+
+def test_decode_matrix_infinities_take_the_generic_path():
+    from sre_pipeline.sources.matrix import decode_matrix
+
+    m = decode_matrix(matrix_body([[600, "+Inf"], [900, "-Inf"], [1200, "0.1"]]))
+    assert m.series[0].values.tolist() == [np.inf, -np.inf, 0.1]
+
+
+def test_decode_matrix_rejects_other_shapes():
+    from sre_pipeline.sources.matrix import decode_matrix
+
+    assert decode_matrix(b"<html>") is None
+    vector = {"status": "success", "data": {"resultType": "vector", "result": []}}
+    assert decode_matrix(json.dumps(vector).encode()) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "compression", "encoding"),
+    [("http://127.0.0.1:9", None, "identity"), ("http://localhost:9", None, "identity"),
+     ("https://thanos.example.com", None, None), ("http://127.0.0.1:9", True, None)],
+)  # fmt: skip
+def test_compression_is_off_for_loopback_by_default(url, compression, encoding):
+    seen = []
+
+    def handler(request):
+        seen.append(request)
+        return httpx.Response(200, json=OK)
+
+    cfg = PrometheusConfig(url=url, compression=compression)
+    PrometheusClient(cfg, transport=httpx.MockTransport(handler)).query_range("up", 0, 600, 300)
+    assert (seen[0].headers.get("Accept-Encoding") == "identity") == (encoding == "identity")
