@@ -1,0 +1,1 @@
+"""The warehouse: SQLAlchemy Core tables, idempotent slice writes, schema upgrades, SQL models."""

@@ -1,0 +1,181 @@
+"""Warehouse tables (SQLAlchemy Core), the current revision of the schema.
+
+Timestamps are UTC. Keys are chosen so that every partition write is "delete the slice, insert
+it again" on an index: (slo, bucket_start) for events, (slo, day) for daily status,
+(resource, ts) for capacity. ``week_start`` (the Monday of the configured time zone) is stored
+with daily rows so the weekly SQL models need no dialect-specific date functions.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+ID = String(200)  # SLO ids, resources, incident ids: Sloth-style ids are short, 200 is ample
+
+slo_catalog = Table(
+    "slo_catalog",
+    metadata,
+    Column("slo", ID, primary_key=True),
+    Column("service", ID, nullable=False),
+    Column("name", ID, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("owner", String(200)),
+    Column("team", String(200)),
+    Column("objective", Float, nullable=False),
+    Column("period", String(40), nullable=False),
+    Column("sli_kind", String(20), nullable=False),
+    Column("budgeting", String(20), nullable=False),
+    Column("window_set", String(20), nullable=False),
+    Column("aspirational", Boolean, nullable=False),
+    Column("labels", JSON, nullable=False),
+    Column("source_format", String(20), nullable=False),
+    Column("source_file", Text, nullable=False),
+)
+
+sli_events = Table(
+    "sli_events",
+    metadata,
+    Column("slo", ID, primary_key=True),
+    Column("bucket_start", DateTime(timezone=True), primary_key=True),
+    Column("good", Float, nullable=False),
+    Column("total", Float, nullable=False),
+    Index("ix_sli_events_bucket_start", "bucket_start"),
+)
+
+slo_status = Table(
+    "slo_status",
+    metadata,
+    Column("slo", ID, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("week_start", Date, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("objective", Float, nullable=False),
+    Column("period", String(40), nullable=False),
+    Column("attainment", Float),
+    Column("budget_remaining", Float),
+    Column("budget_remaining_events", Float),
+    Column("budget_remaining_minutes", Float),
+    *(
+        Column(f"burn_rate_{w}", Float)
+        for w in ("5m", "30m", "1h", "2h", "6h", "1d", "3d", "period")
+    ),
+    Column("time_to_exhaustion_hours", Float),
+    Column("escalation", String(10)),
+    Column("policy_tier", String(60)),
+    Column("coverage", Float),
+    Column("events_total", Float),
+    Column("events_bad", Float),
+    Column("good_gt_total_buckets", Integer, nullable=False, default=0),
+    Column("aspirational", Boolean, nullable=False),
+    Column("alerts", JSON, nullable=False),
+    Index("ix_slo_status_week_start", "week_start"),
+)
+
+burn_alert_episodes = Table(
+    "burn_alert_episodes",
+    metadata,
+    Column("slo", ID, primary_key=True),
+    Column("long_window", String(20), primary_key=True),
+    Column("short_window", String(20), primary_key=True),
+    Column("start", DateTime(timezone=True), primary_key=True),
+    Column("end", DateTime(timezone=True)),
+    Column("severity", String(10), nullable=False),
+    Column("factor", Float, nullable=False),
+    Column("peak_burn_rate", Float, nullable=False),
+    Index("ix_burn_alert_episodes_start", "start"),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("incident_id", ID, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("severity", String(10), nullable=False),
+    Column("services", JSON, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("detected_at", DateTime(timezone=True)),
+    Column("acknowledged_at", DateTime(timezone=True)),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("postmortem_published_at", DateTime(timezone=True)),
+    Column("postmortem_ref", Text),
+    Column("week_start", Date, nullable=False),
+)
+
+action_items = Table(
+    "action_items",
+    metadata,
+    Column("item_id", ID, primary_key=True),
+    Column("incident_id", ID),
+    Column("title", Text, nullable=False),
+    Column("owner", String(200)),
+    Column("team", String(200)),
+    Column("severity", String(10)),
+    Column("status", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True)),
+    Column("due_date", Date),
+    Column("completed_at", DateTime(timezone=True)),
+    Column("tracker_ref", Text),
+)
+
+capacity_samples = Table(
+    "capacity_samples",
+    metadata,
+    Column("resource", ID, primary_key=True),
+    Column("ts", DateTime(timezone=True), primary_key=True),
+    Column("utilisation", Float, nullable=False),
+    Column("capacity", Float),
+    Index("ix_capacity_samples_ts", "ts"),
+)
+
+capacity_status = Table(
+    "capacity_status",
+    metadata,
+    Column("resource", ID, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("week_start", Date, nullable=False),
+    Column("peak_utilisation", Float),
+    Column("mean_utilisation", Float),
+    Column("state", String(20)),
+    Column("headroom", Float),
+    Column("days_to_threshold", Float),
+)
+
+review_runs = Table(
+    "review_runs",
+    metadata,
+    Column("week_start", Date, primary_key=True),
+    Column("generated_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("markdown_path", Text),
+    Column("html_path", Text),
+    Column("summary", JSON, nullable=False),
+)
+
+# Append-only: an outbound action is recorded once, whatever happens to the run afterwards.
+outbound_audit = Table(
+    "outbound_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("fingerprint", String(128), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Index("ix_outbound_audit_fingerprint", "kind", "fingerprint"),
+)

@@ -1,0 +1,71 @@
+"""Warehouse fixtures: every warehouse test runs on SQLite and on a real PostgreSQL 15.
+
+The fixtures are lazy: PostgreSQL starts (once per session) only when a test asks for the
+``postgresql`` variant of ``warehouse_url`` / ``warehouse_engine`` or for ``postgres_server``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from sre_pipeline_tests.services.postgres import PostgresServer, start_postgres
+
+WAREHOUSE_DIALECTS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory) -> Iterator[PostgresServer]:
+    """One disposable PostgreSQL 15 for the session, stopped (and its directory removed) after."""
+    server = start_postgres(tmp_path_factory.mktemp("postgres"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def new_warehouse_url(request, tmp_path) -> Iterator[Callable[[str], str]]:
+    """A factory of URLs of fresh, empty warehouses (``"sqlite"`` or ``"postgresql"``).
+
+    PostgreSQL databases it created are dropped after the test, connections terminated first.
+    """
+    created: list[tuple[PostgresServer, str]] = []
+    count = 0
+
+    def make(dialect: str) -> str:
+        nonlocal count
+        count += 1
+        if dialect == "sqlite":
+            return f"sqlite:///{tmp_path}/warehouse{'' if count == 1 else count}.db"
+        if dialect == "postgresql":
+            server: PostgresServer = request.getfixturevalue("postgres_server")
+            name = f"t_{secrets.token_hex(8)}"
+            created.append((server, name))
+            return server.create_database(name)
+        raise ValueError(f"unknown warehouse dialect {dialect!r}")
+
+    try:
+        yield make
+    finally:
+        for server, name in created:
+            server.drop_database(name)
+
+
+@pytest.fixture(params=WAREHOUSE_DIALECTS, ids=WAREHOUSE_DIALECTS)
+def warehouse_url(request, new_warehouse_url) -> str:
+    """The URL of a fresh, empty warehouse database, once on SQLite and once on PostgreSQL."""
+    return new_warehouse_url(request.param)
+
+
+@pytest.fixture
+def warehouse_engine(warehouse_url) -> Iterator[sa.Engine]:
+    """A SQLAlchemy engine on ``warehouse_url``, disposed after the test."""
+    engine = sa.create_engine(warehouse_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()

@@ -1,0 +1,60 @@
+"""Schema versioning: an older warehouse is upgraded in place and keeps its data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from sre_pipeline.warehouse.engine import make_engine
+from sre_pipeline.warehouse.migrate import current_revision, head_revision, upgrade
+from sre_pipeline.warehouse.schema import metadata
+
+
+def test_new_warehouse_matches_the_schema_exactly(warehouse_url):
+    engine = make_engine(warehouse_url)
+    assert current_revision(engine) is None
+    assert upgrade(engine) == head_revision() == "0002"
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    assert upgrade(engine) == "0002"  # idempotent
+    engine.dispose()
+
+
+def test_first_revision_warehouse_is_upgraded_with_its_data(warehouse_url):
+    engine = make_engine(warehouse_url)
+    upgrade(engine, "0001")
+    status = sa.table(
+        "slo_status", *(sa.column(c) for c in (
+            "slo", "day", "at", "objective", "period", "good_gt_total_buckets", "aspirational",
+            "alerts", "budget_remaining"))
+    )  # fmt: skip
+    events = sa.table(
+        "sli_events", *(sa.column(c) for c in ("slo", "bucket_start", "good", "total"))
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.insert(status), [
+            {"slo": "a-x", "day": date(2026, 11, d), "at": f"2026-11-{d + 1:02d} 00:00:00",
+             "objective": 0.999, "period": "30d", "good_gt_total_buckets": 0,
+             "aspirational": False, "alerts": "[]", "budget_remaining": 0.5 + d / 100}
+            for d in (1, 2, 3)
+        ])  # fmt: skip
+        conn.execute(sa.insert(events), [
+            {"slo": "a-x", "bucket_start": "2026-11-01 00:00:00", "good": 9.0, "total": 10.0}
+        ])  # fmt: skip
+    assert upgrade(engine) == "0002"
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT day, week_start, budget_remaining FROM slo_status ORDER BY day")
+        ).all()
+        assert conn.execute(sa.text("SELECT good, total FROM sli_events")).all() == [(9.0, 10.0)]
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    as_dates = [(str(d)[:10], str(w)[:10], b) for d, w, b in rows]
+    assert as_dates == [
+        ("2026-11-01", "2026-10-26", 0.51),  # a Sunday belongs to the week of Monday the 26th
+        ("2026-11-02", "2026-11-02", 0.52),
+        ("2026-11-03", "2026-11-02", 0.53),
+    ]
+    engine.dispose()
