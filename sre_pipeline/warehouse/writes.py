@@ -16,9 +16,31 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import JSON, Boolean, Connection, Date, DateTime, Engine, Table, delete
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    String,
+    Table,
+    Text,
+    delete,
+)
 
 BATCH_ROWS = 50_000
+_PG_BINARY = {
+    String: "text",
+    Text: "text",
+    Float: "float8",
+    Integer: "int4",
+    Boolean: "bool",
+    Date: "date",
+    DateTime: "timestamptz",
+}
 KEY_CHUNK = 500  # keys per DELETE ... IN (...): far below SQLite's variable limit
 
 
@@ -113,12 +135,15 @@ def to_rows(frame: pd.DataFrame, table: Table, dialect: str) -> list[tuple]:
 def _values(series: pd.Series, sqltype, dialect: str) -> list:
     if isinstance(sqltype, DateTime):
         ts = pd.to_datetime(series, utc=True)
-        codes, uniques = pd.factorize(ts)  # buckets repeat across SLOs: format each once
-        fmt = "%Y-%m-%d %H:%M:%S.%f" if dialect == "sqlite" else "%Y-%m-%d %H:%M:%S.%f+00"
-        text = np.array([u.strftime(fmt) for u in uniques] + [None], dtype=object)
-        return text[codes].tolist()
+        codes, uniques = pd.factorize(ts)  # buckets repeat across SLOs: convert each once
+        if dialect == "sqlite":  # SQLAlchemy's SQLite DATETIME text, naive UTC
+            converted = [u.strftime("%Y-%m-%d %H:%M:%S.%f") for u in uniques]
+        else:
+            converted = [u.to_pydatetime() for u in uniques]
+        return np.array(converted + [None], dtype=object)[codes].tolist()
     if isinstance(sqltype, Date):
-        return [None if pd.isna(v) else pd.Timestamp(v).date().isoformat() for v in series]
+        days = [None if pd.isna(v) else pd.Timestamp(v).date() for v in series]
+        return [d.isoformat() if d and dialect == "sqlite" else d for d in days]
     if isinstance(sqltype, JSON):
         return [json.dumps(v, sort_keys=True, default=str) for v in series]
     if isinstance(sqltype, Boolean):
@@ -138,8 +163,13 @@ def bulk_insert(conn: Connection, table: Table, columns: list[str], rows: list[t
     quoted = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in columns)
     name = conn.dialect.identifier_preparer.format_table(table)
     if conn.dialect.name == "postgresql":
+        types = [_PG_BINARY.get(type(table.c[c].type)) for c in columns]
+        binary = all(types)  # binary COPY skips the server's text parsing (JSON stays text)
+        sql = f"COPY {name} ({quoted}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
         raw = conn.connection.dbapi_connection
-        with raw.cursor() as cursor, cursor.copy(f"COPY {name} ({quoted}) FROM STDIN") as copy:
+        with raw.cursor() as cursor, cursor.copy(sql) as copy:
+            if binary:
+                copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
         return

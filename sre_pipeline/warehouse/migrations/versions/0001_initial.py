@@ -39,12 +39,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "sli_events",
-        sa.Column("slo", ID, primary_key=True),
-        sa.Column("bucket_start", TS, primary_key=True),
+        sa.Column("slo", ID, nullable=False),
+        sa.Column("bucket_start", TS, nullable=False),
         sa.Column("good", sa.Float, nullable=False),
         sa.Column("total", sa.Float, nullable=False),
+        sa.PrimaryKeyConstraint("bucket_start", "slo", name="pk_sli_events"),
     )
-    op.create_index("ix_sli_events_bucket_start", "sli_events", ["bucket_start"])
     op.create_table(
         "slo_status",
         sa.Column("slo", ID, primary_key=True),
@@ -112,12 +112,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "capacity_samples",
-        sa.Column("resource", ID, primary_key=True),
-        sa.Column("ts", TS, primary_key=True),
+        sa.Column("resource", ID, nullable=False),
+        sa.Column("ts", TS, nullable=False),
         sa.Column("utilisation", sa.Float, nullable=False),
         sa.Column("capacity", sa.Float),
+        sa.PrimaryKeyConstraint("ts", "resource", name="pk_capacity_samples"),
     )
-    op.create_index("ix_capacity_samples_ts", "capacity_samples", ["ts"])
     op.create_table(
         "review_runs",
         sa.Column("week_start", sa.Date, primary_key=True),
