@@ -151,3 +151,20 @@ def test_default_url_lives_under_the_pipeline_home(tmp_path, monkeypatch):
     assert default_url() == f"sqlite:///{tmp_path / 'home' / 'warehouse.db'}"
     monkeypatch.setenv("SRE_PIPELINE_WAREHOUSE_URL", "postgresql+psycopg://u@127.0.0.1/db")
     assert default_url().startswith("postgresql+psycopg://")
+
+
+def test_events_read_back_exactly_as_written(engine):
+    from sre_pipeline.warehouse.reads import read_events
+
+    original = events(DAY1)
+    original["good"] = original["good"] - np.arange(len(original)) % 7 / 3  # fractional counts
+    replace_slice(engine, sli_events, original, day_slice(DAY1))
+    got = read_events(engine, DAY1, DAY2, ["a-x", "b-y"])
+    expected = original.sort_values(["slo", "bucket_start"]).reset_index(drop=True)
+    got = got.sort_values(["slo", "bucket_start"]).reset_index(drop=True)
+    assert str(got.bucket_start.dt.tz) == "UTC" and got.slo.dtype == "category"
+    want = pd.to_datetime(expected.bucket_start, utc=True)
+    pd.testing.assert_series_equal(got.bucket_start, want, check_names=False)
+    np.testing.assert_array_equal(got.good.to_numpy(), expected.good.to_numpy())
+    only_a = read_events(engine, DAY1, DAY2, ["a-x"])
+    assert set(only_a.slo) == {"a-x"} and len(only_a) == 288
