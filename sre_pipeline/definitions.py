@@ -1,13 +1,68 @@
-"""The code location: ``dagster dev -w workspace.yaml`` loads ``defs`` from here."""
+"""The code location: ``dagster dev -w workspace.yaml`` loads ``defs`` from here.
 
-from __future__ import annotations
+Resources come from the pipeline configuration (``sre_pipeline.yaml`` or the embedded
+defaults): the demo source unless Prometheus is configured, SQLite unless a warehouse URL is.
+"""
 
 import dagster as dg
 
-from sre_pipeline.defs.catalog import slo_catalog
-from sre_pipeline.defs.resources import PipelineSettings
+from sre_pipeline.config import load_config
+from sre_pipeline.defs.capacity_assets import capacity_samples
+from sre_pipeline.defs.jobs import (
+    collection_job,
+    collection_schedule,
+    run_failure_sensor,
+    status_job,
+    status_schedule,
+    weekly_job,
+    weekly_schedule,
+)
+from sre_pipeline.defs.model_assets import model_assets
+from sre_pipeline.defs.resources import (
+    DemoSLISource,
+    PipelineSettings,
+    PrometheusSLISource,
+    WarehouseResource,
+)
+from sre_pipeline.defs.slo_assets import burn_alerts, sli_events, slo_catalog, slo_status
+
+
+def resources_from_config(config=None) -> dict:
+    """Settings, source and warehouse resources for a configuration."""
+    config = config or load_config()
+    settings = PipelineSettings(
+        slo_paths=config.slos,
+        capacity_path=config.capacity,
+        time_zone=config.time_zone,
+        bucket_minutes=config.bucket_minutes,
+    )
+    if config.prometheus:
+        p = config.prometheus
+        source = PrometheusSLISource(
+            url=p.url,
+            bearer_token=dg.EnvVar(p.bearer_token_env) if p.bearer_token_env else None,
+            basic_auth=dg.EnvVar(p.basic_auth_env) if p.basic_auth_env else None,
+            ca_bundle=p.ca_bundle,
+            insecure=p.insecure,
+            headers=p.headers,
+            concurrency=p.concurrency,
+            timeout_s=p.timeout_s,
+        )
+    else:
+        source = DemoSLISource(plan_path=config.demo_plan)
+    return {
+        "settings": settings,
+        "source": source,
+        "warehouse": WarehouseResource(url=config.warehouse_url),
+    }
+
+
+ASSETS = [slo_catalog, sli_events, slo_status, burn_alerts, capacity_samples, *model_assets()]
 
 defs = dg.Definitions(
-    assets=[slo_catalog],
-    resources={"settings": PipelineSettings.from_env()},
+    assets=ASSETS,
+    jobs=[collection_job, status_job, weekly_job],
+    schedules=[collection_schedule, status_schedule, weekly_schedule],
+    sensors=[run_failure_sensor],
+    resources=resources_from_config(),
 )

@@ -1,24 +1,136 @@
-"""Resources: where the pipeline reads its configuration."""
+"""Resources: settings, the SLI source (demo or Prometheus) and the warehouse.
+
+Each outside system sits behind one resource; secrets come in through ``dg.EnvVar`` and are
+never logged.
+"""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from abc import abstractmethod
+from datetime import timedelta
 
 import dagster as dg
+import pandas as pd
+from pydantic import PrivateAttr
+from sqlalchemy import Engine
 
-REPO_EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "slos"
+from sre_pipeline.config import REPO
+from sre_pipeline.slo.loader import Catalog, load_catalog
+from sre_pipeline.sources.capacity import Resource, collect_capacity, load_resources
+from sre_pipeline.sources.collector import CollectResult, SLICollector
+from sre_pipeline.sources.demo import generate_events, simulate_capacity
+from sre_pipeline.sources.demo_plan import load_plan
+from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusConfig
+from sre_pipeline.warehouse.engine import make_engine
+from sre_pipeline.warehouse.migrate import upgrade
+
+EXAMPLES = REPO / "examples"
 
 
 class PipelineSettings(dg.ConfigurableResource):
-    """SLO spec paths and options (``SRE_PIPELINE_SLOS`` overrides the example catalog,
-    several paths separated by ``:``)."""
+    """What to evaluate: SLO spec paths, capacity resources, time zone, bucket width."""
 
-    slo_paths: list[str] = [str(REPO_EXAMPLES)]
+    slo_paths: list[str] = [str(EXAMPLES / "slos")]
+    capacity_path: str | None = str(EXAMPLES / "capacity.yaml")
+    time_zone: str = "UTC"
+    bucket_minutes: int = 5
     sloth_period_days: int = 30
 
-    @classmethod
-    def from_env(cls) -> PipelineSettings:
-        """Settings from the environment, falling back to the shipped examples."""
-        paths = os.environ.get("SRE_PIPELINE_SLOS")
-        return cls(slo_paths=paths.split(os.pathsep)) if paths else cls()
+    def catalog(self) -> Catalog:
+        """The validated SLO catalog (raises SpecError with every problem)."""
+        return load_catalog(self.slo_paths, timedelta(days=self.sloth_period_days))
+
+    def resources(self) -> list[Resource]:
+        """Capacity resources, or none when no capacity file is configured."""
+        return load_resources(self.capacity_path) if self.capacity_path else []
+
+    @property
+    def width(self) -> timedelta:
+        """The bucket width."""
+        return timedelta(minutes=self.bucket_minutes)
+
+
+class SLISource(dg.ConfigurableResource):
+    """Where bucket counts and capacity samples come from."""
+
+    @abstractmethod
+    def events(
+        self, slos, start: pd.Timestamp, end: pd.Timestamp, width: timedelta
+    ) -> CollectResult:
+        """Bucket counts for buckets starting in ``[start, end)``."""
+
+    @abstractmethod
+    def capacity(self, resources, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        """Capacity samples in ``[start, end)``."""
+
+
+class DemoSLISource(SLISource):
+    """The embedded demo history (``examples/demo.yaml``), anchored at ``anchor`` (ISO date;
+    default: today, UTC) so scenarios land in the recent past."""
+
+    plan_path: str = str(EXAMPLES / "demo.yaml")
+    anchor: str | None = None
+
+    def _anchor(self) -> pd.Timestamp:
+        ts = pd.Timestamp(self.anchor) if self.anchor else pd.Timestamp.now(tz="UTC").floor("D")
+        return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+    def events(self, slos, start, end, width) -> CollectResult:
+        """Generated counts: the same for the same buckets, whatever the range."""
+        days = (end - start) / pd.Timedelta(days=1)
+        frame = generate_events(slos, end, days=days, plan=load_plan(self.plan_path),
+                                width=width, anchor=self._anchor())  # fmt: skip
+        return CollectResult(events=frame, queries=0)
+
+    def capacity(self, resources, start, end) -> pd.DataFrame:
+        """Generated capacity gauges."""
+        return simulate_capacity(resources, start, end, load_plan(self.plan_path), self._anchor())
+
+
+class PrometheusSLISource(SLISource):
+    """A Prometheus HTTP API (Thanos, Mimir, VictoriaMetrics). Secrets via ``dg.EnvVar``."""
+
+    url: str
+    bearer_token: str | None = None
+    basic_auth: str | None = None  # USER:PASSWORD
+    ca_bundle: str | None = None
+    insecure: bool = False
+    headers: dict[str, str] = {}
+    concurrency: int = 4
+    timeout_s: float = 30.0
+
+    def _config(self) -> PrometheusConfig:
+        basic = tuple(self.basic_auth.split(":", 1)) if self.basic_auth else None
+        return PrometheusConfig(
+            url=self.url.rstrip("/"), bearer_token=self.bearer_token, basic_auth=basic,
+            ca_bundle=self.ca_bundle, verify=not self.insecure, headers=dict(self.headers),
+            concurrency=self.concurrency, timeout_s=self.timeout_s,
+        )  # fmt: skip
+
+    def events(self, slos, start, end, width) -> CollectResult:
+        """Collected counts; failures are reported in the result, not raised."""
+        config = self._config()
+        with PrometheusClient(config) as client:
+            collector = SLICollector(client, config.concurrency)
+            return collector.collect(slos, start, end, int(width.total_seconds()))
+
+    def capacity(self, resources, start, end) -> pd.DataFrame:
+        """Collected capacity samples (resources that failed are left out)."""
+        config = self._config()
+        with PrometheusClient(config) as client:
+            return collect_capacity(client, resources, start, end, config.concurrency).samples
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The SQL warehouse (SQLite file by default); upgraded to the newest schema on first use."""
+
+    url: str | None = None
+    _engine: Engine | None = PrivateAttr(default=None)
+
+    def engine(self) -> Engine:
+        """A process-wide engine for this URL, its schema upgraded."""
+        if self._engine is None:
+            engine = make_engine(self.url)
+            upgrade(engine)
+            self._engine = engine
+        return self._engine
