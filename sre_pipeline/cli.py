@@ -87,11 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="FILE", help="rules file to write (default: stdout)")
     _add_sloth_period(p)
 
-    p = sub.add_parser("demo", help="evaluate the example SLOs on generated example data")
-    p.add_argument("--slos", nargs="+", metavar="PATH", help="spec paths (default: examples/slos)")
-    p.add_argument("--days", type=int, default=28, help="days of history to generate (default 28)")
-    p.add_argument("--output-dir", metavar="DIR", help="where to write outputs (default: home)")
-    _add_sloth_period(p)
+    p = sub.add_parser("demo", help="run the whole pipeline on the example configuration")
+    p.add_argument("--days", type=int, default=28, help="days to evaluate (default 28)")
+    p.add_argument("--end", help="first day after the range, ISO date (default: today, UTC)")
+    p.add_argument("--output-dir", metavar="DIR", help="pipeline home (default ~/.sre_pipeline)")
+    p.add_argument("--prometheus-url", help="collect from this Prometheus instead of the demo")
     return parser
 
 

@@ -1,25 +1,21 @@
-"""``sre-pipeline demo``: the example catalog evaluated on generated history, end to end.
+"""``sre-pipeline demo``: the whole Dagster graph for the example configuration over the last
+28 days with the embedded defaults (demo source, SQLite warehouse), in process, then a summary.
 
-Until the Dagster graph lands this is the main job: it generates 28 days of example counts,
-evaluates every SLO, lists alert episodes and writes the results under the pipeline's home.
+Running it twice gives the same warehouse content: every asset replaces exactly its slice.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import sys
+import time
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import sqlalchemy as sa
 
-from sre_pipeline.slo.episodes import alert_episodes
-from sre_pipeline.slo.evaluator import Evaluator
-from sre_pipeline.slo.events_io import write_events_csv
-from sre_pipeline.slo.loader import load_catalog
-from sre_pipeline.slo.report import status_records, status_table
-from sre_pipeline.sources.demo import generate_events
-
-REPO_EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "slos"
+from sre_pipeline.slo.report import status_table
 
 
 def pipeline_home() -> Path:
@@ -28,39 +24,46 @@ def pipeline_home() -> Path:
 
 
 def run(args) -> int:
-    """Generate, evaluate, summarise and write ``events.csv``, ``status.json``, ``episodes.csv``."""
-    paths = args.slos or [REPO_EXAMPLES]
-    catalog = load_catalog(paths, sloth_period=args.sloth_period)
-    end = pd.Timestamp.now(tz="UTC").floor("D")  # whole days: re-running today is idempotent
-    # history reaches back over the longest SLO period so day one of the range is complete
-    longest = max(s.period.nominal.days for s in catalog.slos) + 2
-    events = generate_events(catalog.slos, end=end, days=max(args.days, longest))
-    start = end - pd.Timedelta(days=args.days)
-    evaluator = Evaluator(events, catalog.slos, start, end)
-    status = evaluator.status(end)
-    episodes = alert_episodes(evaluator)
-    out = Path(args.output_dir) if args.output_dir else pipeline_home() / "demo"
-    out.mkdir(parents=True, exist_ok=True)
-    write_events_csv(events, out / "events.csv")
-    (out / "status.json").write_text(json.dumps(status_records(status), indent=2, allow_nan=False))
-    episodes.to_csv(out / "episodes.csv", index=False)
+    """Run the graph, then print the SLOs at risk, the alerts and where the outputs went."""
+    home = Path(args.output_dir) if args.output_dir else pipeline_home()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["SRE_PIPELINE_HOME"] = str(home)
+    if args.prometheus_url:
+        os.environ["PROMETHEUS_URL"] = args.prometheus_url
+    end = date.fromisoformat(args.end) if args.end else pd.Timestamp.now(tz="UTC").date()
+    started = time.perf_counter()
+    from sre_pipeline.defs.demo_run import run_demo
+    from sre_pipeline.warehouse.engine import make_engine
 
+    run_demo(home, end, args.days, log=lambda m: print(m, file=sys.stderr))
+    engine = make_engine()
+    last_day = (pd.Timestamp(end) - pd.Timedelta(days=1)).date()
+    with engine.connect() as conn:
+        status = pd.read_sql(
+            sa.text("SELECT * FROM slo_status WHERE day = :d"), conn, params={"d": last_day}
+        )
+        episodes = pd.read_sql(sa.text("SELECT severity FROM burn_alert_episodes"), conn)
+        summary = pd.read_sql(sa.text("SELECT COUNT(*) AS n FROM weekly_slo_summary"), conn)
+    status["alerts"] = status["alerts"].map(
+        lambda a: a if isinstance(a, list) else __import__("json").loads(a)
+    )
     print(
-        f"{len(catalog.slos)} SLOs, {len(events):,} buckets, {start:%Y-%m-%d} to {end:%Y-%m-%d}\n"
+        f"{len(status)} SLOs, status as of the end of {last_day} ({args.days} days evaluated, "
+        f"{time.perf_counter() - started:.0f} s)\n"
     )
     print(status_table(status))
     at_risk = status[status["policy_tier"].isin(["exhausted", "incident_mode", "feature_freeze"])]
-    print(f"\nAt risk: {', '.join(at_risk['slo']) or 'none'}")
-    firing = status[status["alerts"].str.len() > 0]
-    print(f"Alerts firing now: {', '.join(firing['slo']) or 'none'}")
-    counts = episodes.groupby("severity").size().to_dict() if len(episodes) else {}
+    print(f"\nAt risk: {', '.join(sorted(at_risk['slo'])) or 'none'}")
+    firing = status[status["alerts"].map(len) > 0]
+    print(f"Alerts firing at the end: {', '.join(sorted(firing['slo'])) or 'none'}")
+    counts = episodes["severity"].value_counts().to_dict()
     print(
-        f"Alert episodes in {args.days} days: {counts.get('page', 0)} page, "
-        f"{counts.get('ticket', 0)} ticket"
+        f"Alert episodes: {counts.get('page', 0)} page, {counts.get('ticket', 0)} ticket; "
+        f"weekly summary rows: {int(summary['n'].iloc[0])}"
     )
-    print(f"\nWrote {out}/events.csv, status.json, episodes.csv")
+    print(f"\nWarehouse: {engine.url}\nDagster home: {home / 'dagster'}")
     print(
-        f"Re-check with: sre-pipeline evaluate --slos {' '.join(map(str, paths))} "
-        f"--events {out}/events.csv --at {end:%Y-%m-%dT%H:%MZ}"
+        f"See the runs: DAGSTER_HOME={home / 'dagster'} SRE_PIPELINE_HOME={home} "
+        "dagster dev -w workspace.yaml"
     )
     return 0

@@ -9,7 +9,7 @@ from sre_pipeline.config import load_config
 
 _config = load_config()
 TIME_ZONE = _config.time_zone
-START = _config.start_date or (date.today() - timedelta(days=60))
+START = _config.start_date or (date.today() - timedelta(days=90))  # room for 28 days + lookback
 
 daily_partitions = dg.DailyPartitionsDefinition(
     start_date=START.isoformat(),
