@@ -128,9 +128,15 @@ class WarehouseResource(dg.ConfigurableResource):
     _engine: Engine | None = PrivateAttr(default=None)
 
     def engine(self) -> Engine:
-        """A process-wide engine for this URL, its schema upgraded."""
+        """The engine for this URL, its schema upgraded (once per run)."""
         if self._engine is None:
             engine = make_engine(self.url)
             upgrade(engine)
             self._engine = engine
         return self._engine
+
+    def teardown_after_execution(self, context) -> None:
+        """Close pooled connections when the run (or sensor tick) is done with them."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None

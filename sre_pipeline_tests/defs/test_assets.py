@@ -1,0 +1,125 @@
+"""Assets with ``dg.materialize`` on small fixtures and a fake SLI source (no network)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import dagster as dg
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from sre_pipeline.defs.model_assets import model_assets
+from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
+from sre_pipeline.defs.slo_assets import burn_alerts, sli_events, slo_catalog, slo_status
+from sre_pipeline.sources.collector import CollectResult
+from sre_pipeline_tests.slo.factories import constant_events, set_bad
+
+DAY = "2026-11-10"
+SPEC = """
+service: {name: shop, owner: ann, team: web}
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      events:
+        good: sum(rate(ok[{{ .window }}]))
+        total: sum(rate(all[{{ .window }}]))
+  - name: checkout
+    objective: 99
+    period: 7d
+    sli:
+      events:
+        bad: sum(rate(err[{{ .window }}]))
+        total: sum(rate(all[{{ .window }}]))
+"""
+
+
+class FakeSource(SLISource):
+    """Constant traffic with a two-hour incident on shop-availability on DAY."""
+
+    def events(self, slos, start, end, width) -> CollectResult:
+        frames = [constant_events(s.id, start, end) for s in slos]
+        frames[0] = set_bad(frames[0], f"{DAY}T10:00Z", f"{DAY}T12:00Z", 30.0)
+        return CollectResult(events=pd.concat(frames, ignore_index=True), queries=0)
+
+    def capacity(self, resources, start, end) -> pd.DataFrame:
+        return pd.DataFrame(columns=["resource", "ts", "utilisation", "capacity"])
+
+
+@pytest.fixture
+def resources(tmp_path, warehouse_url):
+    (tmp_path / "slos").mkdir()
+    (tmp_path / "slos" / "shop.yaml").write_text(SPEC)
+    return {
+        "settings": PipelineSettings(slo_paths=[str(tmp_path / "slos")], capacity_path=None),
+        "source": FakeSource(),
+        "warehouse": WarehouseResource(url=warehouse_url),
+    }
+
+
+def table(resources, name: str) -> pd.DataFrame:
+    engine = sa.create_engine(resources["warehouse"].url)
+    try:
+        with engine.connect() as conn:
+            frame = pd.read_sql(sa.text(f'SELECT * FROM "{name}"'), conn)
+    finally:
+        engine.dispose()
+    return frame.sort_values(list(frame.columns[:2])).reset_index(drop=True)
+
+
+def test_catalog_events_status_alerts_and_idempotent_partition_reruns(resources):
+    assert dg.materialize([slo_catalog], resources=resources).success
+    assert len(table(resources, "slo_catalog")) == 2
+    previous = (pd.Timestamp(DAY) - timedelta(days=1)).date().isoformat()
+    for key in (previous, DAY):
+        result = dg.materialize([sli_events], partition_key=key, resources=resources)
+        assert result.success
+    events_before = table(resources, "sli_events")
+    assert len(events_before) == 2 * 2 * 288
+    meta = result.asset_materializations_for_node("sli_events")[0].metadata
+    assert meta["rows"].value == 576 and meta["partial"].value is False
+    again = dg.materialize([sli_events], partition_key=DAY, resources=resources)
+    assert (
+        again.asset_materializations_for_node("sli_events")[0].metadata["replaced_rows"].value
+        == 576
+    )
+    pd.testing.assert_frame_equal(table(resources, "sli_events"), events_before)
+
+    status = dg.materialize([slo_status], partition_key=DAY, resources=resources)
+    assert status.success
+    rows = table(resources, "slo_status")
+    assert len(rows) == 2 and set(rows["day"].astype(str)) == {DAY}
+    shop = rows.set_index("slo").loc["shop-availability"]
+    assert shop["budget_remaining"] == pytest.approx(1 - 30 * 24 / (2 * 288))  # 2 days of data
+    preview = status.asset_materializations_for_node("slo_status")[0].metadata["worst_budgets"]
+    assert "shop-availability" in preview.value
+
+    dg.materialize([burn_alerts], partition_key=DAY, resources=resources)
+    episodes = table(resources, "burn_alert_episodes")
+    assert set(episodes["slo"]) == {"shop-availability"} and "page" in set(episodes["severity"])
+    before = table(resources, "burn_alert_episodes")
+    dg.materialize([burn_alerts], partition_key=DAY, resources=resources)
+    pd.testing.assert_frame_equal(table(resources, "burn_alert_episodes"), before)
+
+
+def test_model_assets_build_the_weekly_summary(resources):
+    dg.materialize([slo_catalog], resources=resources)
+    dg.materialize([sli_events], partition_key=DAY, resources=resources)
+    dg.materialize([slo_status], partition_key=DAY, resources=resources)
+    models = {a.key.to_user_string(): a for a in model_assets()}
+    result = dg.materialize(
+        [models["stg_slo_status"], models["weekly_slo_summary"]], resources=resources
+    )
+    assert result.success
+    summary = table(resources, "weekly_slo_summary")
+    assert set(summary["slo"]) == {"shop-availability", "shop-checkout"}
+
+
+def test_invalid_spec_fails_the_catalog_with_every_problem(resources, tmp_path):
+    (tmp_path / "slos" / "bad.yaml").write_text(
+        "service: {name: x}\nslos:\n  - name: a\n    objectiv: 99\n    sli: {probe: {query: up}}\n"
+    )
+    with pytest.raises(dg.Failure) as info:
+        dg.materialize([slo_catalog], resources=resources)
+    assert "did you mean 'objective'" in info.value.metadata["problems"].value
