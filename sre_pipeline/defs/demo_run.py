@@ -28,7 +28,6 @@ def run_demo(home: Path, end: date, days: int, log=print) -> dict:
     episodes for ``days`` days before ``end``, then the SQL models. Returns run ids."""
     os.environ["DAGSTER_HOME"] = str(dagster_home(home))
     from sre_pipeline.definitions import ASSETS, resources_from_config
-    from sre_pipeline.defs.partitions import daily_partitions
     from sre_pipeline.defs.resources import DemoSLISource
 
     resources = resources_from_config()
@@ -38,14 +37,8 @@ def run_demo(home: Path, end: date, days: int, log=print) -> dict:
         )
     jobs = [
         dg.define_asset_job("demo_catalog", selection=["slo_catalog"]),
-        dg.define_asset_job(
-            "demo_collect",
-            selection=["sli_events", "capacity_samples"],
-            partitions_def=daily_partitions,
-        ),  # fmt: skip
-        dg.define_asset_job(
-            "demo_status", selection=["slo_status", "burn_alerts"], partitions_def=daily_partitions
-        ),  # fmt: skip
+        dg.define_asset_job("demo_collect", selection=["sli_events", "capacity_samples"]),
+        dg.define_asset_job("demo_status", selection=["slo_status", "burn_alerts"]),
         dg.define_asset_job("demo_models", selection=dg.AssetSelection.groups("models")),
     ]
     defs = dg.Definitions(assets=ASSETS, jobs=jobs, resources=resources)

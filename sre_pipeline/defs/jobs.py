@@ -3,25 +3,23 @@
 No ``from __future__ import annotations``: Dagster reads the real annotations.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import dagster as dg
 import pandas as pd
 
-from sre_pipeline.defs.partitions import TIME_ZONE, daily_partitions
+from sre_pipeline.defs.partitions import TIME_ZONE
 from sre_pipeline.defs.resources import WarehouseResource
 from sre_pipeline.warehouse import schema as tables
 
 collection_job = dg.define_asset_job(
     "collection_job",
     selection=dg.AssetSelection.assets("sli_events", "capacity_samples"),
-    partitions_def=daily_partitions,
     description="Collect today's SLI counts and capacity samples.",
 )
 status_job = dg.define_asset_job(
     "status_job",
     selection=dg.AssetSelection.assets("slo_status", "burn_alerts"),
-    partitions_def=daily_partitions,
     description="Daily status and alert episodes.",
 )
 weekly_job = dg.define_asset_job(
@@ -29,10 +27,6 @@ weekly_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups("models"),
     description="Weekly marts: SLO summary, action items, incidents, capacity.",
 )
-
-
-def _today() -> str:
-    return pd.Timestamp.now(tz=TIME_ZONE).date().isoformat()
 
 
 @dg.schedule(job=collection_job, cron_schedule="5 * * * *", execution_timezone=TIME_ZONE)
@@ -74,9 +68,3 @@ def run_failure_sensor(context: dg.RunFailureSensorContext, warehouse: Warehouse
     }
     with warehouse.engine().begin() as conn:
         conn.execute(tables.outbound_audit.insert(), [row])
-
-
-__all__ = [
-    "collection_job", "status_job", "weekly_job", "collection_schedule", "status_schedule",
-    "weekly_schedule", "run_failure_sensor", "date",
-]  # fmt: skip

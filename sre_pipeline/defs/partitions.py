@@ -1,7 +1,7 @@
-"""Partitions: daily for collection and status, weekly (Monday) for the review; both in the
-configured time zone, from the configured start date."""
+"""Partitions: daily for collection and status, in the configured time zone, from the
+configured start date (weekly partitions arrive with the weekly review)."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import dagster as dg
 
@@ -9,17 +9,13 @@ from sre_pipeline.config import load_config
 
 _config = load_config()
 TIME_ZONE = _config.time_zone
-START = _config.start_date or (date.today() - timedelta(days=90))  # room for 28 days + lookback
+# A fixed default start: a moving one would make old partitions vanish from the UI each day.
+START = _config.start_date or date(2025, 1, 1)
 
 daily_partitions = dg.DailyPartitionsDefinition(
     start_date=START.isoformat(),
     timezone=TIME_ZONE,
     end_offset=1,  # today is collectable
-)
-weekly_partitions = dg.WeeklyPartitionsDefinition(
-    start_date=(START - timedelta(days=START.weekday())).isoformat(),
-    timezone=TIME_ZONE,
-    day_offset=1,  # weeks start on Monday
 )
 
 

@@ -1,0 +1,140 @@
+"""The code location's contract: it loads and validates, and names what the UI, the schedules
+and the README promise (assets and groups, jobs, schedules, the sensor, the resources)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from sre_pipeline.config import REPO
+from sre_pipeline.definitions import defs  # noqa: E402 - after the imports it needs
+from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
+
+ASSET_GROUPS = {
+    "slo_catalog": "slo",
+    "sli_events": "slo",
+    "slo_status": "slo",
+    "burn_alerts": "slo",
+    "capacity_samples": "capacity",
+    "stg_slo_status": "models",
+    "weekly_slo_summary": "models",
+    "action_item_completion": "models",
+    "incident_metrics": "models",
+    "capacity_weekly": "models",
+}
+LOCATION = "sre_pipeline.definitions"
+DAILY = {"sli_events", "slo_status", "burn_alerts", "capacity_samples"}
+SCHEDULES = {
+    "collection_schedule": ("5 * * * *", "collection_job"),
+    "status_schedule": ("30 0 * * *", "status_job"),
+    "weekly_schedule": ("0 9 * * 1", "weekly_job"),
+}
+JOB_SELECTIONS = {
+    "collection_job": {"sli_events", "capacity_samples"},
+    "status_job": {"slo_status", "burn_alerts"},
+    "weekly_job": {k for k, g in ASSET_GROUPS.items() if g == "models"},
+}
+
+
+def test_definitions_validate(tmp_path: Path):
+    """``dagster definitions validate`` loads ``workspace.yaml`` the way ``dagster dev`` does."""
+    (tmp_path / "dagster.yaml").write_text("")
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(tmp_path),
+        "SRE_PIPELINE_HOME": str(tmp_path),
+        "SRE_PIPELINE_WAREHOUSE_URL": f"sqlite:///{tmp_path}/w.db",
+    }
+    env.pop("SRE_PIPELINE_CONFIG", None)
+    dagster = Path(sys.executable).with_name("dagster")
+    result = subprocess.run(
+        [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert f"Validation successful for code location {LOCATION}" in output
+
+
+def test_import_has_no_deprecation_warnings():
+    """A fresh interpreter imports the code location with deprecation warnings as errors (they
+    are removals announced for dagster 2.0)."""
+    result = subprocess.run(
+        [sys.executable, "-W", "error::DeprecationWarning", "-c", f"import {LOCATION}"],
+        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr.strip().splitlines()[-1]
+
+
+def test_assets_groups_and_partitions():
+    assert {k.to_user_string() for k in defs.resolve_all_asset_keys()} == set(ASSET_GROUPS)
+    for name, group in ASSET_GROUPS.items():
+        asset = defs.resolve_assets_def(name)
+        key = dg.AssetKey(name)
+        assert asset.group_names_by_key[key] == group, name
+        assert asset.descriptions_by_key.get(key), f"{name} has no description"
+        if name in DAILY:
+            assert isinstance(asset.partitions_def, dg.DailyPartitionsDefinition), name
+            assert asset.partitions_def.end_offset == 1, name  # today is collectable
+        else:
+            assert asset.partitions_def is None, name
+
+
+def test_slo_status_reaches_back_35_days_of_events():
+    status = defs.resolve_assets_def("slo_status")
+    mapping = status.get_partition_mapping(dg.AssetKey("sli_events"))
+    assert isinstance(mapping, dg.TimeWindowPartitionMapping)
+    assert (mapping.start_offset, mapping.end_offset) == (-35, 0)
+    # the mapping at work: the last daily partition depends on itself and the 35 days before
+    daily = status.partitions_def
+    last = daily.get_last_partition_key()
+    upstream = mapping.get_upstream_mapped_partitions_result_for_partitions(
+        daily.subset_with_partition_keys([last]), daily, daily
+    ).partitions_subset
+    keys = sorted(upstream.get_partition_keys())
+    assert keys[-1] == last
+    assert len(keys) == min(36, len(daily.get_partition_keys()))
+
+
+@pytest.mark.parametrize("name", ["sli_events", "capacity_samples"])
+def test_collection_assets_retry(name):
+    policy = defs.resolve_assets_def(name).op.retry_policy
+    assert policy is not None, f"{name} has no retry policy"
+    assert policy.max_retries >= 1
+    assert policy.backoff == dg.Backoff.EXPONENTIAL
+
+
+def test_jobs_select_their_assets():
+    for name, expected in JOB_SELECTIONS.items():
+        job = defs.resolve_job_def(name)
+        assert job.asset_layer is not None, name
+        selected = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
+        assert selected == expected, name
+
+
+def test_schedules():
+    for name, (cron, job) in SCHEDULES.items():
+        schedule = defs.resolve_schedule_def(name)
+        assert schedule.cron_schedule == cron, name
+        assert schedule.execution_timezone == "UTC", name
+        assert schedule.job_name == job, name
+
+
+def test_run_failure_sensor():
+    sensor = defs.resolve_sensor_def("run_failure_sensor")
+    assert isinstance(sensor, dg.RunStatusSensorDefinition)
+    assert sensor.sensor_type.value == "RUN_STATUS"
+    assert "warehouse" in sensor.required_resource_keys
+
+
+def test_resources():
+    resources = defs.resources or {}
+    assert set(resources) == {"settings", "source", "warehouse"}
+    assert isinstance(resources["settings"], PipelineSettings)
+    assert isinstance(resources["source"], SLISource)
+    assert isinstance(resources["warehouse"], WarehouseResource)
