@@ -8,7 +8,7 @@ import pandas as pd
 
 from sre_pipeline.defs.partitions import daily_partitions, days_of
 from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
-from sre_pipeline.defs.slo_assets import RETRY
+from sre_pipeline.defs.slo_assets import BACKFILL, RETRY
 from sre_pipeline.slo.daily import day_bounds
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.writes import Slice, replace_slice
@@ -18,7 +18,7 @@ from sre_pipeline.warehouse.writes import Slice, replace_slice
     group_name="capacity",
     kinds={"prometheus", "sql"},
     partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
+    backfill_policy=BACKFILL,
     retry_policy=RETRY,
 )
 def capacity_samples(

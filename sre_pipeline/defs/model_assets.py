@@ -3,11 +3,10 @@
 No ``from __future__ import annotations``: Dagster reads the real annotations.
 """
 
-from datetime import date
-
 import dagster as dg
+import pandas as pd
 
-from sre_pipeline.defs.resources import WarehouseResource
+from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
 from sre_pipeline.warehouse.models import ModelError, discover
 
 # warehouse tables written by an asset of this code location, by table name -> asset key
@@ -36,9 +35,12 @@ def _model_asset(graph, name: str) -> dg.AssetsDefinition:
         description=f"SQL model `{model.path.parent.name}/{model.path.name}` "
         f"({model.materialized}).\n\n```sql\n{model.sql.strip()}\n```",
     )
-    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    def _asset(
+        context: dg.AssetExecutionContext, settings: PipelineSettings, warehouse: WarehouseResource
+    ):
+        as_of = pd.Timestamp.now(tz=settings.time_zone).date()  # "today" where the team is
         try:
-            runs = graph.run(warehouse.engine(), {"as_of": date.today()}, select=[name])
+            runs = graph.run(warehouse.engine(), {"as_of": as_of}, select=[name])
         except ModelError as exc:
             details = {"error": dg.MetadataValue.md(f"```\n{exc}\n```")}
             raise dg.Failure(description=str(exc).splitlines()[0], metadata=details) from None

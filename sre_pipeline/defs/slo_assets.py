@@ -17,6 +17,8 @@ from sre_pipeline.warehouse.reads import read_events
 from sre_pipeline.warehouse.writes import Slice, replace_slice
 
 LOOKBACK_DAYS = 35  # longest rolling period in the examples (30 d) + 3-day window + margin
+# Back-fills run up to two weeks of days per run: one query plan per range, bounded memory.
+BACKFILL = dg.BackfillPolicy.multi_run(max_partitions_per_run=14)
 RETRY = dg.RetryPolicy(
     max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
@@ -88,7 +90,7 @@ def _window(context, settings: PipelineSettings) -> tuple[list, pd.Timestamp, pd
     group_name="slo",
     kinds={"prometheus", "sql"},
     partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
+    backfill_policy=BACKFILL,
     retry_policy=RETRY,
     deps=[slo_catalog],
 )
@@ -131,7 +133,7 @@ def sli_events(
     group_name="slo",
     kinds={"sql"},
     partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
+    backfill_policy=BACKFILL,
     ins={
         "sli_events": dg.AssetIn(
             partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-LOOKBACK_DAYS),
@@ -177,7 +179,7 @@ def slo_status(
     group_name="slo",
     kinds={"sql"},
     partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
+    backfill_policy=BACKFILL,
     ins={
         "sli_events": dg.AssetIn(
             partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-3, end_offset=3),

@@ -15,6 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+UPGRADE_LOCK = 7_305_271_001  # an arbitrary, fixed advisory-lock key for schema upgrades
 
 
 def _config() -> Config:
@@ -38,6 +39,10 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """Upgrade ``engine``'s warehouse to ``revision`` in one transaction; returns the result."""
     config = _config()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # parallel steps of one run may open an empty warehouse at once: one upgrades, the
+            # others wait here and then find it done
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({UPGRADE_LOCK})")
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
     return current_revision(engine)

@@ -58,3 +58,15 @@ def test_first_revision_warehouse_is_upgraded_with_its_data(warehouse_url):
         ("2026-11-03", "2026-11-02", 0.53),
     ]
     engine.dispose()
+
+
+def test_concurrent_first_upgrades_do_not_race(new_warehouse_url):
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = new_warehouse_url("postgresql")
+    engines = [make_engine(url) for _ in range(3)]
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(upgrade, engines))
+    assert results == ["0002"] * 3
+    for engine in engines:
+        engine.dispose()
