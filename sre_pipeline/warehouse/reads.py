@@ -8,7 +8,6 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import Date, DateTime, Engine, Table
 
-from sre_pipeline.warehouse.schema import sli_events
 from sre_pipeline.warehouse.writes import KEY_CHUNK
 
 
@@ -48,10 +47,57 @@ def read_slice(
     return frame
 
 
+FETCH_ROWS = 500_000
+
+
 def read_events(engine: Engine, start, end, slos: Sequence[str] | None = None) -> pd.DataFrame:
-    """SLI events in ``[start, end)`` as the evaluator takes them (categorical ``slo``)."""
-    frame = read_slice(engine, sli_events, "bucket_start", start, end, "slo" if slos else None,
-                       slos)  # fmt: skip
-    frame = frame[["slo", "bucket_start", "good", "total"]]
-    frame["slo"] = pd.Categorical(frame["slo"], categories=list(slos) if slos else None)
+    """SLI events in ``[start, end)`` as the evaluator takes them (categorical ``slo``).
+
+    Millions of rows: fetched through the driver's cursor in chunks and turned into numpy
+    columns chunk by chunk, so no Python object per row outlives its chunk.
+    """
+    start_ts, end_ts = pd.Timestamp(start), pd.Timestamp(end)
+    start_ts = (
+        start_ts.tz_localize("UTC") if start_ts.tzinfo is None else start_ts.tz_convert("UTC")
+    )
+    end_ts = end_ts.tz_localize("UTC") if end_ts.tzinfo is None else end_ts.tz_convert("UTC")
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            sql = ("SELECT slo, EXTRACT(EPOCH FROM bucket_start)::float8, good, total "
+                   "FROM sli_events WHERE bucket_start >= %s AND bucket_start < %s")  # fmt: skip
+            params = (start_ts.to_pydatetime(), end_ts.to_pydatetime())
+        else:
+            fmt = "%Y-%m-%d %H:%M:%S.%f"  # the text SQLAlchemy's SQLite DATETIME stores
+            sql = ("SELECT slo, bucket_start, good, total FROM sli_events "
+                   "WHERE bucket_start >= ? AND bucket_start < ?")  # fmt: skip
+            params = (start_ts.strftime(fmt), end_ts.strftime(fmt))
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            parts = []
+            while chunk := cursor.fetchmany(FETCH_ROWS):
+                parts.append(_event_columns(chunk, conn.dialect.name))
+        finally:
+            cursor.close()
+    if parts:
+        frame = pd.concat(parts, ignore_index=True)
+    else:
+        frame = pd.DataFrame({"slo": pd.Series(dtype=object), "good": [], "total": [],
+                              "bucket_start": pd.Series(dtype="datetime64[ns, UTC]")})  # fmt: skip
+    wanted = list(slos) if slos is not None else sorted(frame["slo"].unique())
+    if slos is not None:
+        frame = frame[frame["slo"].isin(set(wanted))]
+    frame["slo"] = pd.Categorical(frame["slo"], categories=wanted)
+    return frame[["slo", "bucket_start", "good", "total"]].reset_index(drop=True)
+
+
+def _event_columns(rows: list[tuple], dialect: str) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(rows, columns=["slo", "bucket_start", "good", "total"])
+    if dialect == "postgresql":
+        frame["bucket_start"] = pd.to_datetime(frame["bucket_start"], unit="s", utc=True)
+    else:
+        frame["bucket_start"] = pd.to_datetime(
+            frame["bucket_start"], format="%Y-%m-%d %H:%M:%S.%f", utc=True
+        )
+    frame["slo"] = frame["slo"].astype("category")  # small per chunk; unified after concat
     return frame
