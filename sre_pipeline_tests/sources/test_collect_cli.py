@@ -69,3 +69,28 @@ def test_bad_flags_exit_2(tmp_path, monkeypatch):
               "--end", "2026-10-02T00:00Z")  # fmt: skip
     assert odd.returncode == 2 and "not on a 300s bucket boundary" in odd.stderr
     assert "Traceback" not in no_url.stderr + odd.stderr
+
+
+def test_demo_against_prometheus_collects_the_same_counts(backfilled, tmp_path):
+    import sqlalchemy as sa
+
+    from sre_pipeline.warehouse.reads import read_events
+
+    env = {k: v for k, v in __import__("os").environ.items()
+           if not k.startswith(("SRE_PIPELINE", "DAGSTER", "PROMETHEUS"))}  # fmt: skip
+    home = tmp_path / "home"
+    done = subprocess.run(
+        [CLI, "demo", "--output-dir", str(home), "--prometheus-url", backfilled.server.url,
+         "--end", backfilled.end.date().isoformat(), "--days", "2"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "18 SLOs" in done.stdout
+    engine = sa.create_engine(f"sqlite:///{home / 'warehouse.db'}")
+    got = read_events(engine, backfilled.start, backfilled.end)
+    engine.dispose()
+    truth = backfilled.truth
+    merged = truth.merge(got, on=["slo", "bucket_start"], how="outer", indicator=True,
+                         suffixes=("_truth", "_got"))  # fmt: skip
+    assert (merged["_merge"] == "both").all()
+    assert ((merged.good_got - merged.good_truth).abs() <= 1e-9 * merged.total_truth + 1e-9).all()
