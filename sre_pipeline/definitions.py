@@ -8,6 +8,7 @@ import dagster as dg
 
 from sre_pipeline.config import load_config
 from sre_pipeline.defs.capacity_assets import capacity_samples
+from sre_pipeline.defs.checks import check_capacity_samples, check_sli_events
 from sre_pipeline.defs.jobs import (
     collection_job,
     collection_schedule,
@@ -59,8 +60,11 @@ def resources_from_config(config=None) -> dict:
 
 ASSETS = [slo_catalog, sli_events, slo_status, burn_alerts, capacity_samples, *model_assets()]
 
+CHECKS = [check_sli_events, check_capacity_samples]
+
 defs = dg.Definitions(
     assets=ASSETS,
+    asset_checks=CHECKS,
     jobs=[collection_job, status_job, weekly_job],
     schedules=[collection_schedule, status_schedule, weekly_schedule],
     sensors=[run_failure_sensor],

@@ -27,7 +27,7 @@ def run_demo(home: Path, end: date, days: int, log=print) -> dict:
     """Materialise catalog, events and capacity (with the status lookback), status and alert
     episodes for ``days`` days before ``end``, then the SQL models. Returns run ids."""
     os.environ["DAGSTER_HOME"] = str(dagster_home(home))
-    from sre_pipeline.definitions import ASSETS, resources_from_config
+    from sre_pipeline.definitions import ASSETS, CHECKS, resources_from_config
     from sre_pipeline.defs.resources import DemoSLISource
 
     resources = resources_from_config()
@@ -41,7 +41,7 @@ def run_demo(home: Path, end: date, days: int, log=print) -> dict:
         dg.define_asset_job("demo_status", selection=["slo_status", "burn_alerts"]),
         dg.define_asset_job("demo_models", selection=dg.AssetSelection.groups("models")),
     ]
-    defs = dg.Definitions(assets=ASSETS, jobs=jobs, resources=resources)
+    defs = dg.Definitions(assets=ASSETS, asset_checks=CHECKS, jobs=jobs, resources=resources)
     instance = dg.DagsterInstance.get()
     last = (end - timedelta(days=1)).isoformat()
     first_status = end - timedelta(days=days)
