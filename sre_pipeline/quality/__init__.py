@@ -1,0 +1,1 @@
+"""Data-quality suites (Great Expectations 1.x, imported lazily): see docs/quality.md."""

@@ -1,0 +1,313 @@
+"""Data-quality suites for the warehouse frames: SLI events, capacity samples, incidents and
+action items (docs/quality.md).
+
+Row properties run as Great Expectations expectations (via :mod:`.gx_runner`); what GX cannot
+express per column is first derived here as a column (a boolean such as "bucket aligned",
+then ``ExpectColumnValuesToBeInSet([True])``) so GX still reports counts and sample rows.
+Per-series properties (coverage, freshness) are computed in pandas as ``custom`` outcomes.
+Severity ``error`` means publishing must stop; ``warn`` is advisory.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from sre_pipeline.quality.gx_runner import (
+    ERROR,
+    SAMPLES,
+    WARN,
+    Outcome,
+    Spec,
+    SuiteResult,
+    json_safe,
+    run_suite,
+)
+
+ACTION_ITEM_STATUSES = ("open", "in_progress", "done", "wontfix")
+SEVERITIES = ("SEV1", "SEV2", "SEV3")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_TRUE = [True]
+
+
+def _not_null(col: str) -> Spec:
+    return Spec(f"{col} not null", ERROR, "ExpectColumnValuesToNotBeNull", {"column": col})
+
+
+def _flag(name: str, col: str, severity: str = ERROR) -> Spec:
+    return Spec(name, severity, "ExpectColumnValuesToBeInSet", {"column": col, "value_set": _TRUE})
+
+
+def _frame(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``frame`` with at least ``columns`` (missing ones added as nulls), index reset."""
+    frame = frame.reset_index(drop=True)
+    missing = [c for c in columns if c not in frame.columns]
+    return frame.assign(**{c: None for c in missing}) if missing else frame
+
+
+def _utc(values: pd.Series) -> pd.Series:
+    """``values`` as tz-aware UTC datetimes (naive ones are taken as UTC; bad ones NaT)."""
+    if not isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = pd.to_datetime(values, utc=True, errors="coerce")
+    return values.dt.tz_convert("UTC")
+
+
+def _flag_column(ok: pd.Series, present: pd.Series) -> pd.Series:
+    """Boolean flags as an object column, None where the checked value is absent (skipped)."""
+    out = pd.Series(ok.to_numpy(dtype=bool), dtype=object, index=ok.index)
+    out[~present.to_numpy(dtype=bool)] = None
+    return out
+
+
+def _coverage(
+    name: str, key: str, keys: pd.Series, stamps: pd.Series, window: tuple, steps: Mapping,
+    threshold: float,
+) -> Outcome:  # fmt: skip
+    """Per series: distinct stamps in ``window`` / the number its step fits; WARN if too low."""
+    start, end = window
+    inside = stamps.notna() & (stamps >= start) & (stamps < end)
+    seen = pd.DataFrame({key: keys[inside].astype(object), "t": stamps[inside]}).dropna()
+    counts = seen.drop_duplicates().groupby(key, sort=False).size()
+    seconds = max((end - start).total_seconds(), 0.0)
+    rows = []
+    for series, step in steps.items():
+        want = int(np.ceil(seconds / step))
+        if want > 0:
+            have = int(counts.get(series, 0))
+            rows.append((have / want, series, have, want))
+    bad = sorted(r for r in rows if r[0] < threshold)
+    samples = [{key: s, "coverage": round(c, 4), "present": h, "expected": w} for c, s, h, w in bad]
+    pct = 100.0 * len(bad) / len(rows) if rows else None
+    return Outcome(name, "custom", WARN, not bad, len(bad), pct, samples[:SAMPLES])
+
+
+def events_suite(
+    frame: pd.DataFrame,
+    known_slos: Sequence[str],
+    bucket_seconds: int,
+    day_start: pd.Timestamp,
+    day_end: pd.Timestamp,
+    now: pd.Timestamp,
+    coverage_threshold: float = 0.95,
+    freshness: timedelta = timedelta(minutes=30),
+) -> SuiteResult:
+    """Check one day of SLI events (columns ``slo, bucket_start, good, total``).
+
+    ERROR: unknown SLO ids, nulls, negative counts, ``good > total``, buckets not aligned to
+    ``bucket_seconds``, duplicate ``(slo, bucket_start)``. WARN: per-SLO coverage over
+    ``[day_start, min(day_end, now))`` below ``coverage_threshold`` (known SLOs without rows
+    count as 0), and, for today's partition only (``now < day_end``), a newest bucket older than
+    ``freshness``.
+    """
+    frame = _frame(frame, ["slo", "bucket_start", "good", "total"])
+    stamps = _utc(frame["bucket_start"])
+    present = stamps.notna()
+    offset = (stamps - pd.Timestamp(0, tz="UTC")) % pd.Timedelta(seconds=bucket_seconds)
+    aligned = _flag_column(offset == pd.Timedelta(0), present)
+    checked = pd.DataFrame(
+        {
+            "slo": frame["slo"],
+            "bucket_start": frame["bucket_start"],
+            "good": frame["good"],
+            "total": frame["total"],
+            "bucket_aligned": aligned,
+        }
+    )
+    specs = [
+        Spec("slo known to the catalog", ERROR, "ExpectColumnValuesToBeInSet",
+             {"column": "slo", "value_set": {"$PARAMETER": "known_slos"}}),
+        *(_not_null(c) for c in ("slo", "bucket_start", "good", "total")),
+        Spec("good >= 0", ERROR, "ExpectColumnValuesToBeBetween",
+             {"column": "good", "min_value": 0}),
+        Spec("total >= 0", ERROR, "ExpectColumnValuesToBeBetween",
+             {"column": "total", "min_value": 0}),
+        Spec("good <= total", ERROR, "ExpectColumnPairValuesAToBeGreaterThanB",
+             {"column_A": "total", "column_B": "good", "or_equal": True,
+              "ignore_row_if": "either_value_is_missing"}),
+        _flag("bucket_start aligned to the bucket width", "bucket_aligned"),
+        Spec("no duplicate (slo, bucket)", ERROR, "ExpectCompoundColumnsToBeUnique",
+             {"column_list": ["slo", "bucket_start"]}),
+    ]  # fmt: skip
+
+    def custom() -> list[Outcome]:
+        day_start_utc, end = pd.Timestamp(day_start), min(pd.Timestamp(day_end), now)
+        name = f"coverage per SLO >= {coverage_threshold:.0%}"
+        steps = dict.fromkeys(known_slos, bucket_seconds)
+        out = [_coverage(name, "slo", frame["slo"], stamps, (day_start_utc, end), steps,
+                         coverage_threshold)]  # fmt: skip
+        ok, samples = True, []
+        if now < day_end and now - freshness > day_start_utc:
+            newest = stamps.max() if present.any() else None
+            reached = None if newest is None else newest + pd.Timedelta(seconds=bucket_seconds)
+            ok = reached is not None and reached >= now - freshness
+            if not ok:
+                lag = None if reached is None else round((now - reached).total_seconds() / 60, 1)
+                samples = [{"newest_bucket_start": json_safe(newest), "now": json_safe(now),
+                            "lag_minutes": lag}]  # fmt: skip
+        name = f"fresh: newest bucket within {freshness.total_seconds() / 60:g} min"
+        out.append(Outcome(name, "custom", WARN, ok, 0 if ok else 1, None, samples))
+        return out
+
+    return run_suite(
+        "sli_events", frame, checked, specs, {"known_slos": list(known_slos)}, custom,
+        ["slo", "bucket_start", "good", "total"],
+    )  # fmt: skip
+
+
+def capacity_suite(
+    frame: pd.DataFrame,
+    steps: Mapping[str, int],
+    day_start: pd.Timestamp,
+    day_end: pd.Timestamp,
+    now: pd.Timestamp,
+    coverage_threshold: float = 0.95,
+) -> SuiteResult:
+    """Check capacity samples (columns ``resource, ts, utilisation, capacity``).
+
+    ERROR: unknown resources (not in ``steps``, resource -> sample step in seconds), nulls,
+    utilisation outside ``[0, 1]`` (except over-commit: ``utilisation > 1`` on a row that has a
+    capacity series, reported as a separate WARN), duplicate ``(resource, ts)``. WARN: coverage
+    per resource over ``[day_start, min(day_end, now))`` below ``coverage_threshold``.
+    """
+    frame = _frame(frame, ["resource", "ts", "utilisation", "capacity"])
+    util = pd.to_numeric(frame["utilisation"], errors="coerce")
+    overcommit = (util > 1) & frame["capacity"].notna()
+    checked = pd.DataFrame(
+        {
+            "resource": frame["resource"],
+            "ts": frame["ts"],
+            "utilisation": util,
+            "utilisation_unless_overcommit": util.where(~overcommit, 1.0),
+            "not_overcommitted": _flag_column(~overcommit, util.notna()),
+        }
+    )
+    specs = [
+        Spec("resource known", ERROR, "ExpectColumnValuesToBeInSet",
+             {"column": "resource", "value_set": {"$PARAMETER": "known_resources"}}),
+        *(_not_null(c) for c in ("resource", "ts", "utilisation")),
+        Spec("utilisation within [0, 1]", ERROR, "ExpectColumnValuesToBeBetween",
+             {"column": "utilisation_unless_overcommit", "min_value": 0, "max_value": 1}),
+        _flag("over-commit (utilisation > 1 with a capacity series)", "not_overcommitted", WARN),
+        Spec("no duplicate (resource, ts)", ERROR, "ExpectCompoundColumnsToBeUnique",
+             {"column_list": ["resource", "ts"]}),
+    ]  # fmt: skip
+
+    def custom() -> list[Outcome]:
+        window = (pd.Timestamp(day_start), min(pd.Timestamp(day_end), now))
+        name = f"coverage per resource >= {coverage_threshold:.0%}"
+        stamps = _utc(frame["ts"])
+        return [_coverage(name, "resource", frame["resource"], stamps, window, steps,
+                          coverage_threshold)]  # fmt: skip
+
+    return run_suite(
+        "capacity_samples", frame, checked, specs, {"known_resources": list(steps)}, custom,
+        ["resource", "ts", "utilisation", "capacity"],
+    )  # fmt: skip
+
+
+_STAMPS = ("started_at", "detected_at", "acknowledged_at", "resolved_at")
+
+
+def _services(value: object) -> list | None:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    return value if isinstance(value, list | tuple) else None
+
+
+def incidents_suite(frame: pd.DataFrame, known_services: Sequence[str]) -> SuiteResult:
+    """Check incidents (columns of the warehouse table ``incidents``).
+
+    All ERROR: ``incident_id`` present and unique, ``started_at`` present, timestamps ordered
+    ``started <= detected <= acknowledged <= resolved`` over the ones present, severity in
+    SEV1..SEV3, every service (a list per row) in ``known_services``.
+    """
+    frame = _frame(frame, ["incident_id", "severity", "services", *_STAMPS])
+    stamps = np.stack([_utc(frame[c]).to_numpy(dtype="datetime64[ns]") for c in _STAMPS], 1)
+    ns = np.where(np.isnat(stamps), np.iinfo(np.int64).min, stamps.view(np.int64))
+    ordered = (np.isnat(stamps) | (ns >= np.maximum.accumulate(ns, axis=1))).all(axis=1)
+    known = set(known_services)
+    lists = frame["services"].map(_services)
+    services_ok = lists.map(lambda v: v is not None and all(s in known for s in v))
+    checked = pd.DataFrame(
+        {
+            "incident_id": frame["incident_id"],
+            "started_at": frame["started_at"],
+            "severity": frame["severity"],
+            "timestamps_ordered": pd.Series(ordered, dtype=object),
+            "services_known": services_ok.astype(object),
+        }
+    )
+    specs = [
+        _not_null("incident_id"),
+        Spec("no duplicate incident_id", ERROR, "ExpectColumnValuesToBeUnique",
+             {"column": "incident_id"}),
+        _not_null("started_at"),
+        _flag("started <= detected <= acknowledged <= resolved (where present)",
+              "timestamps_ordered"),
+        Spec("severity in SEV1..SEV3", ERROR, "ExpectColumnValuesToBeInSet",
+             {"column": "severity", "value_set": list(SEVERITIES)}),
+        _flag("services known", "services_known"),
+    ]  # fmt: skip
+    return run_suite(
+        "incidents", frame, checked, specs, {}, None,
+        ["incident_id", "severity", "services", *_STAMPS],
+    )  # fmt: skip
+
+
+def _real_date(value: object) -> bool:
+    if isinstance(value, datetime | date):  # pd.Timestamp is a datetime
+        return True
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            date.fromisoformat(value.strip()[:10])
+            return True
+        except ValueError:
+            return False
+    return False
+
+
+def action_items_suite(frame: pd.DataFrame) -> SuiteResult:
+    """Check action items (columns of the warehouse table ``action_items``).
+
+    All ERROR: ``item_id`` present and unique, owner present and not blank, ``due_date``
+    present and a real date (a date/datetime, or ISO ``YYYY-MM-DD`` text of a real day),
+    status in :data:`ACTION_ITEM_STATUSES`.
+    """
+    frame = _frame(frame, ["item_id", "owner", "due_date", "status"])
+    due = frame["due_date"]
+    present = due.notna()
+    checked = pd.DataFrame(
+        {
+            "item_id": frame["item_id"],
+            "owner": frame["owner"],
+            "owner_text": frame["owner"].map(lambda v: None if pd.isna(v) else str(v)),
+            "due_date": due,
+            "due_date_real": _flag_column(due.map(_real_date).astype(bool), present),
+            "status": frame["status"],
+        }
+    )
+    specs = [
+        _not_null("item_id"),
+        Spec("no duplicate item_id", ERROR, "ExpectColumnValuesToBeUnique", {"column": "item_id"}),
+        _not_null("owner"),
+        Spec("owner not blank", ERROR, "ExpectColumnValuesToMatchRegex",
+             {"column": "owner_text", "regex": r"\S"}),
+        _not_null("due_date"),
+        _flag("due_date is a real date", "due_date_real"),
+        Spec("status in the allowed set", ERROR, "ExpectColumnValuesToBeInSet",
+             {"column": "status", "value_set": list(ACTION_ITEM_STATUSES)}),
+    ]  # fmt: skip
+    return run_suite(
+        "action_items", frame, checked, specs, {}, None,
+        ["item_id", "incident_id", "owner", "due_date", "status"],
+    )  # fmt: skip

@@ -1,0 +1,85 @@
+"""Blocking data-quality checks in real Dagster runs (GX under the hood)."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+
+from sre_pipeline.defs.checks import check_sli_events
+from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
+from sre_pipeline.defs.slo_assets import sli_events, slo_catalog, slo_status
+from sre_pipeline.sources.collector import CollectResult
+from sre_pipeline_tests.slo.factories import constant_events
+
+DAY = "2026-11-10"
+SPEC = """
+service: {name: shop}
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      events:
+        good: sum(rate(ok[{{ .window }}]))
+        total: sum(rate(all[{{ .window }}]))
+"""
+
+
+class Source(SLISource):
+    """Constant traffic; ``broken`` makes 3 buckets report more good than total events."""
+
+    broken: bool = False
+
+    def events(self, slos, start, end, width) -> CollectResult:
+        frame = constant_events(slos[0].id, start, end)
+        if self.broken:
+            frame.loc[frame.index[:3], "good"] = frame.loc[frame.index[:3], "total"] + 5
+        return CollectResult(events=frame, queries=0)
+
+    def capacity(self, resources, start, end) -> pd.DataFrame:
+        return pd.DataFrame(columns=["resource", "ts", "utilisation", "capacity"])
+
+
+def resources(tmp_path, broken: bool) -> dict:
+    (tmp_path / "slos").mkdir(exist_ok=True)
+    (tmp_path / "slos" / "shop.yaml").write_text(SPEC)
+    return {
+        "settings": PipelineSettings(slo_paths=[str(tmp_path / "slos")], capacity_path=None),
+        "source": Source(broken=broken),
+        "warehouse": WarehouseResource(url=f"sqlite:///{tmp_path}/w.db"),
+    }
+
+
+def test_clean_partition_passes_and_downstream_runs(tmp_path):
+    res = resources(tmp_path, broken=False)
+    dg.materialize([slo_catalog], resources=res)
+    result = dg.materialize([sli_events, check_sli_events, slo_status], partition_key=DAY,
+                            resources=res)  # fmt: skip
+    assert result.success
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.passed and evaluation.metadata["rows"].value == 288
+    keys = {m.asset_key.to_user_string() for m in result.get_asset_materialization_events()}
+    assert keys == {"sli_events", "slo_status"}
+
+
+def test_good_above_total_fails_with_error_and_blocks_status(tmp_path):
+    res = resources(tmp_path, broken=True)
+    dg.materialize([slo_catalog], resources=res)
+    result = dg.materialize([sli_events, check_sli_events, slo_status], partition_key=DAY,
+                            resources=res, raise_on_error=False)  # fmt: skip
+    assert not result.success
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
+    failed = evaluation.metadata["failed_expectations"].value
+    assert any("good" in name and "total" in name for name in failed)
+    assert 3 in evaluation.metadata["unexpected"].value.values()
+    assert "FAILED" in evaluation.metadata["report"].value
+    keys = {m.asset_key.to_user_string() for m in result.get_asset_materialization_events()}
+    assert keys == {"sli_events"}  # slo_status never computed from the bad partition
+
+
+def test_checks_are_blocking_and_registered():
+    from sre_pipeline.definitions import CHECKS, defs
+
+    keys = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
+    assert keys == {"check_sli_events", "check_capacity_samples"}
+    assert all(spec.blocking for check in CHECKS for spec in check.check_specs)
