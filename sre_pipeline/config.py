@@ -41,6 +41,8 @@ class ConfigIn(InputModel):
     time_zone: str = "UTC"
     start_date: date | None = None
     bucket_minutes: int = Field(5, ge=1, le=60)
+    coverage_threshold: float = Field(0.95, ge=0, le=1)
+    freshness_minutes: int = Field(30, ge=1)
     warehouse_url: str | None = None
     prometheus: PrometheusIn | None = None
 
@@ -62,6 +64,8 @@ class PipelineConfig:
     bucket_minutes: int
     warehouse_url: str | None
     prometheus: PrometheusIn | None
+    coverage_threshold: float = 0.95
+    freshness_minutes: int = 30
     source: str = "embedded defaults"
     extra: dict = field(default_factory=dict)
 
@@ -107,6 +111,8 @@ def load_config(path: str | Path | None = None) -> PipelineConfig:
         time_zone=parsed.time_zone,
         start_date=parsed.start_date,
         bucket_minutes=parsed.bucket_minutes,
+        coverage_threshold=parsed.coverage_threshold,
+        freshness_minutes=parsed.freshness_minutes,
         warehouse_url=url,
         prometheus=prometheus,
         source=source,

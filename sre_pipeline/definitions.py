@@ -36,6 +36,8 @@ def resources_from_config(config=None) -> dict:
         capacity_path=config.capacity,
         time_zone=config.time_zone,
         bucket_minutes=config.bucket_minutes,
+        coverage_threshold=config.coverage_threshold,
+        freshness_minutes=config.freshness_minutes,
     )
     if config.prometheus:
         p = config.prometheus

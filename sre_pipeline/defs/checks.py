@@ -8,7 +8,7 @@ not block. GX is imported only when a check runs (it costs seconds at import).
 No ``from __future__ import annotations``: Dagster reads the real annotations.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import dagster as dg
 import pandas as pd
@@ -20,8 +20,6 @@ from sre_pipeline.defs.slo_assets import sli_events
 from sre_pipeline.slo.daily import day_bounds
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.reads import read_events, read_slice
-
-COVERAGE_THRESHOLD = 0.95
 
 
 def _days(context: dg.AssetCheckExecutionContext) -> list[date]:
@@ -59,7 +57,8 @@ def check_sli_events(
     warehouse: WarehouseResource,
 ) -> dg.AssetCheckResult:
     """Events of the partition: known SLO ids, no nulls, counts >= 0, good <= total, aligned
-    buckets, no duplicates (blocking errors); coverage >= 95 % per SLO and freshness (warnings)."""
+    buckets, no duplicates (blocking errors); coverage per SLO (default >= 95 %) and freshness
+    of today's partition (warnings). Thresholds: ``coverage_threshold``/``freshness_minutes``."""
     from sre_pipeline.quality.suites import events_suite
 
     days = _days(context)
@@ -70,7 +69,8 @@ def check_sli_events(
     frame["slo"] = frame["slo"].astype(str)
     suite = events_suite(
         frame, catalog.ids, int(settings.width.total_seconds()), start, end,
-        pd.Timestamp.now(tz="UTC"), COVERAGE_THRESHOLD,
+        pd.Timestamp.now(tz="UTC"), settings.coverage_threshold,
+        timedelta(minutes=settings.freshness_minutes),
     )  # fmt: skip
     return _result(suite)
 
@@ -91,5 +91,5 @@ def check_capacity_samples(
     steps = {r.name: int(r.step.total_seconds()) for r in settings.resources()}
     frame = read_slice(warehouse.engine(), tables.capacity_samples, "ts", start, end)
     suite = capacity_suite(frame, steps, start, end, pd.Timestamp.now(tz="UTC"),
-                           COVERAGE_THRESHOLD)  # fmt: skip
+                           settings.coverage_threshold)  # fmt: skip
     return _result(suite)

@@ -35,6 +35,8 @@ class PipelineSettings(dg.ConfigurableResource):
     time_zone: str = "UTC"
     bucket_minutes: int = 5
     sloth_period_days: int = 30
+    coverage_threshold: float = 0.95  # data-quality: share of expected buckets per SLO and day
+    freshness_minutes: int = 30  # data-quality: how old today's newest bucket may be
 
     def catalog(self) -> Catalog:
         """The validated SLO catalog (raises SpecError with every problem)."""

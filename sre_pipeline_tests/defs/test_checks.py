@@ -83,3 +83,26 @@ def test_checks_are_blocking_and_registered():
     keys = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
     assert keys == {"check_sli_events", "check_capacity_samples"}
     assert all(spec.blocking for check in CHECKS for spec in check.check_specs)
+
+
+def test_coverage_threshold_comes_from_the_settings(tmp_path):
+    res = resources(tmp_path, broken=False)
+    res["settings"] = PipelineSettings(
+        slo_paths=res["settings"].slo_paths, capacity_path=None, coverage_threshold=1.0
+    )
+    res["source"] = Source()
+    dg.materialize([slo_catalog], resources=res)
+
+    class Gappy(Source):
+        def events(self, slos, start, end, width) -> CollectResult:
+            result = super().events(slos, start, end, width)
+            return CollectResult(events=result.events.iloc[10:], queries=0)
+
+    res["source"] = Gappy()
+    result = dg.materialize([sli_events, check_sli_events, slo_status], partition_key=DAY,
+                            resources=res)  # fmt: skip
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert any("coverage" in name and "100%" in name
+               for name in evaluation.metadata["failed_expectations"].value)  # fmt: skip
+    assert result.success  # a warning does not block slo_status
