@@ -1,0 +1,50 @@
+"""The pipeline configuration file, its defaults and its errors."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from sre_pipeline.config import REPO, load_config
+from sre_pipeline.slo.problems import SpecError
+
+
+def test_embedded_defaults_without_a_file(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    for var in ("SRE_PIPELINE_CONFIG", "PROMETHEUS_URL", "SRE_PIPELINE_WAREHOUSE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    config = load_config()
+    assert config.source == "embedded defaults" and config.prometheus is None
+    assert config.slos == [str(REPO / "examples" / "slos")] and config.time_zone == "UTC"
+
+
+def test_example_file_resolves_paths_relative_to_itself(monkeypatch):
+    monkeypatch.delenv("PROMETHEUS_URL", raising=False)
+    monkeypatch.delenv("SRE_PIPELINE_WAREHOUSE_URL", raising=False)
+    config = load_config(REPO / "examples" / "sre_pipeline.yaml")
+    assert config.slos == [str(REPO / "examples" / "slos")]
+    assert Path(config.capacity) == REPO / "examples" / "capacity.yaml"
+    assert config.time_zone == "Europe/Berlin" and config.start_date == date(2026, 1, 1)
+    assert config.coverage_threshold == 0.95 and config.freshness_minutes == 30
+
+
+def test_environment_overrides(monkeypatch, tmp_path):
+    monkeypatch.setenv("SRE_PIPELINE_CONFIG", str(REPO / "examples" / "sre_pipeline.yaml"))
+    monkeypatch.setenv("PROMETHEUS_URL", "http://127.0.0.1:9090")
+    monkeypatch.setenv("SRE_PIPELINE_WAREHOUSE_URL", f"sqlite:///{tmp_path}/w.db")
+    config = load_config()
+    assert config.prometheus.url == "http://127.0.0.1:9090"
+    assert config.warehouse_url == f"sqlite:///{tmp_path}/w.db"
+
+
+def test_bad_file_reports_every_problem_with_file_and_line(tmp_path):
+    path = tmp_path / "sre_pipeline.yaml"
+    path.write_text("time_zone: Mars/Base\nbucket_minuts: 5\ncoverage_threshold: 2\n")
+    with pytest.raises(SpecError) as info:
+        load_config(path)
+    text = "\n".join(map(str, info.value.problems))
+    assert f"{path}:1" in text and "unknown time zone 'Mars/Base'" in text
+    assert "unknown key 'bucket_minuts' (did you mean 'bucket_minutes'?)" in text
+    assert "coverage_threshold" in text
