@@ -16,11 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from sre_pipeline.slo.report import status_table
-
-
-def pipeline_home() -> Path:
-    """``$SRE_PIPELINE_HOME`` or ``~/.sre_pipeline``."""
-    return Path(os.environ.get("SRE_PIPELINE_HOME", Path.home() / ".sre_pipeline"))
+from sre_pipeline.warehouse.engine import pipeline_home
 
 
 def run(args) -> int:
