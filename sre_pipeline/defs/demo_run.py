@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from sre_pipeline.defs.slo_assets import LOOKBACK_DAYS
+from sre_pipeline.defs.partitions import LOOKBACK_DAYS
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
-from sre_pipeline.defs.partitions import daily_partitions, days_of
+from sre_pipeline.defs.partitions import LOOKBACK_DAYS, daily_partitions, days_of
 from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
 from sre_pipeline.slo.daily import daily_episodes, daily_status, day_bounds
 from sre_pipeline.slo.problems import SpecError
@@ -16,7 +16,6 @@ from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.reads import read_events
 from sre_pipeline.warehouse.writes import Slice, replace_slice
 
-LOOKBACK_DAYS = 35  # longest rolling period in the examples (30 d) + 3-day window + margin
 # Back-fills run up to two weeks of days per run: one query plan per range, bounded memory.
 BACKFILL = dg.BackfillPolicy.multi_run(max_partitions_per_run=14)
 RETRY = dg.RetryPolicy(

@@ -13,6 +13,7 @@ import pytest
 
 from sre_pipeline.config import REPO
 from sre_pipeline.definitions import defs  # noqa: E402 - after the imports it needs
+from sre_pipeline.defs.partitions import LOOKBACK_DAYS  # noqa: E402
 from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
 
 ASSET_GROUPS = {
@@ -85,12 +86,14 @@ def test_assets_groups_and_partitions():
             assert asset.partitions_def is None, name
 
 
-def test_slo_status_reaches_back_35_days_of_events():
+def test_slo_status_reaches_back_over_the_longest_period():
     status = defs.resolve_assets_def("slo_status")
     mapping = status.get_partition_mapping(dg.AssetKey("sli_events"))
     assert isinstance(mapping, dg.TimeWindowPartitionMapping)
-    assert (mapping.start_offset, mapping.end_offset) == (-35, 0)
-    # the mapping at work: the last daily partition depends on itself and the 35 days before
+    # the examples' longest period is a calendar month (up to 31 days) + the 3-day window
+    assert LOOKBACK_DAYS == 36
+    assert (mapping.start_offset, mapping.end_offset) == (-LOOKBACK_DAYS, 0)
+    # the mapping at work: the last daily partition depends on itself and the days before
     daily = status.partitions_def
     last = daily.get_last_partition_key()
     upstream = mapping.get_upstream_mapped_partitions_result_for_partitions(
@@ -98,7 +101,7 @@ def test_slo_status_reaches_back_35_days_of_events():
     ).partitions_subset
     keys = sorted(upstream.get_partition_keys())
     assert keys[-1] == last
-    assert len(keys) == min(36, len(daily.get_partition_keys()))
+    assert len(keys) == min(LOOKBACK_DAYS + 1, len(daily.get_partition_keys()))
 
 
 @pytest.mark.parametrize("name", ["sli_events", "capacity_samples"])
