@@ -29,6 +29,7 @@ import httpx
 import msgspec
 import numpy as np
 import pandas as pd
+from perfdoc import DOC, write_section  # noqa: E402 - benchmarks/ is on sys.path when run
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a checkout without installing the package
@@ -52,7 +53,6 @@ TARGET_RATIO, TARGET_PEAK_MB, RTOL = 1.5, 1000.0, 1e-9
 # the previous version of this section (2026-11-22: answers kept as decoded JSON, gzip on)
 BEFORE = {"wall": 5.95, "ratio": 2.58, "peak_mb": 648, "cpu": "4.16 s / 4.47 s"}
 SECTION = "## Collector: 500 SLOs x 7 days from a real Prometheus (issue 3)"
-DOC = ROOT / "docs" / "performance.md"
 OK = {True: "PASS", False: "FAIL"}
 
 
@@ -356,17 +356,6 @@ def render(a, m: dict, st: dict, o: dict, nv: dict, mem: dict, truth_sums: dict,
     return "\n".join(lines) + "\n"
 
 
-def write_section(markdown: str, path: Path = DOC) -> None:
-    """Replace (or append) this benchmark's section in ``path``; other sections are kept."""
-    text = path.read_text()
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: markdown + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + markdown
-    path.write_text(text.rstrip("\n") + "\n")
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -418,7 +407,7 @@ def main(argv: list[str] | None = None) -> None:
         markdown = render(args, info, st, ours, naive, memory, sums, wall)
         print(markdown)
         if not args.no_write:
-            write_section(markdown)
+            write_section(SECTION, markdown)
             print(f"wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
     finally:
         if server is not None:

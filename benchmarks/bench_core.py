@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from perfdoc import DOC, write_section  # noqa: E402 - benchmarks/ is on sys.path when run
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a checkout without installing the package
@@ -57,15 +58,6 @@ TARGET_WALL_S, TARGET_PEAK_MB, TARGET_RATIO = 2.0, 1500.0, 15.0
 NAIVE_BUDGET_S = 180.0
 NAIVE_PROBE = 20
 SECTION = "## Core math: status and alert episodes (issue 2)"
-DOC = ROOT / "docs" / "performance.md"
-DOC_INTRO = """# Performance
-
-Benchmarks live in `benchmarks/`; each is a plain script that generates seeded synthetic data,
-times the code in one process run and rewrites its own section of this file. Run them from the
-repository root with the project virtualenv, e.g. `.venv/bin/python benchmarks/bench_core.py`
-(`--no-write` prints the report without touching this file). Figures depend on the machine;
-every section says which machine produced it.
-"""
 
 
 # -- data ------------------------------------------------------------------------------------
@@ -521,18 +513,6 @@ def render(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(markdown: str, path: Path = DOC) -> None:
-    """Replace (or append) this benchmark's section in ``path``; other sections are kept."""
-    text = path.read_text() if path.exists() else DOC_INTRO
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: markdown + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + markdown
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text.rstrip("\n") + "\n")
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -593,7 +573,7 @@ def main(argv: list[str] | None = None) -> None:
     markdown = render(result)
     print(markdown)
     if not args.no_write:
-        write_section(markdown)
+        write_section(SECTION, markdown)
         print(f"wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
 
 

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from perfdoc import write_section  # noqa: E402 - benchmarks/ is on sys.path when run
 
 ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "performance.md"
 HEADING = "## Pipeline: the demo end to end and the status asset at scale (issue 5)"
 END = date(2026, 11, 16)
 
@@ -152,14 +152,7 @@ def main(argv=None) -> None:
     ])  # fmt: skip
     print(text)
     if not args.no_write:
-        doc = DOC.read_text()
-        if HEADING in doc:
-            start = doc.index(HEADING)
-            nxt = doc.find("\n## ", start + len(HEADING))
-            doc = doc[:start] + text + (doc[nxt + 1 :] if nxt != -1 else "")
-        else:
-            doc = doc.rstrip("\n") + "\n\n" + text
-        DOC.write_text(doc)
+        write_section(HEADING, text)
 
 
 if __name__ == "__main__":

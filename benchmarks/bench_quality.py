@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from perfdoc import write_section  # noqa: E402 - benchmarks/ is on sys.path when run
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -28,7 +29,6 @@ sys.path.insert(0, str(ROOT))
 from sre_pipeline.quality.gx_runner import warm_up  # noqa: E402
 from sre_pipeline.quality.suites import events_suite  # noqa: E402
 
-DOC = ROOT / "docs" / "performance.md"
 HEADING = "## Data quality: Great Expectations suites (issue 6)"
 DAY = pd.Timestamp("2026-11-01T00:00Z")
 TARGET_S = 10.0
@@ -127,18 +127,6 @@ def render(r: dict, n: int) -> str:
     )
 
 
-def write_section(text: str) -> None:
-    """Replace or append the section in docs/performance.md."""
-    doc = DOC.read_text() if DOC.exists() else "# Performance\n\n"
-    if HEADING in doc:
-        start = doc.index(HEADING)
-        nxt = doc.find("\n## ", start + len(HEADING))
-        doc = doc[:start] + text + (doc[nxt + 1 :] if nxt != -1 else "")
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    DOC.write_text(doc)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark, print the section and (unless --no-write) store it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -148,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     text = render(bench(args.slos), args.slos)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(HEADING, text)
 
 
 if __name__ == "__main__":

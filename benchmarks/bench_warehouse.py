@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from perfdoc import write_section  # noqa: E402 - benchmarks/ is on sys.path when run
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -33,7 +34,6 @@ from sre_pipeline.warehouse.schema import sli_events, slo_catalog, slo_status  #
 from sre_pipeline.warehouse.writes import Slice, replace_slice  # noqa: E402
 from sre_pipeline_tests.services.postgres import start_postgres  # noqa: E402
 
-DOC = ROOT / "docs" / "performance.md"
 HEADING = "## Warehouse: slice writes and the weekly summary (issue 4)"
 DAY = pd.Timestamp("2026-11-01T00:00Z")
 TARGETS = {"sqlite": 100_000, "postgresql": 200_000}
@@ -194,18 +194,6 @@ def render(results: dict, n: int, days: int) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    """Replace or append the section in docs/performance.md."""
-    doc = DOC.read_text() if DOC.exists() else "# Performance\n\n"
-    if HEADING in doc:
-        start = doc.index(HEADING)
-        nxt = doc.find("\n## ", start + len(HEADING))
-        doc = doc[:start] + text + (doc[nxt + 1 :] if nxt != -1 else "")
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    DOC.write_text(doc)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run on SQLite and PostgreSQL, print and (unless --no-write) record the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -223,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
     text = render(results, args.slos, args.days)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(HEADING, text)
 
 
 if __name__ == "__main__":
