@@ -15,26 +15,8 @@ from sre_pipeline.config import REPO
 from sre_pipeline.definitions import defs  # noqa: E402 - after the imports it needs
 from sre_pipeline.defs.partitions import LOOKBACK_DAYS  # noqa: E402
 from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
+from sre_pipeline_tests.defs.contract import ASSET_GROUPS, DAILY, LOCATION, SCHEDULES  # noqa: E402
 
-ASSET_GROUPS = {
-    "slo_catalog": "slo",
-    "sli_events": "slo",
-    "slo_status": "slo",
-    "burn_alerts": "slo",
-    "capacity_samples": "capacity",
-    "stg_slo_status": "models",
-    "weekly_slo_summary": "models",
-    "action_item_completion": "models",
-    "incident_metrics": "models",
-    "capacity_weekly": "models",
-}
-LOCATION = "sre_pipeline.definitions"
-DAILY = {"sli_events", "slo_status", "burn_alerts", "capacity_samples"}
-SCHEDULES = {
-    "collection_schedule": ("5 * * * *", "collection_job"),
-    "status_schedule": ("30 0 * * *", "status_job"),
-    "weekly_schedule": ("0 9 * * 1", "weekly_job"),
-}
 JOB_SELECTIONS = {
     "collection_job": {"sli_events", "capacity_samples"},
     "status_job": {"slo_status", "burn_alerts"},

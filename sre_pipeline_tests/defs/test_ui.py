@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from sre_pipeline.config import REPO
+from sre_pipeline_tests.defs.contract import ASSET_GROUPS, DAILY, LOCATION, SCHEDULES
 from sre_pipeline_tests.services.dagster_ui import (
     DagsterDev,
     colour_stats,
@@ -26,26 +27,7 @@ from sre_pipeline_tests.services.system import require_binary
 
 pytestmark = pytest.mark.slow
 
-LOCATION = "sre_pipeline.definitions"  # workspace.yaml: python_module, no location_name
 REPOSITORY = "__repository__"
-GROUPS = {
-    "slo_catalog": "slo",
-    "sli_events": "slo",
-    "slo_status": "slo",
-    "burn_alerts": "slo",
-    "capacity_samples": "capacity",
-    "stg_slo_status": "models",
-    "weekly_slo_summary": "models",
-    "action_item_completion": "models",
-    "incident_metrics": "models",
-    "capacity_weekly": "models",
-}
-DAILY = {"sli_events", "slo_status", "burn_alerts", "capacity_samples"}
-SCHEDULES = {
-    "collection_schedule": ("5 * * * *", "collection_job"),
-    "status_schedule": ("30 0 * * *", "status_job"),
-    "weekly_schedule": ("0 9 * * 1", "weekly_job"),
-}
 DOCS_IMG = REPO / "docs" / "img" / "asset-graph.png"
 UPDATE_DOCS_IMG = "SRE_PIPELINE_UPDATE_DOCS_IMG"
 
@@ -53,7 +35,7 @@ UPDATE_DOCS_IMG = "SRE_PIPELINE_UPDATE_DOCS_IMG"
 def graph_url(base: str) -> str:
     """The global lineage graph with every group expanded (the UI collapses them by default
     when there are several; ``expanded`` takes group ids, global and per-location forms)."""
-    groups = sorted(set(GROUPS.values()))
+    groups = sorted(set(ASSET_GROUPS.values()))
     ids = [f"global@global:{g}" for g in groups]
     ids += [f"{REPOSITORY}@{LOCATION}:{g}" for g in groups]
     return f"{base}/asset-groups?{urlencode({'expanded': ','.join(ids)})}"
@@ -94,8 +76,8 @@ query {
 def test_asset_graph_groups_and_partitions(dagster_dev):
     nodes = dagster_dev.graphql(ASSET_NODES)["assetNodes"]
     by_key = {"/".join(n["assetKey"]["path"]): n for n in nodes}
-    assert set(by_key) == set(GROUPS)
-    assert {k: n["groupName"] for k, n in by_key.items()} == GROUPS
+    assert set(by_key) == set(ASSET_GROUPS)
+    assert {k: n["groupName"] for k, n in by_key.items()} == ASSET_GROUPS
     for key, node in by_key.items():
         partitions = node["partitionDefinition"]
         if key in DAILY:
