@@ -10,9 +10,12 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 
+from pydantic_core import PydanticCustomError
+
 from sre_pipeline.commands import UsageError
 from sre_pipeline.slo.durations import DurationError, parse_duration
 from sre_pipeline.slo.problems import SpecError
+from sre_pipeline.slo.validation import check_time_zone
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -22,6 +25,15 @@ def _duration_arg(text: str) -> timedelta:
         return parse_duration(text)
     except DurationError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _zone_arg(text: str) -> str:
+    try:
+        return check_time_zone(text)
+    except PydanticCustomError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{exc.message()}; expected {exc.context['expected']}"
+        ) from None
 
 
 def _add_sloth_period(p: argparse.ArgumentParser) -> None:
@@ -59,8 +71,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="check SLO spec files (native, OpenSLO v1, Sloth)")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="spec files or directories")
+    p = sub.add_parser(
+        "validate", help="check SLO spec files (native, OpenSLO v1, Sloth) and postmortems"
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="spec files or directories")
+    p.add_argument(
+        "--postmortems", nargs="+", default=[], metavar="PATH",
+        help="postmortem Markdown files or directories (docs/incidents.md)",
+    )  # fmt: skip
+    p.add_argument(
+        "--time-zone", type=_zone_arg, default="UTC", help="zone of times without an offset"
+    )
     _add_sloth_period(p)
 
     p = sub.add_parser("evaluate", help="evaluate SLOs against exported bucket counts (CSV)")

@@ -38,6 +38,7 @@ class ConfigIn(InputModel):
     slos: list[str] = [str(REPO / "examples" / "slos")]
     capacity: str | None = str(REPO / "examples" / "capacity.yaml")
     demo_plan: str = str(REPO / "examples" / "demo.yaml")
+    postmortems: list[str] | None = None  # default: the demo plan's examples (demo source only)
     time_zone: str = "UTC"
     start_date: date | None = None
     bucket_minutes: int = Field(5, ge=1, le=60)
@@ -66,6 +67,7 @@ class PipelineConfig:
     prometheus: PrometheusIn | None
     coverage_threshold: float = 0.95
     freshness_minutes: int = 30
+    postmortems: list[str] | None = None
     source: str = "embedded defaults"
     extra: dict = field(default_factory=dict)
 
@@ -97,6 +99,9 @@ def load_config(path: str | Path | None = None) -> PipelineConfig:
                 "slos": [str((base / p).resolve()) for p in parsed.slos],
                 "capacity": str((base / parsed.capacity).resolve()) if parsed.capacity else None,
                 "demo_plan": str((base / parsed.demo_plan).resolve()),
+                "postmortems": None
+                if parsed.postmortems is None
+                else [str((base / p).resolve()) for p in parsed.postmortems],
             }
         )
         source = str(path)
@@ -113,6 +118,7 @@ def load_config(path: str | Path | None = None) -> PipelineConfig:
         bucket_minutes=parsed.bucket_minutes,
         coverage_threshold=parsed.coverage_threshold,
         freshness_minutes=parsed.freshness_minutes,
+        postmortems=parsed.postmortems,
         warehouse_url=url,
         prometheus=prometheus,
         source=source,

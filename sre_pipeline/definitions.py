@@ -8,7 +8,13 @@ import dagster as dg
 
 from sre_pipeline.config import load_config
 from sre_pipeline.defs.capacity_assets import capacity_samples
-from sre_pipeline.defs.checks import check_capacity_samples, check_sli_events
+from sre_pipeline.defs.checks import (
+    check_action_items,
+    check_capacity_samples,
+    check_incidents,
+    check_sli_events,
+)
+from sre_pipeline.defs.incident_assets import incident_records
 from sre_pipeline.defs.jobs import (
     collection_job,
     collection_schedule,
@@ -22,10 +28,12 @@ from sre_pipeline.defs.model_assets import model_assets
 from sre_pipeline.defs.resources import (
     DemoSLISource,
     PipelineSettings,
+    PostmortemSource,
     PrometheusSLISource,
     WarehouseResource,
 )
 from sre_pipeline.defs.slo_assets import burn_alerts, sli_events, slo_catalog, slo_status
+from sre_pipeline.sources.demo_plan import load_plan
 
 
 def resources_from_config(config=None) -> dict:
@@ -56,13 +64,32 @@ def resources_from_config(config=None) -> dict:
     return {
         "settings": settings,
         "source": source,
+        "incident_source": _incident_source(config),
         "warehouse": WarehouseResource(url=config.warehouse_url),
     }
 
 
-ASSETS = [slo_catalog, sli_events, slo_status, burn_alerts, capacity_samples, *model_assets()]
+def _incident_source(config) -> PostmortemSource:
+    """The configured postmortems; without any, the demo plan's examples when the demo source
+    is in use (re-anchored like its scenarios), else none."""
+    if config.postmortems is not None:
+        return PostmortemSource(paths=config.postmortems)
+    if config.prometheus is None:
+        plan = load_plan(config.demo_plan)
+        if plan.postmortems is not None:
+            return PostmortemSource(
+                paths=[str(plan.postmortems)],
+                authored_for=plan.postmortems_authored_for.isoformat(),
+            )
+    return PostmortemSource(paths=[])
 
-CHECKS = [check_sli_events, check_capacity_samples]
+
+ASSETS = [
+    slo_catalog, sli_events, slo_status, burn_alerts, capacity_samples, incident_records,
+    *model_assets(),
+]  # fmt: skip
+
+CHECKS = [check_sli_events, check_capacity_samples, check_incidents, check_action_items]
 
 defs = dg.Definitions(
     assets=ASSETS,

@@ -150,6 +150,37 @@ def test_validate_missing_path_and_bad_flag(tmp_path):
     assert "calendar unit 'M'" in done.stderr and "usage:" in done.stderr
 
 
+POSTMORTEMS = EXAMPLES.parent / "postmortems"
+
+
+def test_validate_postmortems_with_the_catalog():
+    done = run("validate", EXAMPLES, "--postmortems", POSTMORTEMS)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("INCIDENT"))
+    incidents = [line.split()[0] for line in lines[header + 1 :]]
+    assert incidents[0] == "INC-2026-031" and len(incidents) == 6
+    assert "6 incident(s), 11 action item(s) OK" in done.stderr
+    assert "not in the SLO catalog" not in done.stderr
+
+
+def test_validate_postmortems_errors_and_unknown_services(tmp_path):
+    text = (POSTMORTEMS / "2026-11-20-checkout-payment-errors.md").read_text()
+    (tmp_path / "a.md").write_text(text.replace("services: [checkout]", "services: [chekout]"))
+    done = run("validate", EXAMPLES, "--postmortems", tmp_path)
+    assert done.returncode == 0
+    assert "warning: INC-2026-042: service(s) chekout not in the SLO catalog" in done.stderr
+    (tmp_path / "a.md").write_text(text.replace("| 2026-11-27 |", "| 27/11/2026 |"))
+    done = run("validate", "--postmortems", tmp_path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert ("a.md:25: action items row 2: Due: '27/11/2026' is not a date; expected a real day "
+            "as YYYY-MM-DD") in done.stderr  # fmt: skip
+    done = run("validate")
+    assert done.returncode == 2 and "--postmortems" in done.stderr
+    done = run("validate", "--postmortems", tmp_path, "--time-zone", "Mars/Base")
+    assert done.returncode == 2 and "unknown time zone 'Mars/Base'" in done.stderr
+
+
 # -- evaluate ------------------------------------------------------------------------------
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from sre_pipeline.commands import UsageError
+from sre_pipeline.incidents.postmortems import load_postmortems
 from sre_pipeline.slo.loader import load_catalog
 
 
@@ -12,8 +14,51 @@ def describe_objective(objective: float) -> str:
     return f"{objective * 100:.10g}%"
 
 
+def _print_rows(rows: list[tuple]) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
 def run(args) -> int:
-    """Load every spec and print what was understood; problems raise SpecError (exit 2)."""
+    """Load every spec (and postmortem) and print what was understood; problems raise
+    SpecError (exit 2)."""
+    if not args.paths and not args.postmortems:
+        raise UsageError("give spec files or directories, --postmortems PATH..., or both")
+    services = None
+    if args.paths:
+        services = {slo.service for slo in _slos(args)}
+    if args.postmortems:
+        _postmortems(args, services)
+    return 0
+
+
+def _postmortems(args, services: set[str] | None) -> None:
+    """One line per incident; services the catalog lacks are warned about (the incidents
+    check blocks publishing on them)."""
+    found = load_postmortems(args.postmortems, args.time_zone)
+    for warning in found.warnings:
+        print(warning, file=sys.stderr)
+    rows = [("INCIDENT", "SEVERITY", "STARTED (UTC)", "RESOLVED", "POSTMORTEM", "ITEMS", "FILE")]
+    for i in found.incidents:
+        unknown = sorted(set(i.services) - services) if services is not None else []
+        if unknown:
+            print(f"warning: {i.incident_id}: service(s) {', '.join(unknown)} not in the SLO "
+                  "catalog", file=sys.stderr)  # fmt: skip
+        rows.append(
+            (
+                i.incident_id, i.severity, f"{i.started_at:%Y-%m-%d %H:%M}",
+                "yes" if i.resolved_at else "no",
+                "published" if i.postmortem_published_at else "draft",
+                str(len(i.action_items)), i.postmortem_ref,
+            )
+        )  # fmt: skip
+    _print_rows(rows)
+    items = sum(len(i.action_items) for i in found.incidents)
+    print(f"{len(found.incidents)} incident(s), {items} action item(s) OK", file=sys.stderr)
+
+
+def _slos(args):
     catalog = load_catalog(args.paths, sloth_period=args.sloth_period)
     for warning in catalog.warnings:
         print(warning, file=sys.stderr)
@@ -29,8 +74,6 @@ def run(args) -> int:
                 f"{slo.source.file}#{slo.source.document}",
             )
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    _print_rows(rows)
     print(f"{len(catalog.slos)} SLO(s) OK", file=sys.stderr)
-    return 0
+    return catalog.slos

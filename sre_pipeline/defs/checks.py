@@ -93,3 +93,28 @@ def check_capacity_samples(
     suite = capacity_suite(frame, steps, start, end, pd.Timestamp.now(tz="UTC"),
                            settings.coverage_threshold)  # fmt: skip
     return _result(suite)
+
+
+@dg.asset_check(asset="incidents", blocking=True, name="check_incidents")
+def check_incidents(
+    settings: PipelineSettings, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    """Incidents: ids present and unique, started_at present, started <= detected <=
+    acknowledged <= resolved where present, severity in SEV1..SEV3, every service known to the
+    SLO catalog or the capacity resources (all blocking)."""
+    from sre_pipeline.quality.suites import incidents_suite
+
+    services = {s.service for s in settings.catalog().slos}
+    services |= {r.service for r in settings.resources() if r.service}
+    frame = read_slice(warehouse.engine(), tables.incidents)
+    return _result(incidents_suite(frame, sorted(services)))
+
+
+@dg.asset_check(asset="action_items", blocking=True, name="check_action_items")
+def check_action_items(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    """Action items: ids present and unique, an owner, a due date that is a real date, a status
+    in the allowed set (all blocking)."""
+    from sre_pipeline.quality.suites import action_items_suite
+
+    frame = read_slice(warehouse.engine(), tables.action_items)
+    return _result(action_items_suite(frame))

@@ -28,15 +28,20 @@ def run_demo(home: Path, end: date, days: int, log=print) -> dict:
     episodes for ``days`` days before ``end``, then the SQL models. Returns run ids."""
     os.environ["DAGSTER_HOME"] = str(dagster_home(home))
     from sre_pipeline.definitions import ASSETS, CHECKS, resources_from_config
-    from sre_pipeline.defs.resources import DemoSLISource
+    from sre_pipeline.defs.resources import DemoSLISource, PostmortemSource
 
     resources = resources_from_config()
     if isinstance(resources["source"], DemoSLISource):
         resources["source"] = DemoSLISource(
             plan_path=resources["source"].plan_path, anchor=end.isoformat()
         )
+    pm = resources["incident_source"]
+    if isinstance(pm, PostmortemSource) and pm.authored_for:
+        resources["incident_source"] = PostmortemSource(
+            paths=pm.paths, authored_for=pm.authored_for, anchor=end.isoformat()
+        )
     jobs = [
-        dg.define_asset_job("demo_catalog", selection=["slo_catalog"]),
+        dg.define_asset_job("demo_catalog", selection=["slo_catalog", "incidents", "action_items"]),
         dg.define_asset_job("demo_collect", selection=["sli_events", "capacity_samples"]),
         dg.define_asset_job("demo_status", selection=["slo_status", "burn_alerts"]),
         dg.define_asset_job("demo_models", selection=dg.AssetSelection.groups("models")),

@@ -24,8 +24,9 @@ status_job = dg.define_asset_job(
 )
 weekly_job = dg.define_asset_job(
     "weekly_job",
-    selection=dg.AssetSelection.groups("models"),
-    description="Weekly marts: SLO summary, action items, incidents, capacity.",
+    selection=dg.AssetSelection.groups("incidents", "models"),
+    description="Incidents and action items from the postmortems, then the weekly marts: SLO "
+    "summary, action items, incidents, capacity.",
 )
 
 
@@ -49,7 +50,7 @@ weekly_schedule = dg.ScheduleDefinition(
     job=weekly_job,
     cron_schedule="0 9 * * 1",
     execution_timezone=TIME_ZONE,
-    description="Monday 09:00: the weekly marts.",
+    description="Monday 09:00: incidents, action items and the weekly marts.",
 )
 
 

@@ -16,6 +16,8 @@ TABLE_ASSETS = {
     "slo_status": "slo_status",
     "burn_alert_episodes": "burn_alerts",
     "capacity_samples": "capacity_samples",
+    "incidents": "incidents",
+    "action_items": "action_items",
 }
 
 

@@ -15,6 +15,7 @@ from pydantic import PrivateAttr
 from sqlalchemy import Engine
 
 from sre_pipeline.config import REPO
+from sre_pipeline.incidents.postmortems import PostmortemSet, load_postmortems
 from sre_pipeline.slo.loader import Catalog, load_catalog
 from sre_pipeline.sources.capacity import Resource, collect_capacity, load_resources
 from sre_pipeline.sources.collector import CollectResult, SLICollector
@@ -121,6 +122,35 @@ class PrometheusSLISource(SLISource):
         config = self._config()
         with PrometheusClient(config) as client:
             return collect_capacity(client, resources, start, end, config.concurrency).samples
+
+
+class IncidentSource(dg.ConfigurableResource):
+    """Where incidents and their action items come from."""
+
+    @abstractmethod
+    def incidents(self, time_zone: str) -> PostmortemSet:
+        """Every incident with its action items (raises SpecError on bad input)."""
+
+
+class PostmortemSource(IncidentSource):
+    """Postmortem Markdown files (docs/incidents.md). ``authored_for`` (ISO date) is for the
+    demo's examples: their times move by ``anchor - authored_for`` days (``anchor`` default:
+    today, UTC), like the demo scenarios they describe."""
+
+    paths: list[str] = []
+    authored_for: str | None = None
+    anchor: str | None = None
+
+    def shift(self) -> timedelta:
+        """How far the postmortems' times move (zero unless ``authored_for`` is set)."""
+        if not self.authored_for:
+            return timedelta(0)
+        anchor = pd.Timestamp(self.anchor) if self.anchor else pd.Timestamp.now(tz="UTC")
+        return timedelta(days=(anchor.date() - pd.Timestamp(self.authored_for).date()).days)
+
+    def incidents(self, time_zone: str) -> PostmortemSet:
+        """The incidents of every postmortem under ``paths``."""
+        return load_postmortems(self.paths, time_zone, self.shift())
 
 
 class WarehouseResource(dg.ConfigurableResource):

@@ -8,6 +8,7 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
+from sre_pipeline.defs.metadata import md_table, spec_failure
 from sre_pipeline.defs.partitions import LOOKBACK_DAYS, daily_partitions, days_of
 from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
 from sre_pipeline.slo.daily import daily_episodes, daily_status, day_bounds
@@ -27,18 +28,7 @@ def _catalog(settings: PipelineSettings):
     try:
         return settings.catalog()
     except SpecError as exc:
-        raise dg.Failure(
-            description=f"{len(exc.problems)} problem(s) in SLO specs",
-            metadata={"problems": dg.MetadataValue.md("\n".join(f"- `{p}`" for p in exc.problems))},
-        ) from None
-
-
-def _md_table(frame: pd.DataFrame, columns: list[str]) -> str:
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in frame[columns].itertuples(index=False):
-        cells = [f"{v:.4g}" if isinstance(v, float) else str(v) for v in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        raise spec_failure(exc, "SLO specs") from None
 
 
 @dg.asset(group_name="slo", kinds={"yaml", "sql"})
@@ -70,7 +60,7 @@ def slo_catalog(
             "by_format": dg.MetadataValue.json(rows["source_format"].value_counts().to_dict()),
             "warnings": len(catalog.warnings),
             "catalog": dg.MetadataValue.md(
-                _md_table(rows, ["slo", "objective", "period", "sli_kind", "source_format"])
+                md_table(rows, ["slo", "objective", "period", "sli_kind", "source_format"])
             ),
         }
     )
@@ -166,9 +156,7 @@ def slo_status(
                 status[status["day"] == days[-1]]["escalation"].value_counts().to_dict()
             ),
             "worst_budgets": dg.MetadataValue.md(
-                _md_table(
-                    last, ["slo", "budget_remaining", "attainment", "policy_tier", "coverage"]
-                )
+                md_table(last, ["slo", "budget_remaining", "attainment", "policy_tier", "coverage"])
             ),
         }
     )

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from sre_pipeline.incidents.model import ACTION_ITEM_STATUSES, SEVERITIES
 from sre_pipeline.quality.gx_runner import (
     ERROR,
     SAMPLES,
@@ -29,8 +30,6 @@ from sre_pipeline.quality.gx_runner import (
     run_suite,
 )
 
-ACTION_ITEM_STATUSES = ("open", "in_progress", "done", "wontfix")
-SEVERITIES = ("SEV1", "SEV2", "SEV3")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _TRUE = [True]
 
@@ -260,7 +259,7 @@ def incidents_suite(frame: pd.DataFrame, known_services: Sequence[str]) -> Suite
     ]  # fmt: skip
     return run_suite(
         "incidents", frame, checked, specs, {}, None,
-        ["incident_id", "severity", "services", *_STAMPS],
+        ["incident_id", "severity", "services", *_STAMPS, "postmortem_ref"],
     )  # fmt: skip
 
 
@@ -309,5 +308,5 @@ def action_items_suite(frame: pd.DataFrame) -> SuiteResult:
     ]  # fmt: skip
     return run_suite(
         "action_items", frame, checked, specs, {}, None,
-        ["item_id", "incident_id", "owner", "due_date", "status"],
+        ["item_id", "incident_id", "title", "owner", "due_date", "status"],
     )  # fmt: skip

@@ -33,20 +33,22 @@ class Document:
         return None
 
 
-def _walk(node: yaml.Node, path: tuple, lines: LineMap, dupes: list[tuple[tuple, int]]) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
+def _walk(
+    node: yaml.Node, path: tuple, lines: LineMap, dupes: list[tuple[tuple, int]], first: int = 1
+) -> None:
+    lines.setdefault(path, node.start_mark.line + first)
     if isinstance(node, yaml.MappingNode):
         seen: set = set()
         for key, value in node.value:
             name = key.value
             if name in seen:
-                dupes.append((path + (name,), key.start_mark.line + 1))
+                dupes.append((path + (name,), key.start_mark.line + first))
             seen.add(name)
-            lines[path + (name,)] = key.start_mark.line + 1
-            _walk(value, path + (name,), lines, dupes)
+            lines[path + (name,)] = key.start_mark.line + first
+            _walk(value, path + (name,), lines, dupes, first)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, path + (i,), lines, dupes)
+            _walk(item, path + (i,), lines, dupes, first)
 
 
 def read_documents(path: Path) -> tuple[list[Document], list[Problem]]:
@@ -56,6 +58,12 @@ def read_documents(path: Path) -> tuple[list[Document], list[Problem]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(name, None, "(file)", f"cannot read file: {exc}", "a UTF-8 YAML file")]
+    return parse_documents(text, name)
+
+
+def parse_documents(text: str, name: str, first: int = 1) -> tuple[list[Document], list[Problem]]:
+    """Parse YAML ``text`` taken from file ``name``, where its first line is line ``first``
+    (front matter embedded in another file starts further down)."""
     docs: list[Document] = []
     problems: list[Problem] = []
     loader = yaml.SafeLoader(text)
@@ -66,7 +74,7 @@ def read_documents(path: Path) -> tuple[list[Document], list[Problem]]:
             node = loader.get_node()
             lines: LineMap = {}
             dupes: list[tuple[tuple, int]] = []
-            _walk(node, (), lines, dupes)
+            _walk(node, (), lines, dupes, first)
             for dup_path, line in dupes:
                 problems.append(
                     Problem(
@@ -78,7 +86,7 @@ def read_documents(path: Path) -> tuple[list[Document], list[Problem]]:
                 docs.append(Document(name, index, data, lines))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark else None
+        line = mark.line + first if mark else None
         reason = getattr(exc, "problem", None) or str(exc)
         problems.append(
             Problem(

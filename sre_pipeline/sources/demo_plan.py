@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from pydantic import Field
@@ -59,8 +59,14 @@ class CapacityGenIn(InputModel):
     capacity: Number | None = Field(None, gt=0)
 
 
+class PostmortemsIn(InputModel):
+    path: str  # relative to the plan file
+    authored_for: date  # the demo end the example postmortems were written for
+
+
 class PlanIn(InputModel):
     seed: int = 7
+    postmortems: PostmortemsIn | None = None
     scenarios: list[ScenarioIn] = []
     series: dict[str, SeriesIn] = {}
     capacity: dict[str, CapacityGenIn] = {}
@@ -87,6 +93,8 @@ class DemoPlan:
     scenarios: tuple[Scenario, ...]
     series: dict[str, SeriesIn]
     capacity: dict[str, CapacityGenIn] = field(default_factory=dict)
+    postmortems: Path | None = None  # example postmortems matching the scenarios
+    postmortems_authored_for: date | None = None
 
 
 def load_plan(path: str | Path = DEFAULT_PLAN) -> DemoPlan:
@@ -109,4 +117,8 @@ def load_plan(path: str | Path = DEFAULT_PLAN) -> DemoPlan:
         )
         for s in plan.scenarios
     )
-    return DemoPlan(plan.seed, scenarios, dict(plan.series), dict(plan.capacity))
+    pm = plan.postmortems
+    return DemoPlan(
+        plan.seed, scenarios, dict(plan.series), dict(plan.capacity),
+        (Path(path).parent / pm.path).resolve() if pm else None, pm.authored_for if pm else None,
+    )  # fmt: skip

@@ -71,12 +71,25 @@ def replace_slice(engine: Engine, table: Table, frame: pd.DataFrame, where: Slic
 
     On any error the transaction rolls back and the previous content stays as it was.
     """
-    _check_inside(frame, where)
-    rows = to_rows(frame, table, engine.dialect.name)
+    return replace_slices(engine, [(table, frame, where)])[0]
+
+
+def replace_slices(
+    engine: Engine, writes: Sequence[tuple[Table, pd.DataFrame, Slice]]
+) -> list[WriteResult]:
+    """Several :func:`replace_slice` writes in one transaction: all of them or none (tables
+    that reference each other, such as incidents and their action items)."""
+    prepared = []
+    for table, frame, where in writes:
+        _check_inside(frame, where)
+        prepared.append((table, list(frame.columns), to_rows(frame, table, engine.dialect.name)))
+    results = []
     with engine.begin() as conn:
-        deleted = _delete(conn, table, where)
-        bulk_insert(conn, table, list(frame.columns), rows)
-    return WriteResult(deleted, len(rows))
+        for (table, columns, rows), (_, _, where) in zip(prepared, writes, strict=True):
+            deleted = _delete(conn, table, where)
+            bulk_insert(conn, table, columns, rows)
+            results.append(WriteResult(deleted, len(rows)))
+    return results
 
 
 def _check_inside(frame: pd.DataFrame, where: Slice) -> None:

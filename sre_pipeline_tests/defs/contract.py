@@ -7,6 +7,8 @@ ASSET_GROUPS = {
     "slo_status": "slo",
     "burn_alerts": "slo",
     "capacity_samples": "capacity",
+    "incidents": "incidents",
+    "action_items": "incidents",
     "stg_slo_status": "models",
     "weekly_slo_summary": "models",
     "action_item_completion": "models",
@@ -15,6 +17,12 @@ ASSET_GROUPS = {
 }
 LOCATION = "sre_pipeline.definitions"
 DAILY = {"sli_events", "slo_status", "burn_alerts", "capacity_samples"}
+CHECKS = {
+    "check_sli_events": "sli_events",
+    "check_capacity_samples": "capacity_samples",
+    "check_incidents": "incidents",
+    "check_action_items": "action_items",
+}
 SCHEDULES = {
     "collection_schedule": ("5 * * * *", "collection_job"),
     "status_schedule": ("30 0 * * *", "status_job"),

@@ -9,6 +9,7 @@ from sre_pipeline.defs.checks import check_sli_events
 from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
 from sre_pipeline.defs.slo_assets import sli_events, slo_catalog, slo_status
 from sre_pipeline.sources.collector import CollectResult
+from sre_pipeline_tests.defs.contract import CHECKS
 from sre_pipeline_tests.slo.factories import constant_events
 
 DAY = "2026-11-10"
@@ -78,11 +79,13 @@ def test_good_above_total_fails_with_error_and_blocks_status(tmp_path):
 
 
 def test_checks_are_blocking_and_registered():
-    from sre_pipeline.definitions import CHECKS, defs
+    from sre_pipeline.definitions import CHECKS as DEFINED
+    from sre_pipeline.definitions import defs
 
-    keys = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
-    assert keys == {"check_sli_events", "check_capacity_samples"}
-    assert all(spec.blocking for check in CHECKS for spec in check.check_specs)
+    graph = defs.resolve_asset_graph()
+    keys = {k.name: k.asset_key.to_user_string() for k in graph.asset_check_keys}
+    assert keys == CHECKS
+    assert all(spec.blocking for check in DEFINED for spec in check.check_specs)
 
 
 def test_coverage_threshold_comes_from_the_settings(tmp_path):

@@ -20,7 +20,7 @@ from sre_pipeline_tests.defs.contract import ASSET_GROUPS, DAILY, LOCATION, SCHE
 JOB_SELECTIONS = {
     "collection_job": {"sli_events", "capacity_samples"},
     "status_job": {"slo_status", "burn_alerts"},
-    "weekly_job": {k for k, g in ASSET_GROUPS.items() if g == "models"},
+    "weekly_job": {k for k, g in ASSET_GROUPS.items() if g in ("incidents", "models")},
 }
 
 

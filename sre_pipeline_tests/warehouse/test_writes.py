@@ -13,7 +13,7 @@ from sre_pipeline.warehouse import writes
 from sre_pipeline.warehouse.engine import make_engine
 from sre_pipeline.warehouse.migrate import upgrade
 from sre_pipeline.warehouse.schema import outbound_audit, sli_events, slo_catalog, slo_status
-from sre_pipeline.warehouse.writes import Slice, replace_slice
+from sre_pipeline.warehouse.writes import Slice, replace_slice, replace_slices
 
 DAY1 = pd.Timestamp("2026-11-01T00:00Z")
 DAY2 = DAY1 + pd.Timedelta(days=1)
@@ -92,6 +92,32 @@ def test_failure_in_the_middle_leaves_the_previous_content(engine, monkeypatch):
     with pytest.raises(RuntimeError, match="disk full"):
         replace_slice(engine, sli_events, events(DAY1, bad=50.0), day_slice(DAY1))
     pd.testing.assert_frame_equal(table_frame(engine, sli_events), before)
+
+
+def test_several_tables_in_one_transaction(engine, monkeypatch):
+    """Catalog and events written together: when the second write dies, the first rolls back."""
+    catalog = pd.DataFrame([{"slo": "a-x", "service": "a", "name": "x", "description": "",
+                             "objective": 0.999, "period": "30d", "sli_kind": "events",
+                             "budgeting": "occurrences", "window_set": "google",
+                             "aspirational": False, "labels": {},
+                             "source_format": "native", "source_file": "a.yaml"}])  # fmt: skip
+    first = replace_slices(engine, [(slo_catalog, catalog, Slice()),
+                                    (sli_events, events(DAY1), day_slice(DAY1))])  # fmt: skip
+    assert [r.inserted for r in first] == [1, len(events(DAY1))]
+    before = table_frame(engine, slo_catalog), table_frame(engine, sli_events)
+    real = writes.bulk_insert
+
+    def fail_on_events(conn, table, columns, rows):
+        if table is sli_events:
+            raise RuntimeError("disk full")
+        real(conn, table, columns, rows)
+
+    monkeypatch.setattr(writes, "bulk_insert", fail_on_events)
+    with pytest.raises(RuntimeError, match="disk full"):
+        replace_slices(engine, [(slo_catalog, catalog.assign(objective=0.5), Slice()),
+                                (sli_events, events(DAY1, bad=50.0), day_slice(DAY1))])  # fmt: skip
+    pd.testing.assert_frame_equal(table_frame(engine, slo_catalog), before[0])
+    pd.testing.assert_frame_equal(table_frame(engine, sli_events), before[1])
 
 
 def test_types_round_trip_nulls_json_bools_dates(engine):

@@ -1,0 +1,133 @@
+"""Incidents and postmortem action items: the records, their allowed values, and the warehouse
+frames they become.
+
+Words people write in postmortems ("In progress", "won't fix", "sev2") are mapped to one
+canonical value each, so the marts group on a fixed set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+
+from sre_pipeline.slo.daily import week_start
+
+SEVERITIES = ("SEV1", "SEV2", "SEV3")
+ACTION_ITEM_STATUSES = ("open", "in_progress", "done", "wontfix")
+
+_STATUS_WORDS = {
+    "open": "open",
+    "todo": "open",
+    "to do": "open",
+    "new": "open",
+    "in progress": "in_progress",
+    "in_progress": "in_progress",
+    "in-progress": "in_progress",
+    "doing": "in_progress",
+    "started": "in_progress",
+    "done": "done",
+    "closed": "done",
+    "fixed": "done",
+    "completed": "done",
+    "resolved": "done",
+    "wontfix": "wontfix",
+    "won't fix": "wontfix",
+    "wont fix": "wontfix",
+    "won't do": "wontfix",
+    "cancelled": "wontfix",
+    "canceled": "wontfix",
+    "rejected": "wontfix",
+}
+
+
+def normalise_severity(value: object) -> str | None:
+    """``"sev2"``, ``"SEV 2"``, ``2`` -> ``"SEV2"``; ``None`` when it is none of SEV1..SEV3."""
+    text = str(value).strip().upper().replace(" ", "").replace("-", "")
+    if text in ("1", "2", "3"):
+        text = "SEV" + text
+    return text if text in SEVERITIES else None
+
+
+def normalise_status(value: str) -> str | None:
+    """A status word as written -> one of :data:`ACTION_ITEM_STATUSES` (``None`` if unknown);
+    an empty cell is ``open``."""
+    text = " ".join(value.replace("’", "'").lower().split())
+    return "open" if not text else _STATUS_WORDS.get(text)
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    """One follow-up of a postmortem; ``owner``/``due_date`` may be missing (a data-quality
+    error the ``action_items`` check reports, not a reason to drop the item)."""
+
+    item_id: str
+    incident_id: str
+    title: str
+    owner: str | None
+    team: str | None
+    severity: str | None
+    status: str
+    created_at: datetime | None
+    due_date: date | None
+    completed_at: datetime | None
+    tracker_ref: str | None
+
+
+@dataclass(frozen=True)
+class Incident:
+    """One incident as its postmortem records it; times are tz-aware UTC."""
+
+    incident_id: str
+    title: str
+    severity: str
+    services: tuple[str, ...]
+    started_at: datetime
+    detected_at: datetime | None
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    postmortem_published_at: datetime | None
+    postmortem_ref: str
+    action_items: tuple[ActionItem, ...] = ()
+
+
+INCIDENT_COLUMNS = [
+    "incident_id", "title", "severity", "services", "started_at", "detected_at",
+    "acknowledged_at", "resolved_at", "postmortem_published_at", "postmortem_ref", "week_start",
+]  # fmt: skip
+ACTION_ITEM_COLUMNS = [
+    "item_id", "incident_id", "title", "owner", "team", "severity", "status", "created_at",
+    "due_date", "completed_at", "tracker_ref",
+]  # fmt: skip
+
+
+def _times(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    for c in columns:
+        frame[c] = pd.to_datetime(frame[c], utc=True)
+    return frame
+
+
+def incidents_frame(incidents: list[Incident], time_zone: str) -> pd.DataFrame:
+    """The ``incidents`` table rows; ``week_start`` is the Monday (in ``time_zone``) of the
+    week the incident started."""
+    rows = [
+        {
+            **{c: getattr(i, c) for c in INCIDENT_COLUMNS[:-1]},
+            "services": list(i.services),
+            "week_start": week_start(pd.Timestamp(i.started_at).tz_convert(time_zone).date()),
+        }
+        for i in incidents
+    ]
+    frame = pd.DataFrame(rows, columns=INCIDENT_COLUMNS)
+    return _times(frame, INCIDENT_COLUMNS[4:9])
+
+
+def action_items_frame(incidents: list[Incident]) -> pd.DataFrame:
+    """The ``action_items`` table rows of every incident."""
+    rows = [
+        {c: getattr(a, c) for c in ACTION_ITEM_COLUMNS} for i in incidents for a in i.action_items
+    ]
+    frame = pd.DataFrame(rows, columns=ACTION_ITEM_COLUMNS)
+    frame["due_date"] = frame["due_date"].astype(object)
+    return _times(frame, ["created_at", "completed_at"])

@@ -1,0 +1,321 @@
+"""Read incidents and their action items from postmortem Markdown files (docs/incidents.md).
+
+A postmortem is Markdown with YAML front matter (the incident: id, severity, services, times)
+and an "Action items" table. Format problems (unknown keys, unparseable times or dates, an
+unknown severity or status, duplicate ids) are errors with file, line and field, all reported
+at once. Completeness and consistency (an item without owner or due date, times out of order,
+a service the catalog does not know) are left to the data-quality checks, which block
+publishing and show the offending rows: a postmortem still being written is worth loading.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+
+from sre_pipeline.incidents.markdown import Table, action_items_table, front_matter
+from sre_pipeline.incidents.model import (
+    ACTION_ITEM_STATUSES,
+    SEVERITIES,
+    ActionItem,
+    Incident,
+    normalise_severity,
+    normalise_status,
+)
+from sre_pipeline.slo.problems import Problem, SpecError, did_you_mean
+from sre_pipeline.slo.validation import DocContext, InputModel, invalid
+from sre_pipeline.slo.yamldocs import parse_documents
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.#-]*$"
+POSTMORTEM_SUFFIXES = (".md", ".markdown")
+_MISSING = {"", "-", "—", "tbd", "tba", "n/a", "none", "?", "unassigned"}
+
+# header text (lower case) -> field; several spellings seen in postmortem templates
+COLUMNS = {
+    "id": "item_id",
+    "action": "title",
+    "action item": "title",
+    "item": "title",
+    "title": "title",
+    "owner": "owner",
+    "assignee": "owner",
+    "team": "team",
+    "severity": "severity",
+    "priority": "severity",
+    "due": "due_date",
+    "due date": "due_date",
+    "status": "status",
+    "completed": "completed_at",
+    "done on": "completed_at",
+    "ticket": "tracker_ref",
+    "bug": "tracker_ref",
+    "tracker": "tracker_ref",
+}
+# columns of common templates that carry nothing the pipeline stores (not worth a warning)
+IGNORED_COLUMNS = {"type", "notes", "comment", "comments", "#"}
+
+
+class PostmortemIn(InputModel):
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = Field(min_length=1)
+    severity: str
+    services: list[str] = Field(min_length=1)
+    started: datetime
+    detected: datetime | None = None
+    acknowledged: datetime | None = None
+    resolved: datetime | None = None
+    published: datetime | None = None  # when the postmortem was published; absent = draft
+    tracker: str | None = None  # the incident's ticket or document
+    authors: list[str] = []
+
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _severity(cls, v: object) -> str:
+        sev = normalise_severity(v)
+        if sev is None:
+            raise invalid(f"unknown severity '{v}'", "one of " + ", ".join(SEVERITIES))
+        return sev
+
+
+@dataclass
+class PostmortemSet:
+    """The incidents read, the files they came from, and warnings that did not stop reading."""
+
+    incidents: list[Incident]
+    files: list[Path]
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def postmortem_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
+    """Markdown files under ``paths`` (files or directories, recursively), sorted; a README is
+    not a postmortem."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files += sorted(
+                f for f in p.rglob("*")
+                if f.suffix in POSTMORTEM_SUFFIXES and f.is_file() and f.stem.lower() != "readme"
+            )  # fmt: skip
+        elif p.is_file():
+            files.append(p)
+        else:
+            problems.append(Problem(str(p), None, "(file)", "no such file or directory",
+                                    "a postmortem file or a directory of them"))  # fmt: skip
+    return files, problems
+
+
+def _aware(value: datetime | None, zone: ZoneInfo, shift: timedelta) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return (value + shift).astimezone(ZoneInfo("UTC"))
+
+
+def _no_document(problem: Problem) -> Problem:
+    # a postmortem has one YAML document; "(document 1)" would only be noise
+    return dataclasses.replace(problem, document=None)
+
+
+def _missing(cell: str) -> bool:
+    return cell.strip().lower() in _MISSING
+
+
+def _cell_date(cell: str) -> date | None:
+    text = cell.strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError
+    return date.fromisoformat(text)
+
+
+class _Reader:
+    """Problems and results of one file."""
+
+    def __init__(self, path: Path, zone: ZoneInfo, shift: timedelta):
+        self.path, self.zone, self.shift = path, zone, shift
+        self.problems: list[Problem] = []
+
+    def problem(self, line, where, message, expected=None, warning=False) -> None:
+        severity = "warning" if warning else "error"
+        self.problems.append(
+            Problem(str(self.path), None, where, message, expected, line, severity)
+        )
+
+    def read(self) -> Incident | None:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problem(None, "(file)", f"cannot read file: {exc}", "a UTF-8 Markdown file")
+            return None
+        fm = front_matter(text)
+        if fm is None:
+            expected = "the file to start with '---', the incident's fields, then '---'"
+            self.problem(1, "(front matter)", "no YAML front matter", expected)
+            return None
+        docs, problems = parse_documents(fm.text, str(self.path), fm.first_line)
+        self.problems += [_no_document(p) for p in problems]
+        if not docs or not isinstance(docs[0].data, dict):
+            if not problems:
+                self.problem(fm.first_line, "(front matter)", "front matter is not a mapping",
+                             "keys such as id, title, severity, services, started")  # fmt: skip
+            return None
+        ctx = DocContext(docs[0])
+        meta = ctx.validate(PostmortemIn, docs[0].data)
+        self.problems += [_no_document(p) for p in ctx.problems]
+        if meta is None:
+            return None
+        items = self._items(text, meta, docs[0].line_of(("severity",)))
+        times = {
+            k: _aware(getattr(meta, k), self.zone, self.shift)
+            for k in ("started", "detected", "acknowledged", "resolved", "published")
+        }
+        return Incident(
+            incident_id=meta.id,
+            title=meta.title,
+            severity=meta.severity,
+            services=tuple(meta.services),
+            started_at=times["started"],
+            detected_at=times["detected"],
+            acknowledged_at=times["acknowledged"],
+            resolved_at=times["resolved"],
+            postmortem_published_at=times["published"],
+            postmortem_ref=meta.tracker or self.path.name,
+            action_items=tuple(items),
+        )
+
+    def _columns(self, table: Table) -> dict[str, int]:
+        columns: dict[str, int] = {}
+        for i, name in enumerate(table.header):
+            key = " ".join(name.lower().strip("* _").split())
+            target = COLUMNS.get(key)
+            if target is None:
+                if key not in IGNORED_COLUMNS:
+                    hint = did_you_mean(key, list(COLUMNS))
+                    self.problem(table.header_line, f"action items column '{name}'",
+                                 f"unknown column, ignored{hint}",
+                                 "columns among: " + ", ".join(sorted(set(COLUMNS))),
+                                 warning=True)  # fmt: skip
+            elif target in columns:
+                self.problem(table.header_line, f"action items column '{name}'",
+                             f"a second column for {target}", "each column once")  # fmt: skip
+            else:
+                columns[target] = i
+        if "title" not in columns:
+            self.problem(table.header_line, "action items table", "no 'Action' column",
+                         "a column named Action (or Action item, Item, Title)")  # fmt: skip
+        return columns
+
+    def _items(self, text: str, meta: PostmortemIn, severity_line) -> list[ActionItem]:
+        table, heading = action_items_table(text)
+        if table is None:
+            if heading is not None:
+                self.problem(heading, "action items", "the section has no table",
+                             "a Markdown table under the heading", warning=True)  # fmt: skip
+            return []
+        columns = self._columns(table)
+        if "title" not in columns:
+            return []
+        created = _aware(meta.published or meta.resolved or meta.started, self.zone, self.shift)
+        items: list[ActionItem] = []
+        for n, (line, cells) in enumerate(table.rows, start=1):
+            item = self._item(n, line, cells, columns, meta, created)
+            if item is not None:
+                items.append(item)
+        return items
+
+    def _item(self, n, line, cells, columns, meta, created) -> ActionItem | None:
+        def cell(name: str) -> str:
+            i = columns.get(name)
+            return cells[i] if i is not None and i < len(cells) else ""
+
+        where = f"action items row {n}"
+        if not cell("title").strip():
+            self.problem(line, f"{where}: Action", "empty action", "what is to be done")
+            return None
+        ok = True
+        severity = meta.severity
+        if not _missing(cell("severity")):
+            severity = normalise_severity(cell("severity"))
+            if severity is None:
+                self.problem(line, f"{where}: Severity", f"unknown severity '{cell('severity')}'",
+                             "one of " + ", ".join(SEVERITIES))  # fmt: skip
+                ok = False
+        status = normalise_status(cell("status"))
+        if status is None:
+            self.problem(line, f"{where}: Status", f"unknown status '{cell('status')}'",
+                         "one of " + ", ".join(ACTION_ITEM_STATUSES))  # fmt: skip
+            ok = False
+        dates: dict[str, date | None] = {}
+        for name, label in (("due_date", "Due"), ("completed_at", "Completed")):
+            dates[name] = None
+            if not _missing(cell(name)):
+                try:
+                    dates[name] = _cell_date(cell(name))
+                except ValueError:
+                    self.problem(line, f"{where}: {label}", f"'{cell(name)}' is not a date",
+                                 "a real day as YYYY-MM-DD")  # fmt: skip
+                    ok = False
+        if not ok:
+            return None
+        done = dates["completed_at"]
+        shift_days = timedelta(days=round(self.shift / timedelta(days=1)))
+        return ActionItem(
+            item_id=cell("item_id").strip() or f"{meta.id}-{n}",
+            incident_id=meta.id,
+            title=cell("title").strip(),
+            owner=None if _missing(cell("owner")) else cell("owner").strip(),
+            team=None if _missing(cell("team")) else cell("team").strip(),
+            severity=severity,
+            status=status,
+            created_at=created,
+            due_date=dates["due_date"] + shift_days if dates["due_date"] else None,
+            completed_at=_aware(datetime(done.year, done.month, done.day), self.zone, self.shift)
+            if done
+            else None,
+            tracker_ref=None if _missing(cell("tracker_ref")) else cell("tracker_ref").strip(),
+        )
+
+
+def load_postmortems(
+    paths: Iterable[str | Path], time_zone: str = "UTC", shift: timedelta = timedelta(0)
+) -> PostmortemSet:
+    """Read every postmortem under ``paths``. Times without an offset are in ``time_zone``;
+    ``shift`` moves every time and date (the demo re-anchors its example postmortems).
+    Raises :class:`SpecError` with every error of every file."""
+    files, problems = postmortem_files(paths)
+    zone = ZoneInfo(time_zone)
+    incidents: list[Incident] = []
+    seen: dict[str, str] = {}
+    items_seen: dict[str, str] = {}
+    for path in files:
+        reader = _Reader(path, zone, shift)
+        incident = reader.read()
+        problems += reader.problems
+        if incident is None:
+            continue
+        if incident.incident_id in seen:
+            where = seen[incident.incident_id]
+            message = f"incident '{incident.incident_id}' also in {where}"
+            problems.append(Problem(str(path), None, "id", message, "each incident once"))
+            continue
+        seen[incident.incident_id] = str(path)
+        for item in incident.action_items:
+            if item.item_id in items_seen:
+                problems.append(Problem(str(path), None, "action items: ID",
+                                        f"action item '{item.item_id}' also in "
+                                        f"{items_seen[item.item_id]}", "unique ids"))  # fmt: skip
+            items_seen[item.item_id] = str(path)
+        incidents.append(incident)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise SpecError(errors)
+    return PostmortemSet(incidents, files, [p for p in problems if p.severity != "error"])

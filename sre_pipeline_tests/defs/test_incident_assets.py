@@ -1,0 +1,163 @@
+"""Incidents and action items from postmortems in real Dagster runs, guarded by blocking GX
+checks: a bad record stops the incident marts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from sre_pipeline.defs.checks import check_action_items, check_incidents
+from sre_pipeline.defs.incident_assets import incident_records
+from sre_pipeline.defs.model_assets import model_assets
+from sre_pipeline.defs.resources import PipelineSettings, PostmortemSource, WarehouseResource
+
+SPEC = """
+service: {name: shop}
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      events:
+        good: sum(rate(ok[{{ .window }}]))
+        total: sum(rate(all[{{ .window }}]))
+"""
+POSTMORTEM = """---
+id: INC-1
+title: Shop down
+severity: SEV2
+services: [shop]
+started: 2026-11-10T10:00:00Z
+detected: 2026-11-10T10:05:00Z
+acknowledged: 2026-11-10T10:07:00Z
+resolved: 2026-11-10T11:00:00Z
+published: 2026-11-11T09:00:00Z
+---
+# Shop down
+
+## Action items
+
+| ID | Action | Owner | Due | Status |
+|----|--------|-------|-----|--------|
+| A-1 | Add a canary | alice | 2026-11-20 | done |
+| A-2 | Write the runbook | bob | 2026-11-25 | open |
+"""
+MODELS = {a.key.to_user_string(): a for a in model_assets()}
+MARTS = [MODELS["incident_metrics"], MODELS["action_item_completion"]]
+
+
+def resources(tmp_path: Path, postmortem: str, url: str) -> dict:
+    (tmp_path / "slos").mkdir(exist_ok=True)
+    (tmp_path / "slos" / "shop.yaml").write_text(SPEC)
+    (tmp_path / "pm").mkdir(exist_ok=True)
+    (tmp_path / "pm" / "inc-1.md").write_text(postmortem)
+    return {
+        "settings": PipelineSettings(slo_paths=[str(tmp_path / "slos")], capacity_path=None),
+        "incident_source": PostmortemSource(paths=[str(tmp_path / "pm")]),
+        "warehouse": WarehouseResource(url=url),
+    }
+
+
+def run(res: dict) -> dg.ExecuteInProcessResult:
+    selection = [incident_records, check_incidents, check_action_items, *MARTS]
+    return dg.materialize(selection, resources=res, raise_on_error=False)
+
+
+def materialized(result) -> set[str]:
+    return {m.asset_key.to_user_string() for m in result.get_asset_materialization_events()}
+
+
+def evaluations(result) -> dict:
+    return {e.check_name: e for e in result.get_asset_check_evaluations()}
+
+
+def tables(url: str) -> dict[str, list]:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        out = {t: sorted(map(tuple, conn.execute(sa.text(f"SELECT * FROM {t}")).all()), key=str)
+               for t in ("incidents", "action_items", "incident_metrics")}  # fmt: skip
+    engine.dispose()
+    return out
+
+
+def test_clean_postmortems_pass_and_the_marts_run(tmp_path, warehouse_url):
+    res = resources(tmp_path, POSTMORTEM, warehouse_url)
+    result = run(res)
+    assert result.success
+    assert materialized(result) == {"incidents", "action_items", "incident_metrics",
+                                    "action_item_completion"}  # fmt: skip
+    checks = evaluations(result)
+    assert checks["check_incidents"].passed and checks["check_action_items"].passed
+    meta = result.asset_materializations_for_node("incident_records")
+    by_key = {m.asset_key.to_user_string(): m.metadata for m in meta}
+    assert by_key["incidents"]["rows"].value == 1 and by_key["action_items"]["rows"].value == 2
+    assert by_key["action_items"]["by_status"].value == {"done": 1, "open": 1}
+    first = tables(warehouse_url)
+    assert len(first["incidents"]) == 1 and len(first["action_items"]) == 2
+    assert run(res).success
+    assert tables(warehouse_url) == first  # idempotent
+
+
+def test_item_without_owner_blocks_the_action_item_mart(tmp_path):
+    url = f"sqlite:///{tmp_path}/w.db"
+    result = run(resources(tmp_path, POSTMORTEM.replace("| bob |", "| TBD |"), url))
+    assert not result.success
+    check = evaluations(result)["check_action_items"]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    assert "owner not null" in check.metadata["failed_expectations"].value
+    report = check.metadata["report"].value
+    assert "A-2" in report and "Write the runbook" in report  # the offending row is shown
+    assert "action_item_completion" not in materialized(result)
+    assert evaluations(result)["check_incidents"].passed
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "failed"),
+    [
+        ("services: [shop]", "services: [shopp]", "services known"),
+        ("detected: 2026-11-10T10:05:00Z", "detected: 2026-11-10T09:05:00Z",
+         "started <= detected <= acknowledged <= resolved (where present)"),
+    ],
+)  # fmt: skip
+def test_bad_incident_blocks_the_incident_mart(tmp_path, old, new, failed):
+    url = f"sqlite:///{tmp_path}/w.db"
+    result = run(resources(tmp_path, POSTMORTEM.replace(old, new), url))
+    check = evaluations(result)["check_incidents"]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    assert check.metadata["failed_expectations"].value == [failed]
+    assert (
+        "INC-1" in check.metadata["report"].value and "inc-1.md" in check.metadata["report"].value
+    )
+    assert "incident_metrics" not in materialized(result)
+
+
+def test_format_error_fails_and_keeps_the_stored_incidents(tmp_path):
+    url = f"sqlite:///{tmp_path}/w.db"
+    assert run(resources(tmp_path, POSTMORTEM, url)).success
+    before = tables(url)
+    result = run(resources(tmp_path, POSTMORTEM.replace("severity: SEV2", "severity: SEV9"), url))
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    data = failure.event_specific_data
+    assert "1 problem(s) in postmortems" in data.error.message
+    problems = data.user_failure_data.metadata["problems"].value
+    assert "inc-1.md:4: severity: unknown severity 'SEV9'" in problems
+    assert tables(url) == before
+
+
+def test_demo_postmortems_line_up_with_the_demo_end(tmp_path):
+    """The example postmortems move with the demo's end like its scenarios do."""
+    from sre_pipeline.config import load_config
+    from sre_pipeline.definitions import resources_from_config
+
+    source = resources_from_config(load_config())["incident_source"]
+    assert source.authored_for == "2026-11-23"
+    moved = PostmortemSource(paths=source.paths, authored_for=source.authored_for,
+                             anchor="2026-12-07")  # fmt: skip
+    found = moved.incidents("UTC")
+    checkout = next(i for i in found.incidents if i.incident_id == "INC-2026-042")
+    # checkout's outage is 2d5h before the end in demo.yaml: 2026-12-04 19:00 for this end
+    assert checkout.started_at == pd.Timestamp("2026-12-04T19:00Z")
