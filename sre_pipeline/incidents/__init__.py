@@ -1,0 +1,1 @@
+"""Incidents and postmortem action items: the records, the postmortem Markdown reader."""
