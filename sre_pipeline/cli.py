@@ -108,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="FILE", help="rules file to write (default: stdout)")
     _add_sloth_period(p)
 
+    p = sub.add_parser("quality", help="data-quality checks over a week of the warehouse")
+    p.add_argument("--week", metavar="DATE", help="any day of the week (default: last week)")
+    p.add_argument("--format", choices=("markdown", "json"), default="markdown")
+
     p = sub.add_parser("demo", help="run the whole pipeline on the example configuration")
     p.add_argument("--days", type=int, default=28, help="days to evaluate (default 28)")
     p.add_argument("--end", help="first day after the range, ISO date (default: today, UTC)")
@@ -128,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from sre_pipeline.commands.collect import run
         elif args.command == "export-rules":
             from sre_pipeline.commands.export_rules import run
+        elif args.command == "quality":
+            from sre_pipeline.commands.quality import run
         else:
             from sre_pipeline.commands.demo import run
         return run(args)

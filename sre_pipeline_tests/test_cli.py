@@ -24,9 +24,15 @@ JSON_KEYS = ["slo", "objective", "period", "attainment", "budget_remaining",
 BURN_KEYS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d", "period"]
 
 
-def run(*args, module: bool = False, env_home: Path | None = None) -> subprocess.CompletedProcess:
+def run(
+    *args, module: bool = False, env_home: Path | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "sre_pipeline.cli"] if module else [str(ENTRY)]
-    env = {**os.environ, **({"SRE_PIPELINE_HOME": str(env_home)} if env_home else {})}
+    env = {
+        **os.environ,
+        **({"SRE_PIPELINE_HOME": str(env_home)} if env_home else {}),
+        **(env or {}),
+    }
     done = subprocess.run(
         [*cmd, *map(str, args)], capture_output=True, text=True, timeout=300, env=env
     )
@@ -179,6 +185,53 @@ def test_validate_postmortems_errors_and_unknown_services(tmp_path):
     assert done.returncode == 2 and "--postmortems" in done.stderr
     done = run("validate", "--postmortems", tmp_path, "--time-zone", "Mars/Base")
     assert done.returncode == 2 and "unknown time zone 'Mars/Base'" in done.stderr
+
+
+# -- quality -------------------------------------------------------------------------------
+
+
+def test_quality_week_from_the_configured_warehouse(tmp_path):
+    from sre_pipeline.incidents.model import action_items_frame, incidents_frame
+    from sre_pipeline.incidents.postmortems import load_postmortems
+    from sre_pipeline.warehouse import schema as tables
+    from sre_pipeline.warehouse.engine import make_engine
+    from sre_pipeline.warehouse.migrate import upgrade
+    from sre_pipeline.warehouse.writes import Slice, replace_slice
+    from sre_pipeline_tests.slo.factories import constant_events
+
+    url = f"sqlite:///{tmp_path}/w.db"
+    config = tmp_path / "sre_pipeline.yaml"
+    config.write_text(f"slos: [{EXAMPLES / 'checkout.yaml'}]\ncapacity: null\n"
+                      f"warehouse_url: {url}\n")  # fmt: skip
+    engine = make_engine(url)
+    upgrade(engine)
+    start, end = pd.Timestamp("2026-11-09", tz="UTC"), pd.Timestamp("2026-11-16", tz="UTC")
+    events = pd.concat([constant_events(s, "2026-11-09", "2026-11-16T00:00")
+                        for s in ("checkout-availability", "checkout-latency")])  # fmt: skip
+    events = events[events["bucket_start"] < pd.Timestamp("2026-11-15T12:00Z")]  # half a day lost
+    replace_slice(engine, tables.sli_events, events, Slice("bucket_start", start, end))
+    found = load_postmortems([POSTMORTEMS / "2026-11-20-checkout-payment-errors.md"])
+    replace_slice(engine, tables.incidents, incidents_frame(found.incidents, "UTC"), Slice())
+    replace_slice(engine, tables.action_items, action_items_frame(found.incidents), Slice())
+    env = {"SRE_PIPELINE_CONFIG": str(config)}
+    done = run("quality", "--week", "2026-11-12", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "## Data quality (2026-11-09 to 2026-11-15)" in done.stdout
+    assert "| checkout-latency | 50.0% | 1 |" in done.stdout
+    # an action item loses its owner: the blocking check fails, and so does the command
+    items = action_items_frame(found.incidents)
+    items.loc[0, "owner"] = None
+    replace_slice(engine, tables.action_items, items, Slice())
+    engine.dispose()
+    done = run("quality", "--week", "2026-11-12", "--format", "json", env=env)
+    assert done.returncode == 1
+    report = json.loads(done.stdout)
+    assert report["failed"] == [{"suite": "action_items", "scope": "all",
+                                 "errors": ["owner not null"]}]  # fmt: skip
+    assert report["low_coverage"][0]["slo"] == "checkout-availability"  # same loss, sorted
+    assert report["partial_data"] is True and report["check_runs"] == 9
+    done = run("quality", "--week", "last monday", env=env)
+    assert done.returncode == 2 and "expected YYYY-MM-DD" in done.stderr
 
 
 # -- evaluate ------------------------------------------------------------------------------

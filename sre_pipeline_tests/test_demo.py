@@ -24,7 +24,8 @@ from sre_pipeline_tests.test_cli import assert_close
 CLI = str(Path(sys.executable).parent / "sre-pipeline")
 END = "2026-11-16"
 TABLES = ["slo_catalog", "sli_events", "slo_status", "burn_alert_episodes", "capacity_samples",
-          "weekly_slo_summary"]  # fmt: skip
+          "weekly_slo_summary", "incidents", "action_items", "incident_metrics",
+          "action_item_completion"]  # fmt: skip
 
 
 def demo(home: Path) -> subprocess.CompletedProcess:
@@ -60,6 +61,24 @@ def test_demo_runs_the_graph_and_leaves_warehouse_and_dagster_home(first_run):
     assert len(tables["weekly_slo_summary"]) > 0 and len(tables["burn_alert_episodes"]) > 0
     runs = list((home / "dagster").rglob("*.db"))
     assert runs, "Dagster kept no run storage: dagster dev would show nothing"
+    assert len(tables["incidents"]) == 6 and len(tables["action_items"]) == 11
+    assert "Incidents: 6 (1 unresolved); action items: 11 (7 open," in done.stdout
+    assert "Data quality, last 7 days: 16 check runs, 0 failed" in done.stdout
+
+
+def test_demo_incidents_line_up_with_the_alerts_they_describe(first_run):
+    """The example postmortems move with --end: checkout's incident (authored for 2026-11-23
+    as 2026-11-20 19:00) starts 2026-11-13 19:00, and its page fires inside it."""
+    tables = dump(first_run[0])
+    incident = tables["incidents"].set_index("incident_id").loc["INC-2026-042"]
+    started = pd.Timestamp(incident["started_at"], tz="UTC")
+    assert started == pd.Timestamp("2026-11-13T19:00Z")
+    episodes = tables["burn_alert_episodes"]
+    pages = episodes[(episodes["slo"] == "checkout-availability")
+                     & (episodes["severity"] == "page")]  # fmt: skip
+    starts = pd.to_datetime(pages["start"], utc=True)
+    resolved = pd.Timestamp(incident["resolved_at"], tz="UTC")
+    assert ((starts >= started) & (starts <= resolved)).any(), pages
 
 
 def test_evaluate_on_the_demo_events_agrees_with_the_stored_status(first_run, tmp_path):

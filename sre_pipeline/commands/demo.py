@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +17,22 @@ import sqlalchemy as sa
 
 from sre_pipeline.slo.report import status_table
 from sre_pipeline.warehouse.engine import pipeline_home
+
+
+def _quality(engine, end: date):
+    """The data-quality report of the demo's last seven days."""
+    from sre_pipeline.config import load_config
+    from sre_pipeline.quality.report import quality_inputs, quality_report
+    from sre_pipeline.slo.loader import load_catalog
+    from sre_pipeline.sources.capacity import load_resources
+
+    config = load_config()
+    resources = load_resources(config.capacity) if config.capacity else []
+    inputs = quality_inputs(load_catalog(config.slos), resources, config.bucket_minutes,
+                            config.time_zone, config.coverage_threshold,
+                            config.freshness_minutes)  # fmt: skip
+    days = [end - timedelta(days=n) for n in range(7, 0, -1)]
+    return quality_report(engine, inputs, days)
 
 
 def run(args) -> int:
@@ -57,6 +73,16 @@ def run(args) -> int:
         f"Alert episodes: {counts.get('page', 0)} page, {counts.get('ticket', 0)} ticket; "
         f"weekly summary rows: {int(summary['n'].iloc[0])}"
     )
+    with engine.connect() as conn:
+        incidents = pd.read_sql(sa.text("SELECT resolved_at FROM incidents"), conn)
+        items = pd.read_sql(sa.text("SELECT status, due_date FROM action_items"), conn)
+    open_items = items[~items["status"].isin(["done", "wontfix"])]
+    overdue = (pd.to_datetime(open_items["due_date"]).dt.date < end).sum()
+    print(
+        f"Incidents: {len(incidents)} ({incidents['resolved_at'].isna().sum()} unresolved); "
+        f"action items: {len(items)} ({len(open_items)} open, {overdue} overdue)"
+    )
+    print(f"Data quality, last 7 days: {_quality(engine, end).summary()}")
     print(f"\nWarehouse: {engine.url}\nDagster home: {home / 'dagster'}")
     print(
         f"See the runs: DAGSTER_HOME={home / 'dagster'} SRE_PIPELINE_HOME={home} "

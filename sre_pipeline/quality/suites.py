@@ -63,26 +63,39 @@ def _flag_column(ok: pd.Series, present: pd.Series) -> pd.Series:
     return out
 
 
-def _coverage(
-    name: str, key: str, keys: pd.Series, stamps: pd.Series, window: tuple, steps: Mapping,
-    threshold: float,
-) -> Outcome:  # fmt: skip
-    """Per series: distinct stamps in ``window`` / the number its step fits; WARN if too low."""
+def coverage_table(
+    keys: pd.Series, stamps: pd.Series, window: tuple, steps: Mapping[str, int]
+) -> pd.DataFrame:
+    """Per series of ``steps`` (id -> step seconds): distinct stamps inside ``window`` (present),
+    how many the window holds at that step (expected) and their ratio (coverage), worst first.
+    Series without a single row count as 0; an empty window yields no rows."""
     start, end = window
+    stamps = _utc(stamps)
     inside = stamps.notna() & (stamps >= start) & (stamps < end)
-    seen = pd.DataFrame({key: keys[inside].astype(object), "t": stamps[inside]}).dropna()
-    counts = seen.drop_duplicates().groupby(key, sort=False).size()
+    seen = pd.DataFrame({"key": keys[inside].astype(object), "t": stamps[inside]}).dropna()
+    counts = seen.drop_duplicates().groupby("key", sort=False).size()
     seconds = max((end - start).total_seconds(), 0.0)
     rows = []
     for series, step in steps.items():
         want = int(np.ceil(seconds / step))
         if want > 0:
             have = int(counts.get(series, 0))
-            rows.append((have / want, series, have, want))
-    bad = sorted(r for r in rows if r[0] < threshold)
-    samples = [{key: s, "coverage": round(c, 4), "present": h, "expected": w} for c, s, h, w in bad]
-    pct = 100.0 * len(bad) / len(rows) if rows else None
-    return Outcome(name, "custom", WARN, not bad, len(bad), pct, samples[:SAMPLES])
+            rows.append((series, have, want, have / want))
+    table = pd.DataFrame(rows, columns=["series", "present", "expected", "coverage"])
+    return table.sort_values(["coverage", "series"], ignore_index=True)
+
+
+def _coverage(
+    name: str, key: str, keys: pd.Series, stamps: pd.Series, window: tuple, steps: Mapping,
+    threshold: float,
+) -> Outcome:  # fmt: skip
+    """Per series: distinct stamps in ``window`` / the number its step fits; WARN if too low."""
+    table = coverage_table(keys, stamps, window, steps)
+    bad = table[table["coverage"] < threshold]
+    samples = [{key: r.series, "coverage": round(r.coverage, 4), "present": r.present,
+                "expected": r.expected} for r in bad.itertuples()]  # fmt: skip
+    pct = 100.0 * len(bad) / len(table) if len(table) else None
+    return Outcome(name, "custom", WARN, bad.empty, len(bad), pct, samples[:SAMPLES])
 
 
 def events_suite(

@@ -1,0 +1,199 @@
+"""The data-quality section of the weekly review: the suites run again over exactly the data the
+review publishes from, day by day, with the SLOs whose figures rest on partial data.
+
+Re-running the suites (instead of reading back what the Dagster checks reported) keeps the
+section true to the warehouse at publish time, works without a Dagster instance (the CLI) and
+gives the same answer for the same week every time: freshness is only judged for today's
+partition, never for a finished week.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from sre_pipeline.quality.gx_runner import SuiteResult
+from sre_pipeline.quality.suites import (
+    action_items_suite,
+    capacity_suite,
+    coverage_table,
+    events_suite,
+    incidents_suite,
+)
+from sre_pipeline.slo.daily import day_bounds
+from sre_pipeline.warehouse import schema as tables
+from sre_pipeline.warehouse.reads import read_events, read_slice
+
+
+@dataclass(frozen=True)
+class QualityInputs:
+    """What the suites check against: the catalog's SLOs and services, the capacity resources'
+    steps, the bucket width, the zone of days and the coverage threshold."""
+
+    slos: Sequence[str]
+    services: Sequence[str]
+    resource_steps: Mapping[str, int]
+    bucket_seconds: int
+    time_zone: str = "UTC"
+    coverage_threshold: float = 0.95
+    freshness: timedelta = timedelta(minutes=30)
+
+
+def quality_inputs(
+    catalog, resources, bucket_minutes: int, time_zone: str, coverage_threshold: float,
+    freshness_minutes: int,
+) -> QualityInputs:  # fmt: skip
+    """Inputs from a loaded catalog and capacity resources; known services are the catalog's
+    and the resources' (an incident may hit a service that only has capacity tracked)."""
+    services = {s.service for s in catalog.slos} | {r.service for r in resources if r.service}
+    return QualityInputs(
+        slos=catalog.ids,
+        services=sorted(services),
+        resource_steps={r.name: int(r.step.total_seconds()) for r in resources},
+        bucket_seconds=bucket_minutes * 60,
+        time_zone=time_zone,
+        coverage_threshold=coverage_threshold,
+        freshness=timedelta(minutes=freshness_minutes),
+    )
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """One suite over one scope (a day, or ``all`` for incidents and action items)."""
+
+    suite: str
+    scope: str
+    rows: int
+    errors: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        """No error outcome failed (warnings allowed)."""
+        return not self.errors
+
+
+@dataclass
+class QualityReport:
+    """Every check run of the period, and the SLOs whose coverage was incomplete."""
+
+    days: list[date]
+    threshold: float
+    runs: list[CheckRun] = field(default_factory=list)
+    # slo, day, coverage: every SLO-day under 100 %, worst first
+    partial: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["slo", "day", "coverage"])
+    )
+
+    @property
+    def failed(self) -> list[CheckRun]:
+        """Runs with a failed error-severity outcome: data publishing should not rest on."""
+        return [r for r in self.runs if not r.passed]
+
+    @property
+    def warned(self) -> list[CheckRun]:
+        """Runs that passed with warnings."""
+        return [r for r in self.runs if r.passed and r.warnings]
+
+    @property
+    def low_coverage(self) -> pd.DataFrame:
+        """Per SLO below the threshold on some day: the worst coverage and how many days."""
+        low = self.partial[self.partial["coverage"] < self.threshold]
+        grouped = low.groupby("slo", sort=False).agg(
+            worst=("coverage", "min"), days=("day", "nunique")
+        )
+        return grouped.reset_index().sort_values(["worst", "slo"], ignore_index=True)
+
+    @property
+    def rests_on_partial_data(self) -> bool:
+        """True when some SLO missed buckets on some day of the period."""
+        return not self.partial.empty
+
+    def summary(self) -> str:
+        """One sentence for the top of the review."""
+        text = (
+            f"{len(self.runs)} check runs, {len(self.failed)} failed, "
+            f"{len(self.warned)} with warnings"
+        )
+        if self.rests_on_partial_data:
+            n = self.partial["slo"].nunique()
+            text += f"; figures of {n} SLO(s) rest on partial data"
+        return text + "."
+
+    def markdown(self) -> str:
+        """The section as Markdown: summary, failed checks, low coverage, partial data."""
+        first, last = self.days[0], self.days[-1]
+        lines = [f"## Data quality ({first} to {last})", "", self.summary(), ""]
+        if self.failed:
+            lines += ["**Failed checks** (publishing from these stops):", "",
+                      "| Suite | Scope | Rows | Failed |", "|---|---|---:|---|"]  # fmt: skip
+            lines += [f"| {r.suite} | {r.scope} | {r.rows:,} | {'; '.join(r.errors)} |"
+                      for r in self.failed]  # fmt: skip
+            lines.append("")
+        low = self.low_coverage
+        if len(low):
+            lines += [f"**SLOs with low coverage** (below {self.threshold:.0%} of expected "
+                      "buckets on at least one day):", "", "| SLO | Worst day | Days below |",
+                      "|---|---:|---:|"]  # fmt: skip
+            lines += [f"| {r.slo} | {r.worst:.1%} | {r.days} |" for r in low.itertuples()]
+            lines.append("")
+        if self.rests_on_partial_data:
+            lines += ["**Partial data**: these figures count only the buckets that were "
+                      "collected; missing buckets are neither good nor bad.", "",
+                      "| SLO | Day | Coverage |", "|---|---|---:|"]  # fmt: skip
+            lines += [f"| {r.slo} | {r.day} | {r.coverage:.1%} |"
+                      for r in self.partial.head(20).itertuples()]  # fmt: skip
+            if len(self.partial) > 20:
+                lines.append(f"| ... | {len(self.partial) - 20} more SLO-days | |")
+            lines.append("")
+        if self.warned:
+            warned = sorted({w for r in self.warned for w in r.warnings})
+            lines += ["Warnings: " + "; ".join(warned), ""]
+        return "\n".join(lines)
+
+
+def _run(result: SuiteResult, scope: str) -> CheckRun:
+    return CheckRun(
+        result.suite, scope, result.rows,
+        tuple(o.name for o in result.errors), tuple(o.name for o in result.warnings),
+    )  # fmt: skip
+
+
+def quality_report(
+    engine: Engine, inputs: QualityInputs, days: Sequence[date], now: pd.Timestamp | None = None
+) -> QualityReport:
+    """Run the events and capacity suites on each day of ``days`` and the incident and
+    action-item suites once, over what the warehouse holds now."""
+    now = now if now is not None else pd.Timestamp.now(tz="UTC")
+    report = QualityReport(list(days), inputs.coverage_threshold)
+    partial = []
+    for day in days:
+        start, end = day_bounds(day, inputs.time_zone)
+        events = read_events(engine, start, end)
+        events["slo"] = events["slo"].astype(str)
+        result = events_suite(
+            events, inputs.slos, inputs.bucket_seconds, start, end, now,
+            inputs.coverage_threshold, inputs.freshness,
+        )  # fmt: skip
+        report.runs.append(_run(result, day.isoformat()))
+        window = (start, min(end, now))
+        steps = dict.fromkeys(inputs.slos, inputs.bucket_seconds)
+        cover = coverage_table(events["slo"], events["bucket_start"], window, steps)
+        cover = cover[cover["coverage"] < 1.0]
+        partial += [(r.series, day, r.coverage) for r in cover.itertuples()]
+        if inputs.resource_steps:
+            samples = read_slice(engine, tables.capacity_samples, "ts", start, end)
+            result = capacity_suite(samples, inputs.resource_steps, start, end, now,
+                                    inputs.coverage_threshold)  # fmt: skip
+            report.runs.append(_run(result, day.isoformat()))
+    incidents = read_slice(engine, tables.incidents)
+    report.runs.append(_run(incidents_suite(incidents, inputs.services), "all"))
+    items = read_slice(engine, tables.action_items)
+    report.runs.append(_run(action_items_suite(items), "all"))
+    frame = pd.DataFrame(partial, columns=["slo", "day", "coverage"])
+    report.partial = frame.sort_values(["coverage", "slo", "day"], ignore_index=True)
+    return report
