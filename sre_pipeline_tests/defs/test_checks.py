@@ -10,19 +10,9 @@ from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseRe
 from sre_pipeline.defs.slo_assets import sli_events, slo_catalog, slo_status
 from sre_pipeline.sources.collector import CollectResult
 from sre_pipeline_tests.defs.contract import CHECKS
-from sre_pipeline_tests.slo.factories import constant_events
+from sre_pipeline_tests.slo.factories import SHOP_SPEC, constant_events
 
 DAY = "2026-11-10"
-SPEC = """
-service: {name: shop}
-slos:
-  - name: availability
-    objective: 99.9
-    sli:
-      events:
-        good: sum(rate(ok[{{ .window }}]))
-        total: sum(rate(all[{{ .window }}]))
-"""
 
 
 class Source(SLISource):
@@ -42,7 +32,7 @@ class Source(SLISource):
 
 def resources(tmp_path, broken: bool) -> dict:
     (tmp_path / "slos").mkdir(exist_ok=True)
-    (tmp_path / "slos" / "shop.yaml").write_text(SPEC)
+    (tmp_path / "slos" / "shop.yaml").write_text(SHOP_SPEC)
     return {
         "settings": PipelineSettings(slo_paths=[str(tmp_path / "slos")], capacity_path=None),
         "source": Source(broken=broken),

@@ -14,7 +14,12 @@ import pytest
 from sre_pipeline.config import REPO
 from sre_pipeline.definitions import defs  # noqa: E402 - after the imports it needs
 from sre_pipeline.defs.partitions import LOOKBACK_DAYS  # noqa: E402
-from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
+from sre_pipeline.defs.resources import (
+    IncidentSource,
+    PipelineSettings,
+    SLISource,
+    WarehouseResource,
+)
 from sre_pipeline_tests.defs.contract import ASSET_GROUPS, DAILY, LOCATION, SCHEDULES  # noqa: E402
 
 JOB_SELECTIONS = {
@@ -119,7 +124,8 @@ def test_run_failure_sensor():
 
 def test_resources():
     resources = defs.resources or {}
-    assert set(resources) == {"settings", "source", "warehouse"}
+    assert set(resources) == {"settings", "source", "incident_source", "warehouse"}
     assert isinstance(resources["settings"], PipelineSettings)
     assert isinstance(resources["source"], SLISource)
+    assert isinstance(resources["incident_source"], IncidentSource)
     assert isinstance(resources["warehouse"], WarehouseResource)

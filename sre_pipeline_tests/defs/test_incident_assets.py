@@ -14,17 +14,8 @@ from sre_pipeline.defs.checks import check_action_items, check_incidents
 from sre_pipeline.defs.incident_assets import incident_records
 from sre_pipeline.defs.model_assets import model_assets
 from sre_pipeline.defs.resources import PipelineSettings, PostmortemSource, WarehouseResource
+from sre_pipeline_tests.slo.factories import SHOP_SPEC
 
-SPEC = """
-service: {name: shop}
-slos:
-  - name: availability
-    objective: 99.9
-    sli:
-      events:
-        good: sum(rate(ok[{{ .window }}]))
-        total: sum(rate(all[{{ .window }}]))
-"""
 POSTMORTEM = """---
 id: INC-1
 title: Shop down
@@ -51,7 +42,7 @@ MARTS = [MODELS["incident_metrics"], MODELS["action_item_completion"]]
 
 def resources(tmp_path: Path, postmortem: str, url: str) -> dict:
     (tmp_path / "slos").mkdir(exist_ok=True)
-    (tmp_path / "slos" / "shop.yaml").write_text(SPEC)
+    (tmp_path / "slos" / "shop.yaml").write_text(SHOP_SPEC)
     (tmp_path / "pm").mkdir(exist_ok=True)
     (tmp_path / "pm" / "inc-1.md").write_text(postmortem)
     return {

@@ -13,6 +13,18 @@ from sre_pipeline.slo.windows import google_windows
 
 WIDTH = timedelta(minutes=5)
 
+SHOP_SPEC = """
+service: {name: shop}
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      events:
+        good: sum(rate(ok[{{ .window }}]))
+        total: sum(rate(all[{{ .window }}]))
+"""
+"""A native spec with one SLO, ``shop-availability``, for asset and check tests."""
+
 
 def make_slo(
     slo_id: str = "svc-avail",
