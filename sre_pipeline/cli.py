@@ -76,8 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="spec files or directories")
     p.add_argument(
-        "--postmortems", nargs="+", default=[], metavar="PATH",
-        help="postmortem Markdown files or directories (docs/incidents.md)",
+        "--postmortems", action="append", default=[], metavar="PATH",
+        help="a postmortem Markdown file or directory (docs/incidents.md); repeat for more",
     )  # fmt: skip
     p.add_argument(
         "--time-zone", type=_zone_arg, default="UTC", help="zone of times without an offset"

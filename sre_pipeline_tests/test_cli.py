@@ -160,14 +160,17 @@ POSTMORTEMS = EXAMPLES.parent / "postmortems"
 
 
 def test_validate_postmortems_with_the_catalog():
-    done = run("validate", EXAMPLES, "--postmortems", POSTMORTEMS)
+    # the SLO directory after the flag is still a spec path (the flag takes one path)
+    done = run("validate", "--postmortems", POSTMORTEMS, EXAMPLES)
     assert done.returncode == 0, done.stderr
+    assert "18 SLO(s) OK" in done.stderr
     lines = done.stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("INCIDENT"))
     incidents = [line.split()[0] for line in lines[header + 1 :]]
     assert incidents[0] == "INC-2026-031" and len(incidents) == 6
     assert "6 incident(s), 11 action item(s) OK" in done.stderr
     assert "not in the SLO catalog" not in done.stderr
+    assert lines[header + 2].split()[-1].endswith("2026-11-14-cart-cache-stampede.md")
 
 
 def test_validate_postmortems_errors_and_unknown_services(tmp_path):
@@ -232,6 +235,23 @@ def test_quality_week_from_the_configured_warehouse(tmp_path):
     assert report["partial_data"] is True and report["check_runs"] == 9
     done = run("quality", "--week", "last monday", env=env)
     assert done.returncode == 2 and "expected YYYY-MM-DD" in done.stderr
+    done = run("quality", "--week", "2026-10-12", env=env)  # nothing collected that week
+    assert done.returncode == 1 and "no SLI events stored for 2026-10-12..2026-10-18" in done.stderr
+
+
+def test_quality_never_creates_or_upgrades_a_warehouse(tmp_path):
+    config = tmp_path / "sre_pipeline.yaml"
+    missing = tmp_path / "typo.db"
+    config.write_text(f"slos: [{EXAMPLES / 'checkout.yaml'}]\nwarehouse_url: sqlite:///{missing}\n")
+    done = run("quality", env={"SRE_PIPELINE_CONFIG": str(config)})
+    assert (done.returncode, done.stdout) == (2, "")
+    assert f"no warehouse at sqlite:///{missing}" in done.stderr and not missing.exists()
+    import sqlite3
+
+    sqlite3.connect(tmp_path / "other.db").execute("CREATE TABLE t (x)").connection.close()
+    config.write_text(config.read_text().replace("typo.db", "other.db"))
+    done = run("quality", env={"SRE_PIPELINE_CONFIG": str(config)})
+    assert done.returncode == 2 and "is at schema (none), expected" in done.stderr
 
 
 # -- evaluate ------------------------------------------------------------------------------

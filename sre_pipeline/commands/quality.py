@@ -2,15 +2,19 @@
 
 The configuration is the code location's (``sre_pipeline.yaml`` / ``SRE_PIPELINE_CONFIG``,
 ``SRE_PIPELINE_WAREHOUSE_URL``). Exit code 0 when every blocking check passes, 1 when one
-fails (so a script can gate on it), 2 for unusable input.
+fails or the period has no SLI events at all (so a script can gate on it), 2 for unusable
+input (no warehouse there, or one at another schema version; nothing is created or upgraded).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
 
 from sre_pipeline.commands import UsageError
 from sre_pipeline.config import load_config
@@ -19,7 +23,7 @@ from sre_pipeline.slo.daily import week_start
 from sre_pipeline.slo.loader import load_catalog
 from sre_pipeline.sources.capacity import load_resources
 from sre_pipeline.warehouse.engine import make_engine
-from sre_pipeline.warehouse.migrate import upgrade
+from sre_pipeline.warehouse.migrate import current_revision, head_revision
 
 
 def _week(text: str | None, time_zone: str) -> list[date]:
@@ -33,6 +37,28 @@ def _week(text: str | None, time_zone: str) -> list[date]:
     return [monday + timedelta(days=i) for i in range(7)]
 
 
+def _existing_warehouse(url: str | None):
+    """An engine on a warehouse the pipeline has written: a report must not create an empty
+    one (a mistyped URL would then "pass") nor change its schema."""
+    engine = make_engine(url)
+    shown = engine.url.render_as_string(hide_password=True)
+    if engine.dialect.name == "sqlite":
+        path = engine.url.database
+        if not path or path == ":memory:" or not Path(path).exists():
+            raise UsageError(f"no warehouse at {shown}; expected the pipeline's warehouse "
+                             "(run the pipeline or `sre-pipeline demo` first)")  # fmt: skip
+    try:
+        revision = current_revision(engine)
+    except SQLAlchemyError as exc:
+        raise UsageError(f"cannot read the warehouse {shown}: {exc.__class__.__name__}: "
+                         f"{str(exc).splitlines()[0]}") from None  # fmt: skip
+    if revision != head_revision():
+        engine.dispose()
+        raise UsageError(f"the warehouse {shown} is at schema {revision or '(none)'}, expected "
+                         f"{head_revision()}; run the pipeline once to upgrade it")  # fmt: skip
+    return engine
+
+
 def run(args) -> int:
     """Validate the week's data and print the section (Markdown or JSON)."""
     config = load_config()
@@ -41,12 +67,15 @@ def run(args) -> int:
     resources = load_resources(config.capacity) if config.capacity else []
     inputs = quality_inputs(catalog, resources, config.bucket_minutes, config.time_zone,
                             config.coverage_threshold, config.freshness_minutes)  # fmt: skip
-    engine = make_engine(config.warehouse_url)
+    engine = _existing_warehouse(config.warehouse_url)
     try:
-        upgrade(engine)
         report = quality_report(engine, inputs, days)
     finally:
         engine.dispose()
+    if report.events_rows == 0:
+        print(f"error: no SLI events stored for {days[0]}..{days[-1]} in {engine.url!r}; "
+              "is this the pipeline's warehouse?", file=sys.stderr)  # fmt: skip
+        return 1
     if args.format == "json":
         print(json.dumps({
             "week_start": days[0].isoformat(),

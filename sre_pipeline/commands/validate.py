@@ -50,7 +50,7 @@ def _postmortems(args, services: set[str] | None) -> None:
                 i.incident_id, i.severity, f"{i.started_at:%Y-%m-%d %H:%M}",
                 "yes" if i.resolved_at else "no",
                 "published" if i.postmortem_published_at else "draft",
-                str(len(i.action_items)), i.postmortem_ref,
+                str(len(i.action_items)), i.source,
             )
         )  # fmt: skip
     _print_rows(rows)

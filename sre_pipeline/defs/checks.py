@@ -18,6 +18,7 @@ from sre_pipeline.defs.partitions import daily_partitions
 from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
 from sre_pipeline.defs.slo_assets import sli_events
 from sre_pipeline.slo.daily import day_bounds
+from sre_pipeline.slo.problems import SpecError
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.reads import read_events, read_slice
 
@@ -29,6 +30,19 @@ def _days(context: dg.AssetCheckExecutionContext) -> list[date]:
     else:
         keys = [op.partition_key]
     return [date.fromisoformat(k) for k in keys]
+
+
+def _spec_problems(exc: SpecError) -> dg.AssetCheckResult:
+    """The check cannot say the data is fine when what it checks against is unreadable: fail
+    (blocking) with the problems, instead of erroring without a result."""
+    return dg.AssetCheckResult(
+        passed=False,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "failed_expectations": ["configuration readable"],
+            "problems": dg.MetadataValue.md("\n".join(f"- `{p}`" for p in exc.problems)),
+        },
+    )
 
 
 def _result(suite) -> dg.AssetCheckResult:
@@ -64,7 +78,10 @@ def check_sli_events(
     days = _days(context)
     start = day_bounds(days[0], settings.time_zone)[0]
     end = day_bounds(days[-1], settings.time_zone)[1]
-    catalog = settings.catalog()
+    try:
+        catalog = settings.catalog()
+    except SpecError as exc:
+        return _spec_problems(exc)
     frame = read_events(warehouse.engine(), start, end)
     frame["slo"] = frame["slo"].astype(str)
     suite = events_suite(
@@ -88,10 +105,14 @@ def check_capacity_samples(
     days = _days(context)
     start = day_bounds(days[0], settings.time_zone)[0]
     end = day_bounds(days[-1], settings.time_zone)[1]
-    steps = {r.name: int(r.step.total_seconds()) for r in settings.resources()}
+    try:
+        steps = {r.name: int(r.step.total_seconds()) for r in settings.resources()}
+    except SpecError as exc:
+        return _spec_problems(exc)
     frame = read_slice(warehouse.engine(), tables.capacity_samples, "ts", start, end)
     suite = capacity_suite(frame, steps, start, end, pd.Timestamp.now(tz="UTC"),
-                           settings.coverage_threshold)  # fmt: skip
+                           settings.coverage_threshold,
+                           timedelta(minutes=settings.freshness_minutes))  # fmt: skip
     return _result(suite)
 
 
@@ -104,8 +125,11 @@ def check_incidents(
     SLO catalog or the capacity resources (all blocking)."""
     from sre_pipeline.quality.suites import incidents_suite
 
-    services = {s.service for s in settings.catalog().slos}
-    services |= {r.service for r in settings.resources() if r.service}
+    try:
+        services = {s.service for s in settings.catalog().slos}
+        services |= {r.service for r in settings.resources() if r.service}
+    except SpecError as exc:
+        return _spec_problems(exc)
     frame = read_slice(warehouse.engine(), tables.incidents)
     return _result(incidents_suite(frame, sorted(services)))
 

@@ -73,6 +73,7 @@ class ActionItem:
     due_date: date | None
     completed_at: datetime | None
     tracker_ref: str | None
+    line: int | None = None  # where it was read (postmortem table row), for messages
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class Incident:
     postmortem_published_at: datetime | None
     postmortem_ref: str
     action_items: tuple[ActionItem, ...] = ()
+    source: str = ""  # the file it was read from
 
 
 INCIDENT_COLUMNS = [

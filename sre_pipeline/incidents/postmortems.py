@@ -16,11 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
-from sre_pipeline.incidents.markdown import Table, action_items_table, front_matter
+from sre_pipeline.incidents.markdown import Table, action_item_tables, front_matter
 from sre_pipeline.incidents.model import (
     ACTION_ITEM_STATUSES,
     SEVERITIES,
@@ -62,16 +63,43 @@ COLUMNS = {
 IGNORED_COLUMNS = {"type", "notes", "comment", "comments", "#"}
 
 
+_TIME_EXPECTED = "an ISO 8601 date and time such as 2026-11-20T10:05:00Z"
+YEARS = (1970, 2200)  # outside this a time is a typo (and beyond what pandas can store)
+
+
+def _time(value: object) -> datetime:
+    """A date and time, nothing else: YAML reads ``10:06`` as the number 606 and ``2026-11-20``
+    as a date, and pydantic would take numbers as Unix times; all three are mistakes here."""
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise invalid(f"'{value}' is a date without a time", _TIME_EXPECTED)
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise invalid(f"'{value}' is not a date and time", _TIME_EXPECTED) from None
+    if isinstance(value, datetime):
+        if not YEARS[0] <= value.year <= YEARS[1]:
+            raise invalid(f"year {value.year} is out of range", f"a year in {YEARS[0]}..{YEARS[1]}")
+        return value
+    if isinstance(value, date):
+        raise invalid(f"'{value}' is a date without a time", _TIME_EXPECTED)
+    raise invalid(f"{value!r} is not a date and time", _TIME_EXPECTED)
+
+
+Time = Annotated[datetime, BeforeValidator(_time)]
+
+
 class PostmortemIn(InputModel):
     id: str = Field(pattern=ID_PATTERN)
     title: str = Field(min_length=1)
     severity: str
     services: list[str] = Field(min_length=1)
-    started: datetime
-    detected: datetime | None = None
-    acknowledged: datetime | None = None
-    resolved: datetime | None = None
-    published: datetime | None = None  # when the postmortem was published; absent = draft
+    started: Time
+    detected: Time | None = None
+    acknowledged: Time | None = None
+    resolved: Time | None = None
+    published: Time | None = None  # when the postmortem was published; absent = draft
     tracker: str | None = None  # the incident's ticket or document
     authors: list[str] = []
 
@@ -121,6 +149,13 @@ def _aware(value: datetime | None, zone: ZoneInfo, shift: timedelta) -> datetime
     return (value + shift).astimezone(ZoneInfo("UTC"))
 
 
+def _exists(naive: datetime, zone: ZoneInfo) -> bool:
+    """False for a wall-clock time the zone skips (the spring-forward gap)."""
+    aware = naive.replace(tzinfo=zone)
+    back = aware.astimezone(ZoneInfo("UTC")).astimezone(zone)
+    return back.replace(tzinfo=None) == naive
+
+
 def _no_document(problem: Problem) -> Problem:
     # a postmortem has one YAML document; "(document 1)" would only be noise
     return dataclasses.replace(problem, document=None)
@@ -143,6 +178,7 @@ class _Reader:
     def __init__(self, path: Path, zone: ZoneInfo, shift: timedelta):
         self.path, self.zone, self.shift = path, zone, shift
         self.problems: list[Problem] = []
+        self.id_line: int | None = None
 
     def problem(self, line, where, message, expected=None, warning=False) -> None:
         severity = "warning" if warning else "error"
@@ -152,7 +188,7 @@ class _Reader:
 
     def read(self) -> Incident | None:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = self.path.read_text(encoding="utf-8-sig")  # an editor's BOM is not content
         except (OSError, UnicodeDecodeError) as exc:
             self.problem(None, "(file)", f"cannot read file: {exc}", "a UTF-8 Markdown file")
             return None
@@ -169,15 +205,20 @@ class _Reader:
                              "keys such as id, title, severity, services, started")  # fmt: skip
             return None
         ctx = DocContext(docs[0])
+        self.id_line = docs[0].line_of(("id",))
         meta = ctx.validate(PostmortemIn, docs[0].data)
         self.problems += [_no_document(p) for p in ctx.problems]
         if meta is None:
             return None
-        items = self._items(text, meta, docs[0].line_of(("severity",)))
-        times = {
-            k: _aware(getattr(meta, k), self.zone, self.shift)
-            for k in ("started", "detected", "acknowledged", "resolved", "published")
-        }
+        items = self._items(text, fm.end_line + 1, meta)
+        times = {}
+        for key in ("started", "detected", "acknowledged", "resolved", "published"):
+            value = getattr(meta, key)
+            if value is not None and value.tzinfo is None and not _exists(value, self.zone):
+                self.problem(docs[0].line_of((key,)), key,
+                             f"{value:%Y-%m-%d %H:%M} does not exist in {self.zone.key} (the "
+                             "clocks skip it)", "a time with an offset, e.g. +01:00")  # fmt: skip
+            times[key] = _aware(value, self.zone, self.shift)
         return Incident(
             incident_id=meta.id,
             title=meta.title,
@@ -190,6 +231,7 @@ class _Reader:
             postmortem_published_at=times["published"],
             postmortem_ref=meta.tracker or self.path.name,
             action_items=tuple(items),
+            source=str(self.path),
         )
 
     def _columns(self, table: Table) -> dict[str, int]:
@@ -214,21 +256,42 @@ class _Reader:
                          "a column named Action (or Action item, Item, Title)")  # fmt: skip
         return columns
 
-    def _items(self, text: str, meta: PostmortemIn, severity_line) -> list[ActionItem]:
-        table, heading = action_items_table(text)
-        if table is None:
+    def _items(self, text: str, body_line: int, meta: PostmortemIn) -> list[ActionItem]:
+        tables, heading = action_item_tables(text, body_line)
+        if not tables:
             if heading is not None:
                 self.problem(heading, "action items", "the section has no table",
                              "a Markdown table under the heading", warning=True)  # fmt: skip
-            return []
-        columns = self._columns(table)
-        if "title" not in columns:
+            elif meta.published is not None:
+                self.problem(body_line, "action items", "a published postmortem without an "
+                             "'Action items' section", "a heading such as '## Action items' "
+                             "with a table under it (or none, if there is nothing to do)",
+                             warning=True)  # fmt: skip
             return []
         created = _aware(meta.published or meta.resolved or meta.started, self.zone, self.shift)
         items: list[ActionItem] = []
-        for n, (line, cells) in enumerate(table.rows, start=1):
-            item = self._item(n, line, cells, columns, meta, created)
-            if item is not None:
+        n = 0  # rows are numbered across the section's tables: default ids stay unique
+        seen: dict[str, int] = {}
+        for table in tables:
+            columns = self._columns(table)
+            for line, cells in table.rows:
+                n += 1
+                if "title" not in columns:
+                    continue
+                if len(cells) > len(table.header):
+                    self.problem(line, f"action items row {n}",
+                                 f"{len(cells)} cells under {len(table.header)} columns; the "
+                                 "extra ones are ignored", "a '\\|' for a pipe inside a cell",
+                                 warning=True)  # fmt: skip
+                item = self._item(n, line, cells, columns, meta, created)
+                if item is None:
+                    continue
+                if item.item_id in seen:
+                    self.problem(line, f"action items row {n}: ID",
+                                 f"action item '{item.item_id}' already on line "
+                                 f"{seen[item.item_id]}", "unique ids")  # fmt: skip
+                    continue
+                seen[item.item_id] = line
                 items.append(item)
         return items
 
@@ -282,6 +345,7 @@ class _Reader:
             if done
             else None,
             tracker_ref=None if _missing(cell("tracker_ref")) else cell("tracker_ref").strip(),
+            line=line,
         )
 
 
@@ -290,7 +354,7 @@ def load_postmortems(
 ) -> PostmortemSet:
     """Read every postmortem under ``paths``. Times without an offset are in ``time_zone``;
     ``shift`` moves every time and date (the demo re-anchors its example postmortems).
-    Raises :class:`SpecError` with every error of every file."""
+    Raises :class:`SpecError` with every problem of every file when there are errors."""
     files, problems = postmortem_files(paths)
     zone = ZoneInfo(time_zone)
     incidents: list[Incident] = []
@@ -305,17 +369,18 @@ def load_postmortems(
         if incident.incident_id in seen:
             where = seen[incident.incident_id]
             message = f"incident '{incident.incident_id}' also in {where}"
-            problems.append(Problem(str(path), None, "id", message, "each incident once"))
+            problems.append(Problem(str(path), None, "id", message, "each incident once",
+                                    reader.id_line))  # fmt: skip
             continue
         seen[incident.incident_id] = str(path)
         for item in incident.action_items:
             if item.item_id in items_seen:
                 problems.append(Problem(str(path), None, "action items: ID",
                                         f"action item '{item.item_id}' also in "
-                                        f"{items_seen[item.item_id]}", "unique ids"))  # fmt: skip
-            items_seen[item.item_id] = str(path)
+                                        f"{items_seen[item.item_id]}", "unique ids across "
+                                        "postmortems", item.line))  # fmt: skip
+            items_seen[item.item_id] = f"{path}:{item.line}"
         incidents.append(incident)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise SpecError(errors)
+    if any(p.severity == "error" for p in problems):
+        raise SpecError(problems)  # warnings too: "extra cells" explains the errors after it
     return PostmortemSet(incidents, files, [p for p in problems if p.severity != "error"])

@@ -23,6 +23,7 @@ from sre_pipeline.quality.suites import (
     coverage_table,
     events_suite,
     incidents_suite,
+    settled_end,
 )
 from sre_pipeline.slo.daily import day_bounds
 from sre_pipeline.warehouse import schema as tables
@@ -84,6 +85,7 @@ class QualityReport:
     days: list[date]
     threshold: float
     runs: list[CheckRun] = field(default_factory=list)
+    events_rows: int = 0  # SLI event rows of the period (0: nothing was collected at all)
     # slo, day, coverage: every SLO-day under 100 %, worst first
     partial: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["slo", "day", "coverage"])
@@ -119,7 +121,9 @@ class QualityReport:
             f"{len(self.runs)} check runs, {len(self.failed)} failed, "
             f"{len(self.warned)} with warnings"
         )
-        if self.rests_on_partial_data:
+        if self.events_rows == 0:
+            text += "; no SLI events were stored for the period"
+        elif self.rests_on_partial_data:
             n = self.partial["slo"].nunique()
             text += f"; figures of {n} SLO(s) rest on partial data"
         return text + "."
@@ -180,7 +184,8 @@ def quality_report(
             inputs.coverage_threshold, inputs.freshness,
         )  # fmt: skip
         report.runs.append(_run(result, day.isoformat()))
-        window = (start, min(end, now))
+        report.events_rows += len(events)
+        window = (start, settled_end(end, now, inputs.freshness, inputs.bucket_seconds))
         steps = dict.fromkeys(inputs.slos, inputs.bucket_seconds)
         cover = coverage_table(events["slo"], events["bucket_start"], window, steps)
         cover = cover[cover["coverage"] < 1.0]
@@ -188,7 +193,7 @@ def quality_report(
         if inputs.resource_steps:
             samples = read_slice(engine, tables.capacity_samples, "ts", start, end)
             result = capacity_suite(samples, inputs.resource_steps, start, end, now,
-                                    inputs.coverage_threshold)  # fmt: skip
+                                    inputs.coverage_threshold, inputs.freshness)  # fmt: skip
             report.runs.append(_run(result, day.isoformat()))
     incidents = read_slice(engine, tables.incidents)
     report.runs.append(_run(incidents_suite(incidents, inputs.services), "all"))

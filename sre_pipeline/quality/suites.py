@@ -63,6 +63,16 @@ def _flag_column(ok: pd.Series, present: pd.Series) -> pd.Series:
     return out
 
 
+def settled_end(
+    day_end: pd.Timestamp, now: pd.Timestamp, freshness: timedelta, step_seconds: int = 1
+) -> pd.Timestamp:
+    """Where coverage of a day stops being judged: its end, or for today ``now - freshness``
+    floored to the step. The newest minutes belong to the freshness check; counting them
+    would call every day still in progress partial."""
+    settled = (pd.Timestamp(now) - pd.Timedelta(freshness)).floor(f"{step_seconds}s")
+    return min(pd.Timestamp(day_end), settled)
+
+
 def coverage_table(
     keys: pd.Series, stamps: pd.Series, window: tuple, steps: Mapping[str, int]
 ) -> pd.DataFrame:
@@ -112,7 +122,7 @@ def events_suite(
 
     ERROR: unknown SLO ids, nulls, negative counts, ``good > total``, buckets not aligned to
     ``bucket_seconds``, duplicate ``(slo, bucket_start)``. WARN: per-SLO coverage over
-    ``[day_start, min(day_end, now))`` below ``coverage_threshold`` (known SLOs without rows
+    ``[day_start, settled_end(...))`` below ``coverage_threshold`` (known SLOs without rows
     count as 0), and, for today's partition only (``now < day_end``), a newest bucket older than
     ``freshness``.
     """
@@ -147,7 +157,8 @@ def events_suite(
     ]  # fmt: skip
 
     def custom() -> list[Outcome]:
-        day_start_utc, end = pd.Timestamp(day_start), min(pd.Timestamp(day_end), now)
+        day_start_utc = pd.Timestamp(day_start)
+        end = settled_end(day_end, now, freshness, bucket_seconds)
         name = f"coverage per SLO >= {coverage_threshold:.0%}"
         steps = dict.fromkeys(known_slos, bucket_seconds)
         out = [_coverage(name, "slo", frame["slo"], stamps, (day_start_utc, end), steps,
@@ -178,13 +189,15 @@ def capacity_suite(
     day_end: pd.Timestamp,
     now: pd.Timestamp,
     coverage_threshold: float = 0.95,
+    freshness: timedelta = timedelta(minutes=30),
 ) -> SuiteResult:
     """Check capacity samples (columns ``resource, ts, utilisation, capacity``).
 
     ERROR: unknown resources (not in ``steps``, resource -> sample step in seconds), nulls,
     utilisation outside ``[0, 1]`` (except over-commit: ``utilisation > 1`` on a row that has a
     capacity series, reported as a separate WARN), duplicate ``(resource, ts)``. WARN: coverage
-    per resource over ``[day_start, min(day_end, now))`` below ``coverage_threshold``.
+    per resource over ``[day_start, min(day_end, now - freshness))`` below
+    ``coverage_threshold``.
     """
     frame = _frame(frame, ["resource", "ts", "utilisation", "capacity"])
     util = pd.to_numeric(frame["utilisation"], errors="coerce")
@@ -210,7 +223,7 @@ def capacity_suite(
     ]  # fmt: skip
 
     def custom() -> list[Outcome]:
-        window = (pd.Timestamp(day_start), min(pd.Timestamp(day_end), now))
+        window = (pd.Timestamp(day_start), settled_end(day_end, now, freshness))
         name = f"coverage per resource >= {coverage_threshold:.0%}"
         stamps = _utc(frame["ts"])
         return [_coverage(name, "resource", frame["resource"], stamps, window, steps,

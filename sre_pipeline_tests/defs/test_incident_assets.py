@@ -152,3 +152,17 @@ def test_demo_postmortems_line_up_with_the_demo_end(tmp_path):
     checkout = next(i for i in found.incidents if i.incident_id == "INC-2026-042")
     # checkout's outage is 2d5h before the end in demo.yaml: 2026-12-04 19:00 for this end
     assert checkout.started_at == pd.Timestamp("2026-12-04T19:00Z")
+
+
+def test_unreadable_catalog_fails_the_incident_check_with_its_problems(tmp_path):
+    url = f"sqlite:///{tmp_path}/w.db"
+    res = resources(tmp_path, POSTMORTEM, url)
+    (tmp_path / "slos" / "shop.yaml").write_text(
+        SHOP_SPEC.replace("objective: 99.9", "objective: x")
+    )
+    result = run(res)
+    check = evaluations(result)["check_incidents"]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    assert "shop.yaml" in check.metadata["problems"].value
+    assert "incident_metrics" not in materialized(result)
+    assert evaluations(result)["check_action_items"].passed  # it needs no catalog

@@ -113,7 +113,20 @@ def test_shift_moves_times_and_dates(tmp_path):
         ("| Add a canary |", "|  |", "pm.md:18: action items row 1: Action: empty action"),
         ("| ID | Action |", "| ID | Task |", "pm.md:16: action items table: no 'Action' column"),
         ("title: Shop down\n", "title: Shop down\ntitle: again\n", "pm.md:4: title: duplicate key"),
-        ("services: [shop, payments]", "services: [shop, payments", "pm.md:"),
+        ("services: [shop, payments]", "services: [shop, payments",
+         "pm.md:6: (document): YAML syntax error"),
+        ("detected: 2026-11-10T10:05:00Z", "detected: 10:06",
+         "pm.md:7: detected: 606 is not a date and time; expected an ISO 8601 date and time"),
+        ("resolved: 2026-11-10T11:00:00Z", "resolved: 1763640000",
+         "pm.md:9: resolved: 1763640000 is not a date and time"),
+        ("started: 2026-11-10T10:00:00Z", "started: 2026-11-10",
+         "pm.md:6: started: '2026-11-10' is a date without a time"),
+        ("started: 2026-11-10T10:00:00Z", "started: '2026-11-10'",
+         "pm.md:6: started: '2026-11-10' is a date without a time"),
+        ("started: 2026-11-10T10:00:00Z", "started: 1026-11-10T10:00:00Z",
+         "pm.md:6: started: year 1026 is out of range; expected a year in 1970..2200"),
+        ("services: [shop, payments]", "services: shop",
+         "pm.md:5: services: Input should be a valid list"),
     ],
 )  # fmt: skip
 def test_format_errors_name_file_line_and_field(tmp_path, old, new, expected):
@@ -133,15 +146,28 @@ def test_no_front_matter(tmp_path):
     assert "pm.md:1: (front matter): no YAML front matter" in problem
 
 
-def test_duplicates_across_files(tmp_path):
+def test_duplicates_across_files_and_within_one(tmp_path):
     write(tmp_path, "a.md", GOOD)
     write(tmp_path, "b.md", GOOD.replace("| A-1 |", "| A-9 |"))
-    write(tmp_path, "c.md", GOOD.replace("id: INC-7", "id: INC-8").replace("| |", "| X-1 |"))
+    second_row = "| | Write the runbook |"
+    write(tmp_path, "c.md", GOOD.replace("id: INC-7", "id: INC-8")
+          .replace(second_row, "| X-1 | Write the runbook |"))  # fmt: skip
     with pytest.raises(SpecError) as exc:
         load_postmortems([tmp_path])
-    text = "\n".join(str(p) for p in exc.value.problems)
-    assert "b.md: id: incident 'INC-7' also in" in text and "a.md" in text
-    assert "c.md: action items: ID: action item 'A-1' also in" in text
+    found = sorted(str(p).replace(f"error: {tmp_path}/", "") for p in exc.value.problems)
+    assert found == [
+        f"b.md:2: id: incident 'INC-7' also in {tmp_path}/a.md; expected each incident once",
+        f"c.md:18: action items: ID: action item 'A-1' also in {tmp_path}/a.md:18; expected "
+        "unique ids across postmortems",
+    ]
+    # inside one file: an automatic id colliding with an explicit one names both lines
+    write(tmp_path / "one", "pm.md", GOOD.replace("| A-1 |", "| INC-7-2 |"))
+    with pytest.raises(SpecError) as exc:
+        load_postmortems([tmp_path / "one"])
+    (problem,) = exc.value.problems
+    assert "pm.md:19: action items row 2: ID: action item 'INC-7-2' already on line 18" in str(
+        problem
+    )
 
 
 def test_every_file_reported_at_once(tmp_path):
@@ -151,6 +177,49 @@ def test_every_file_reported_at_once(tmp_path):
         load_postmortems([tmp_path, tmp_path / "missing"])
     files = {Path(p.file).name for p in exc.value.problems}
     assert files == {"a.md", "b.md", "missing"}
+
+
+def test_nonexistent_local_time_is_an_error(tmp_path):
+    # 2026-03-29 02:30 does not exist in Berlin: the clocks go from 02:00 to 03:00
+    write(tmp_path, "pm.md", GOOD.replace("2026-11-10T10:00:00Z", "2026-03-29 02:30:00"))
+    with pytest.raises(SpecError) as exc:
+        load_postmortems([tmp_path], "Europe/Berlin")
+    assert "pm.md:6: started: 2026-03-29 02:30 does not exist in Europe/Berlin" in str(exc.value)
+    (incident,) = load_postmortems([tmp_path], "UTC").incidents  # fine where it exists
+    assert incident.started_at == datetime(2026, 3, 29, 2, 30, tzinfo=UTC)
+
+
+def test_bom_crlf_and_odd_line_breaks(tmp_path):
+    text = "\ufeff" + GOOD.replace("# Shop down\n", "# Shop down\u2028(pasted)\n")
+    path = tmp_path / "pm.md"
+    path.write_bytes(text.replace("\n", "\r\n").encode())
+    write(tmp_path, "x", "")  # not a postmortem: no .md suffix
+    (incident,) = load_postmortems([path]).incidents
+    assert [a.line for a in incident.action_items] == [18, 19]
+    path.write_bytes(text.replace("| SEV2 |", "| SEV9 |").encode("utf-8"))
+    with pytest.raises(SpecError, match="pm.md:18: action items row 1: Severity"):
+        load_postmortems([path])
+
+
+def test_extra_cells_warn(tmp_path):
+    row = "| A-1 | Add a canary | alice |"
+    write(tmp_path, "pm.md", GOOD.replace(row, "| A-1 | Add a `x|y` canary | alice |"))
+    with pytest.raises(SpecError) as exc:  # the pipe shifted the columns: Due is now a team
+        load_postmortems([tmp_path])
+    text = "\n".join(map(str, exc.value.problems))
+    assert "warning: " in text and "pm.md:18: action items row 1: 11 cells under 10 columns" in text
+    assert text.index("11 cells") < text.index("unknown severity")  # the cause comes first
+
+
+def test_published_postmortem_without_action_items_warns(tmp_path):
+    text = GOOD[: GOOD.index("## Action items")]
+    found = load_postmortems([write(tmp_path, "pm.md", text)])
+    (warning,) = found.warnings
+    assert "pm.md:12: action items: a published postmortem without an 'Action items'" in str(
+        warning
+    )
+    draft = text.replace("published: 2026-11-11T09:00:00Z\n", "")
+    assert not load_postmortems([write(tmp_path, "pm.md", draft)]).warnings
 
 
 def test_unknown_column_is_a_warning_with_a_hint(tmp_path):

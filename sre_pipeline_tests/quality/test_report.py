@@ -88,16 +88,22 @@ def test_clean_week_says_so(warehouse):
     assert "Partial data" not in report.markdown()
 
 
-def test_today_counts_only_up_to_now(warehouse):
-    """On the current day coverage is judged up to now, and freshness is checked."""
-    now = pd.Timestamp("2026-11-11T12:00Z")
-    report = quality_report(warehouse, INPUTS, [DAYS[2]], now)
-    # only the 144 buckets before noon are expected: blog's missing 10:20 bucket is 1 of 144
+def test_today_is_judged_up_to_what_has_settled(warehouse):
+    """Collected up to 12:00 and checked at 12:02: complete SLOs are complete (the bucket in
+    progress and the freshness allowance are not expected yet), and fresh."""
+    day = pd.Timestamp("2026-11-11", tz="UTC")
+    now = pd.Timestamp("2026-11-11T12:02Z")
+    with warehouse.begin() as conn:
+        conn.execute(tables.sli_events.delete().where(tables.sli_events.c.bucket_start >= now))
+    report = quality_report(warehouse, INPUTS, [day.date()], now)
+    # settled until 11:30 (now - 30 min, floored to 5 min): 138 buckets; blog lost 10:20
     assert report.partial.to_dict("records") == [
-        {"slo": "blog-availability", "day": date(2026, 11, 11), "coverage": 143 / 144}
+        {"slo": "blog-availability", "day": date(2026, 11, 11), "coverage": 137 / 138}
     ]
     events = report.runs[0]
     assert events.passed and not events.warnings
+    late = quality_report(warehouse, INPUTS, [day.date()], now + pd.Timedelta(hours=1))
+    assert "fresh: newest bucket within 30 min" in late.runs[0].warnings
 
 
 def test_empty_warehouse_and_future_days(warehouse_engine):
