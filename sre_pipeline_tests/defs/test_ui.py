@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from sre_pipeline.config import REPO
-from sre_pipeline_tests.defs.contract import ASSET_GROUPS, DAILY, LOCATION, SCHEDULES
+from sre_pipeline_tests.defs.contract import ASSET_GROUPS, CHECKS, DAILY, LOCATION, SCHEDULES
 from sre_pipeline_tests.services.dagster_ui import (
     DagsterDev,
     colour_stats,
@@ -68,6 +68,9 @@ query {
     assetKey { path }
     groupName
     partitionDefinition { type description }
+    assetChecksOrError {
+      ... on AssetChecks { checks { name blocking description } }
+    }
   }
 }
 """
@@ -86,6 +89,13 @@ def test_asset_graph_groups_and_partitions(dagster_dev):
             assert partitions["description"].startswith("Daily"), (key, partitions)
         else:
             assert partitions is None, (key, partitions)
+    # the data-quality checks the UI shows on each asset: blocking, with their description
+    checks = {
+        c["name"]: (key, c["blocking"], bool(c["description"]))
+        for key, node in by_key.items()
+        for c in (node["assetChecksOrError"] or {}).get("checks", [])
+    }
+    assert checks == {name: (asset, True, True) for name, asset in CHECKS.items()}
 
 
 REPOSITORY_QUERY = """
