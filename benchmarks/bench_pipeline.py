@@ -152,6 +152,15 @@ def main(argv=None) -> None:
         f"| - peak RSS of that process (before the asset: {scale['before_mb']:.0f} MB) | "
         f"{scale['peak_mb']:.0f} MB | | |",
         "",
+        "Notes: the demo runs four in-process Dagster jobs (catalog and incidents; collection "
+        f"of {28 + LOOKBACK_DAYS} days; status and episodes of 28 days; the five SQL models) on "
+        "the embedded defaults, then the data-quality summary of its last 7 days (about 2 s of "
+        "it is the Great Expectations import). In the scale run most of the status asset's "
+        "time is reading 17.3 M event rows back from SQLite through the driver cursor (in "
+        "chunks of 500,000 rows); the evaluation itself is about 2 s at this size (see the core "
+        "section). A daily run at this scale therefore costs about a minute on SQLite; "
+        "PostgreSQL or a catalog without long periods shortens it.",
+        "",
     ])  # fmt: skip
     print(text)
     if not args.no_write:
