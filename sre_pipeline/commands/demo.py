@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from sre_pipeline.incidents.model import open_and_overdue
 from sre_pipeline.slo.report import status_table
 from sre_pipeline.warehouse.engine import pipeline_home
 
@@ -22,17 +23,10 @@ from sre_pipeline.warehouse.engine import pipeline_home
 def _quality(engine, end: date):
     """The data-quality report of the demo's last seven days."""
     from sre_pipeline.config import load_config
-    from sre_pipeline.quality.report import quality_inputs, quality_report
-    from sre_pipeline.slo.loader import load_catalog
-    from sre_pipeline.sources.capacity import load_resources
+    from sre_pipeline.quality.report import inputs_from_config, quality_report
 
-    config = load_config()
-    resources = load_resources(config.capacity) if config.capacity else []
-    inputs = quality_inputs(load_catalog(config.slos), resources, config.bucket_minutes,
-                            config.time_zone, config.coverage_threshold,
-                            config.freshness_minutes)  # fmt: skip
     days = [end - timedelta(days=n) for n in range(7, 0, -1)]
-    return quality_report(engine, inputs, days)
+    return quality_report(engine, inputs_from_config(load_config()), days)
 
 
 def run(args) -> int:
@@ -76,11 +70,10 @@ def run(args) -> int:
     with engine.connect() as conn:
         incidents = pd.read_sql(sa.text("SELECT resolved_at FROM incidents"), conn)
         items = pd.read_sql(sa.text("SELECT status, due_date FROM action_items"), conn)
-    open_items = items[~items["status"].isin(["done", "wontfix"])]
-    overdue = (pd.to_datetime(open_items["due_date"]).dt.date < end).sum()
+    open_items, overdue = open_and_overdue(items, end)
     print(
         f"Incidents: {len(incidents)} ({incidents['resolved_at'].isna().sum()} unresolved); "
-        f"action items: {len(items)} ({len(open_items)} open, {overdue} overdue)"
+        f"action items: {len(items)} ({open_items.sum()} open, {overdue.sum()} overdue)"
     )
     print(f"Data quality, last 7 days: {_quality(engine, end).summary()}")
     print(f"\nWarehouse: {engine.url}\nDagster home: {home / 'dagster'}")

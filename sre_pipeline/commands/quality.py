@@ -18,10 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sre_pipeline.commands import UsageError
 from sre_pipeline.config import load_config
-from sre_pipeline.quality.report import quality_inputs, quality_report
+from sre_pipeline.quality.report import inputs_from_config, quality_report
 from sre_pipeline.slo.daily import week_start
-from sre_pipeline.slo.loader import load_catalog
-from sre_pipeline.sources.capacity import load_resources
 from sre_pipeline.warehouse.engine import make_engine
 from sre_pipeline.warehouse.migrate import current_revision, head_revision
 
@@ -63,10 +61,7 @@ def run(args) -> int:
     """Validate the week's data and print the section (Markdown or JSON)."""
     config = load_config()
     days = _week(args.week, config.time_zone)
-    catalog = load_catalog(config.slos)
-    resources = load_resources(config.capacity) if config.capacity else []
-    inputs = quality_inputs(catalog, resources, config.bucket_minutes, config.time_zone,
-                            config.coverage_threshold, config.freshness_minutes)  # fmt: skip
+    inputs = inputs_from_config(config)
     engine = _existing_warehouse(config.warehouse_url)
     try:
         report = quality_report(engine, inputs, days)

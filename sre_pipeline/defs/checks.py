@@ -14,6 +14,7 @@ import dagster as dg
 import pandas as pd
 
 from sre_pipeline.defs.capacity_assets import capacity_samples
+from sre_pipeline.defs.metadata import problems_md
 from sre_pipeline.defs.partitions import daily_partitions
 from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
 from sre_pipeline.defs.slo_assets import sli_events
@@ -40,7 +41,7 @@ def _spec_problems(exc: SpecError) -> dg.AssetCheckResult:
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
             "failed_expectations": ["configuration readable"],
-            "problems": dg.MetadataValue.md("\n".join(f"- `{p}`" for p in exc.problems)),
+            "problems": problems_md(exc),
         },
     )
 
@@ -123,15 +124,15 @@ def check_incidents(
     """Incidents: ids present and unique, started_at present, started <= detected <=
     acknowledged <= resolved where present, severity in SEV1..SEV3, every service known to the
     SLO catalog or the capacity resources (all blocking)."""
+    from sre_pipeline.quality.report import known_services
     from sre_pipeline.quality.suites import incidents_suite
 
     try:
-        services = {s.service for s in settings.catalog().slos}
-        services |= {r.service for r in settings.resources() if r.service}
+        services = known_services(settings.catalog(), settings.resources())
     except SpecError as exc:
         return _spec_problems(exc)
     frame = read_slice(warehouse.engine(), tables.incidents)
-    return _result(incidents_suite(frame, sorted(services)))
+    return _result(incidents_suite(frame, services))
 
 
 @dg.asset_check(asset="action_items", blocking=True, name="check_action_items")

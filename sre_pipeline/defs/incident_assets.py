@@ -8,7 +8,7 @@ import pandas as pd
 
 from sre_pipeline.defs.metadata import md_table, spec_failure
 from sre_pipeline.defs.resources import IncidentSource, PipelineSettings, WarehouseResource
-from sre_pipeline.incidents.model import action_items_frame, incidents_frame
+from sre_pipeline.incidents.model import action_items_frame, incidents_frame, open_and_overdue
 from sre_pipeline.slo.problems import SpecError
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.writes import Slice, replace_slices
@@ -67,8 +67,7 @@ def incident_records(
         [(tables.incidents, incidents, Slice()), (tables.action_items, items, Slice())],
     )
     today = pd.Timestamp.now(tz=settings.time_zone).date()
-    open_items = ~items["status"].isin(["done", "wontfix"])
-    overdue = open_items & items["due_date"].map(lambda d: d is not None and d < today)
+    open_items, overdue = open_and_overdue(items, today)
     yield dg.MaterializeResult(
         asset_key="incidents",
         metadata={

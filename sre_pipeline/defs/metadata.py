@@ -18,9 +18,14 @@ def md_table(frame: pd.DataFrame, columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+def problems_md(exc: SpecError) -> dg.MetadataValue:
+    """Every problem of an input error (file:line, field, expected) as a Markdown list."""
+    return dg.MetadataValue.md("\n".join(f"- `{p}`" for p in exc.problems))
+
+
 def spec_failure(exc: SpecError, what: str) -> dg.Failure:
-    """A run failure listing every problem of the input (file:line, field, expected)."""
+    """A run failure listing every problem of the input."""
     return dg.Failure(
         description=f"{len(exc.problems)} problem(s) in {what}",
-        metadata={"problems": dg.MetadataValue.md("\n".join(f"- `{p}`" for p in exc.problems))},
+        metadata={"problems": problems_md(exc)},
     )

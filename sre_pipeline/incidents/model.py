@@ -104,6 +104,18 @@ ACTION_ITEM_COLUMNS = [
 ]  # fmt: skip
 
 
+CLOSED_STATUSES = ("done", "wontfix")
+
+
+def open_and_overdue(items: pd.DataFrame, day: date) -> tuple[pd.Series, pd.Series]:
+    """Masks over an ``action_items`` frame: still open, and open with a due date before
+    ``day`` (due on ``day`` is not late yet), as the action-item mart counts them."""
+    is_open = ~items["status"].isin(CLOSED_STATUSES)
+    due = pd.to_datetime(items["due_date"]).dt.date
+    overdue = is_open & due.notna() & (due < day)
+    return is_open, overdue
+
+
 def _times(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     for c in columns:
         frame[c] = pd.to_datetime(frame[c], utc=True)

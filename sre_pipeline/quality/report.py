@@ -26,6 +26,8 @@ from sre_pipeline.quality.suites import (
     settled_end,
 )
 from sre_pipeline.slo.daily import day_bounds
+from sre_pipeline.slo.loader import load_catalog
+from sre_pipeline.sources.capacity import load_resources
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.reads import read_events, read_slice
 
@@ -44,16 +46,29 @@ class QualityInputs:
     freshness: timedelta = timedelta(minutes=30)
 
 
+def known_services(catalog, resources) -> list[str]:
+    """Services an incident may name: the catalog's and the capacity resources' (a service
+    may only have capacity tracked)."""
+    return sorted({s.service for s in catalog.slos} | {r.service for r in resources if r.service})
+
+
+def inputs_from_config(config) -> QualityInputs:
+    """Inputs for a :class:`~sre_pipeline.config.PipelineConfig` (the CLI's view of what the
+    Dagster checks get from their settings resource)."""
+    resources = load_resources(config.capacity) if config.capacity else []
+    return quality_inputs(load_catalog(config.slos), resources, config.bucket_minutes,
+                          config.time_zone, config.coverage_threshold,
+                          config.freshness_minutes)  # fmt: skip
+
+
 def quality_inputs(
     catalog, resources, bucket_minutes: int, time_zone: str, coverage_threshold: float,
     freshness_minutes: int,
 ) -> QualityInputs:  # fmt: skip
-    """Inputs from a loaded catalog and capacity resources; known services are the catalog's
-    and the resources' (an incident may hit a service that only has capacity tracked)."""
-    services = {s.service for s in catalog.slos} | {r.service for r in resources if r.service}
+    """Inputs from a loaded catalog and capacity resources."""
     return QualityInputs(
         slos=catalog.ids,
-        services=sorted(services),
+        services=known_services(catalog, resources),
         resource_steps={r.name: int(r.step.total_seconds()) for r in resources},
         bucket_seconds=bucket_minutes * 60,
         time_zone=time_zone,
