@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 
 from pydantic_core import PydanticCustomError
 
@@ -25,6 +25,25 @@ def _duration_arg(text: str) -> timedelta:
         return parse_duration(text)
     except DurationError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _date_arg(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a date; expected YYYY-MM-DD, e.g. 2026-11-16"
+        ) from None
+
+
+def _days_arg(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of days; expected 1 or more")
+    return days
 
 
 def _zone_arg(text: str) -> str:
@@ -113,10 +132,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("markdown", "json"), default="markdown")
 
     p = sub.add_parser("demo", help="run the whole pipeline on the example configuration")
-    p.add_argument("--days", type=int, default=28, help="days to evaluate (default 28)")
-    p.add_argument("--end", help="first day after the range, ISO date (default: today, UTC)")
+    p.add_argument("--days", type=_days_arg, default=28, help="days to evaluate (default 28)")
+    p.add_argument(
+        "--end", type=_date_arg, help="first day after the range, ISO date (default: today, UTC)"
+    )
     p.add_argument("--output-dir", metavar="DIR", help="pipeline home (default ~/.sre_pipeline)")
     p.add_argument("--prometheus-url", help="collect from this Prometheus instead of the demo")
+    p.add_argument("--verbose", action="store_true", help="show Dagster's own logs too")
+
+    p = sub.add_parser(
+        "backfill", help="back-fill the daily assets in process, without the Dagster daemon"
+    )
+    p.add_argument("--start", type=_date_arg, required=True, help="first day, ISO date")
+    p.add_argument(
+        "--end", type=_date_arg, required=True,
+        help="first day after the range, ISO date (2026-11-01..2026-12-01 is November)",
+    )  # fmt: skip
+    p.add_argument(
+        "--assets", nargs="+", metavar="ASSET",
+        help="daily assets to back-fill (default: sli_events capacity_samples slo_status "
+        "burn_alerts)",
+    )  # fmt: skip
+    p.add_argument("--force", action="store_true", help="re-run days that are already complete")
+    p.add_argument("--verbose", action="store_true", help="show Dagster's own logs too")
     return parser
 
 
@@ -134,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from sre_pipeline.commands.export_rules import run
         elif args.command == "quality":
             from sre_pipeline.commands.quality import run
+        elif args.command == "backfill":
+            from sre_pipeline.commands.backfill import run
         else:
             from sre_pipeline.commands.demo import run
         return run(args)

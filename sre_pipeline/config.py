@@ -21,6 +21,7 @@ from sre_pipeline.slo.yamldocs import read_documents
 
 REPO = Path(__file__).resolve().parents[1]
 ENV_CONFIG = "SRE_PIPELINE_CONFIG"
+ENV_START = "SRE_PIPELINE_START_DATE"
 
 
 class PrometheusIn(InputModel):
@@ -39,6 +40,8 @@ class ConfigIn(InputModel):
     capacity: str | None = str(REPO / "examples" / "capacity.yaml")
     demo_plan: str = str(REPO / "examples" / "demo.yaml")
     postmortems: list[str] | None = None  # default: the demo plan's examples (demo source only)
+    demo_anchor: date | None = None  # the demo source's "today" (written by the demo)
+    schedules_running: bool = False  # start schedules and the sensor without a UI toggle
     time_zone: str = "UTC"
     start_date: date | None = None
     bucket_minutes: int = Field(5, ge=1, le=60)
@@ -68,6 +71,8 @@ class PipelineConfig:
     coverage_threshold: float = 0.95
     freshness_minutes: int = 30
     postmortems: list[str] | None = None
+    demo_anchor: date | None = None
+    schedules_running: bool = False
     source: str = "embedded defaults"
     extra: dict = field(default_factory=dict)
 
@@ -106,6 +111,8 @@ def load_config(path: str | Path | None = None) -> PipelineConfig:
         )
         source = str(path)
     url = os.environ.get("SRE_PIPELINE_WAREHOUSE_URL") or parsed.warehouse_url
+    start = os.environ.get(ENV_START)  # set by `sre-pipeline backfill` for its own runs
+    start_date = date.fromisoformat(start) if start else parsed.start_date
     prometheus = parsed.prometheus
     if prometheus is None and os.environ.get("PROMETHEUS_URL"):
         prometheus = PrometheusIn(url=os.environ["PROMETHEUS_URL"])
@@ -114,11 +121,13 @@ def load_config(path: str | Path | None = None) -> PipelineConfig:
         capacity=parsed.capacity,
         demo_plan=parsed.demo_plan,
         time_zone=parsed.time_zone,
-        start_date=parsed.start_date,
+        start_date=start_date,
         bucket_minutes=parsed.bucket_minutes,
         coverage_threshold=parsed.coverage_threshold,
         freshness_minutes=parsed.freshness_minutes,
         postmortems=parsed.postmortems,
+        demo_anchor=parsed.demo_anchor,
+        schedules_running=parsed.schedules_running,
         warehouse_url=url,
         prometheus=prometheus,
         source=source,

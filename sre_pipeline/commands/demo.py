@@ -1,12 +1,14 @@
 """``sre-pipeline demo``: the whole Dagster graph for the example configuration over the last
 28 days with the embedded defaults (demo source, SQLite warehouse), in process, then a summary.
 
-Running it twice gives the same warehouse content: every asset replaces exactly its slice.
+It prints one line per run as it goes (``--verbose`` brings Dagster's own logs back), then the
+results. Running it twice gives the same warehouse content: every asset replaces exactly its
+slice. A failed run ends the demo with exit code 1 and says what failed.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import sys
 import time
 from datetime import date, timedelta
@@ -19,6 +21,8 @@ from sre_pipeline.incidents.model import open_and_overdue
 from sre_pipeline.slo.report import status_table
 from sre_pipeline.warehouse.engine import pipeline_home
 
+EXIT_FAILED = 1
+
 
 def _quality(engine, end: date):
     """The data-quality report of the demo's last seven days."""
@@ -29,56 +33,77 @@ def _quality(engine, end: date):
     return quality_report(engine, inputs_from_config(load_config()), days)
 
 
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def run(args) -> int:
     """Run the graph, then print the SLOs at risk, the alerts and where the outputs went."""
-    home = Path(args.output_dir) if args.output_dir else pipeline_home()
-    home.mkdir(parents=True, exist_ok=True)
-    os.environ["SRE_PIPELINE_HOME"] = str(home)
-    if args.prometheus_url:
-        os.environ["PROMETHEUS_URL"] = args.prometheus_url
-    end = date.fromisoformat(args.end) if args.end else pd.Timestamp.now(tz="UTC").date()
+    from sre_pipeline.defs.demo_run import (
+        EXAMPLES,
+        DemoFailed,
+        DemoHome,
+        run_demo,
+        use_home,
+        write_home,
+    )
+    from sre_pipeline.defs.partitions import lookback_days
+    from sre_pipeline.defs.upstream_warnings import ignore_expected
+    from sre_pipeline.slo.loader import load_catalog
+
+    ignore_expected()
+    home = DemoHome(Path(args.output_dir) if args.output_dir else pipeline_home())
+    home.root.mkdir(parents=True, exist_ok=True)
+    end = args.end or pd.Timestamp.now(tz="UTC").date()
+    lookback = lookback_days(load_catalog([str(EXAMPLES / "slos")]).slos)
+    first = end - timedelta(days=args.days + lookback)
+    write_home(home, end, first, args.prometheus_url)
+    use_home(home)
     started = time.perf_counter()
-    from sre_pipeline.defs.demo_run import run_demo
+    _progress(f"demo: status of the {args.days} days before {end}, events from {first}")
+    try:
+        run_demo(end, args.days, lookback, verbose=args.verbose, log=_progress)
+    except DemoFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        print("The warehouse keeps what it held before the failed run.", file=sys.stderr)
+        return EXIT_FAILED
+    _report(home, end, args.days, time.perf_counter() - started)
+    return 0
+
+
+def _report(home, end: date, days: int, seconds: float) -> None:
     from sre_pipeline.warehouse.engine import make_engine
 
-    run_demo(home, end, args.days, log=lambda m: print(m, file=sys.stderr))
-    engine = make_engine()
-    last_day = (pd.Timestamp(end) - pd.Timedelta(days=1)).date()
+    engine = make_engine(home.warehouse_url)
+    last_day = end - timedelta(days=1)
     with engine.connect() as conn:
         status = pd.read_sql(
             sa.text("SELECT * FROM slo_status WHERE day = :d"), conn, params={"d": last_day}
         )
         episodes = pd.read_sql(sa.text("SELECT severity FROM burn_alert_episodes"), conn)
         summary = pd.read_sql(sa.text("SELECT COUNT(*) AS n FROM weekly_slo_summary"), conn)
-    status["alerts"] = status["alerts"].map(
-        lambda a: a if isinstance(a, list) else __import__("json").loads(a)
-    )
+        incidents = pd.read_sql(sa.text("SELECT resolved_at FROM incidents"), conn)
+        items = pd.read_sql(sa.text("SELECT status, due_date FROM action_items"), conn)
+    status["alerts"] = status["alerts"].map(lambda a: a if isinstance(a, list) else json.loads(a))
     print(
-        f"{len(status)} SLOs, status as of the end of {last_day} ({args.days} days evaluated, "
-        f"{time.perf_counter() - started:.0f} s)\n"
+        f"{len(status)} SLOs, status as of the end of {last_day} ({days} days evaluated, "
+        f"{seconds:.0f} s)\n"
     )
     print(status_table(status))
     at_risk = status[status["policy_tier"].isin(["exhausted", "incident_mode", "feature_freeze"])]
     print(f"\nAt risk: {', '.join(sorted(at_risk['slo'])) or 'none'}")
-    firing = status[status["alerts"].map(len) > 0]
-    print(f"Alerts firing at the end: {', '.join(sorted(firing['slo'])) or 'none'}")
     counts = episodes["severity"].value_counts().to_dict()
     print(
         f"Alert episodes: {counts.get('page', 0)} page, {counts.get('ticket', 0)} ticket; "
         f"weekly summary rows: {int(summary['n'].iloc[0])}"
     )
-    with engine.connect() as conn:
-        incidents = pd.read_sql(sa.text("SELECT resolved_at FROM incidents"), conn)
-        items = pd.read_sql(sa.text("SELECT status, due_date FROM action_items"), conn)
     open_items, overdue = open_and_overdue(items, end)
     print(
         f"Incidents: {len(incidents)} ({incidents['resolved_at'].isna().sum()} unresolved); "
         f"action items: {len(items)} ({open_items.sum()} open, {overdue.sum()} overdue)"
     )
     print(f"Data quality, last 7 days: {_quality(engine, end).summary()}")
-    print(f"\nWarehouse: {engine.url}\nDagster home: {home / 'dagster'}")
-    print(
-        f"See the runs: DAGSTER_HOME={home / 'dagster'} SRE_PIPELINE_HOME={home} "
-        "dagster dev -w workspace.yaml"
-    )
-    return 0
+    engine.dispose()
+    env = " ".join(f"{k}={v}" for k, v in home.environment().items())
+    print(f"\nWarehouse: {home.warehouse_url}\nDagster home: {home.dagster}")
+    print(f"See the runs (and re-execute them): {env} dagster dev -w workspace.yaml")

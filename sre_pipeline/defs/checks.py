@@ -1,59 +1,57 @@
 """Data-quality asset checks: Great Expectations suites over what each asset just wrote.
 
-An ERROR outcome (unknown ids, good > total, duplicates, misaligned buckets) fails the check
-with ERROR severity, and the checks are blocking: nothing downstream is computed from the bad
-partition. Advisory outcomes (coverage, freshness, over-commit) fail with WARN severity and do
-not block. GX is imported only when a check runs (it costs seconds at import).
+An ERROR outcome (unknown ids, good > total, duplicates, misaligned buckets, a status day
+without data) fails the check with ERROR severity, and the checks are blocking: nothing
+downstream is computed from the bad partition. Advisory outcomes (coverage, freshness,
+over-commit, an incomplete status day) fail with WARN severity and do not block. GX is
+imported only when a check runs (it costs seconds at import).
+
+The daily checks are partitioned like their assets and record one evaluation per day, also in
+a multi-day run: each day's check outcome is that day's own (Dagster attributes a returned
+result of a range step to no partition, so the evaluations are yielded per day instead).
 
 No ``from __future__ import annotations``: Dagster reads the real annotations.
 """
 
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 import dagster as dg
 import pandas as pd
 
-from sre_pipeline.defs.capacity_assets import capacity_samples
 from sre_pipeline.defs.metadata import problems_md
-from sre_pipeline.defs.partitions import daily_partitions
+from sre_pipeline.defs.partitions import Partitioning
 from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
-from sre_pipeline.defs.slo_assets import sli_events
 from sre_pipeline.slo.daily import day_bounds
 from sre_pipeline.slo.problems import SpecError
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.reads import read_events, read_slice
 
-
-def _days(context: dg.AssetCheckExecutionContext) -> list[date]:
-    op = context.op_execution_context
-    if op.has_partition_key_range:
-        keys = daily_partitions.get_partition_keys_in_range(op.partition_key_range)
-    else:
-        keys = [op.partition_key]
-    return [date.fromisoformat(k) for k in keys]
+# (days, window start, window end, validate rows) -> SuiteResult
+DaySuite = Callable[[list[date], pd.Timestamp, pd.Timestamp, bool], object]
 
 
-def _spec_problems(exc: SpecError) -> dg.AssetCheckResult:
-    """The check cannot say the data is fine when what it checks against is unreadable: fail
-    (blocking) with the problems, instead of erroring without a result."""
-    return dg.AssetCheckResult(
-        passed=False,
-        severity=dg.AssetCheckSeverity.ERROR,
-        metadata={
+def _spec_problems(exc: SpecError) -> dict:
+    """What a check reports when what it checks against is unreadable: a blocking failure
+    with the problems, instead of erroring without a result."""
+    return {
+        "passed": False,
+        "severity": dg.AssetCheckSeverity.ERROR,
+        "metadata": {
             "failed_expectations": ["configuration readable"],
             "problems": problems_md(exc),
         },
-    )
+    }
 
 
-def _result(suite) -> dg.AssetCheckResult:
-    """GX outcomes -> one check result; ERROR blocks, WARN informs."""
+def _result(suite) -> dict:
+    """GX outcomes -> one check outcome; ERROR blocks, WARN informs."""
     failed = suite.errors + suite.warnings
     severity = dg.AssetCheckSeverity.ERROR if suite.errors else dg.AssetCheckSeverity.WARN
-    return dg.AssetCheckResult(
-        passed=not failed,
-        severity=severity,
-        metadata={
+    return {
+        "passed": not failed,
+        "severity": severity,
+        "metadata": {
             "rows": suite.rows,
             "failed_expectations": [o.name for o in failed],
             "unexpected": dg.MetadataValue.json({o.name: o.unexpected_count for o in failed}),
@@ -62,59 +60,182 @@ def _result(suite) -> dg.AssetCheckResult:
             "seconds": round(suite.seconds, 3),
             "report": dg.MetadataValue.md(suite.markdown()),
         },
-    )
+    }
 
 
-@dg.asset_check(asset=sli_events, blocking=True, name="check_sli_events")
-def check_sli_events(
+def result_of(evaluation: dict) -> dg.AssetCheckResult:
+    """An unpartitioned check's outcome as the result Dagster expects."""
+    return dg.AssetCheckResult(**evaluation)
+
+
+def per_day(
+    context: dg.AssetCheckExecutionContext,
+    asset: str,
+    name: str,
+    tz: str,
+    suite_of_days: DaySuite,
+    unreadable: SpecError | None = None,
+) -> Iterator:
+    """One evaluation per day of the step, then the check's (empty) output.
+
+    The row expectations run once over all the step's days; only when one fails are they
+    run again day by day, to say which day (a 14-day back-fill chunk costs one validation, not
+    fourteen). Coverage and freshness are always judged per day."""
+    keys = context.op_execution_context.partition_keys
+    days = [date.fromisoformat(k) for k in keys]
+    rows_ok = False
+    if unreadable is None and len(days) > 1:
+        whole = suite_of_days(days, day_bounds(days[0], tz)[0], day_bounds(days[-1], tz)[1], True)
+        rows_ok = not any(o.expectation != "custom" for o in whole.errors + whole.warnings)
+    for key, day in zip(keys, days, strict=True):
+        start, end = day_bounds(day, tz)
+        if unreadable is not None:
+            outcome = _spec_problems(unreadable)
+        else:
+            outcome = _result(suite_of_days([day], start, end, not rows_ok))
+        yield dg.AssetCheckEvaluation(
+            asset_key=dg.AssetKey(asset), check_name=name, partition=key, blocking=True, **outcome
+        )
+    yield dg.Output(None, output_name="result")
+
+
+def _step_window(context, tz: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    keys = context.op_execution_context.partition_keys
+    first, last = date.fromisoformat(keys[0]), date.fromisoformat(keys[-1])
+    return day_bounds(first, tz)[0], day_bounds(last, tz)[1]
+
+
+def _in(frame: pd.DataFrame, column: str, start, end) -> pd.DataFrame:
+    return frame[(frame[column] >= start) & (frame[column] < end)]
+
+
+def _check_sli_events(
     context: dg.AssetCheckExecutionContext,
     settings: PipelineSettings,
     warehouse: WarehouseResource,
-) -> dg.AssetCheckResult:
-    """Events of the partition: known SLO ids, no nulls, counts >= 0, good <= total, aligned
+):
+    """Events of each day: known SLO ids, no nulls, counts >= 0, good <= total, aligned
     buckets, no duplicates (blocking errors); coverage per SLO (default >= 95 %) and freshness
     of today's partition (warnings). Thresholds: ``coverage_threshold``/``freshness_minutes``."""
     from sre_pipeline.quality.suites import events_suite
 
-    days = _days(context)
-    start = day_bounds(days[0], settings.time_zone)[0]
-    end = day_bounds(days[-1], settings.time_zone)[1]
+    tz, unreadable, ids = settings.time_zone, None, []
     try:
-        catalog = settings.catalog()
+        ids = settings.catalog().ids
     except SpecError as exc:
-        return _spec_problems(exc)
-    frame = read_events(warehouse.engine(), start, end)
-    frame["slo"] = frame["slo"].astype(str)
-    suite = events_suite(
-        frame, catalog.ids, int(settings.width.total_seconds()), start, end,
-        pd.Timestamp.now(tz="UTC"), settings.coverage_threshold,
-        timedelta(minutes=settings.freshness_minutes),
-    )  # fmt: skip
-    return _result(suite)
+        unreadable = exc
+    start, end = _step_window(context, tz)
+    frame = read_events(warehouse.engine(), start, end) if not unreadable else None
+    if frame is not None:
+        frame["slo"] = frame["slo"].astype(str)
+    now, freshness = settings.now(), timedelta(minutes=settings.freshness_minutes)
+
+    def suite(days, day_start, day_end, rows):
+        return events_suite(
+            _in(frame, "bucket_start", day_start, day_end),
+            ids,
+            int(settings.width.total_seconds()),
+            day_start,
+            day_end,
+            now,
+            settings.coverage_threshold,
+            freshness,
+            validate_rows=rows,
+        )
+
+    yield from per_day(context, "sli_events", "check_sli_events", tz, suite, unreadable)
 
 
-@dg.asset_check(asset=capacity_samples, blocking=True, name="check_capacity_samples")
-def check_capacity_samples(
+def _check_capacity_samples(
     context: dg.AssetCheckExecutionContext,
     settings: PipelineSettings,
     warehouse: WarehouseResource,
-) -> dg.AssetCheckResult:
-    """Capacity samples of the partition: utilisation within [0, 1], known resources, no
+):
+    """Capacity samples of each day: utilisation within [0, 1], known resources, no
     duplicates (blocking); over-commit where a capacity series says so, coverage (warnings)."""
     from sre_pipeline.quality.suites import capacity_suite
 
-    days = _days(context)
-    start = day_bounds(days[0], settings.time_zone)[0]
-    end = day_bounds(days[-1], settings.time_zone)[1]
+    tz, unreadable, steps = settings.time_zone, None, {}
     try:
         steps = {r.name: int(r.step.total_seconds()) for r in settings.resources()}
     except SpecError as exc:
-        return _spec_problems(exc)
+        unreadable = exc
+    start, end = _step_window(context, tz)
     frame = read_slice(warehouse.engine(), tables.capacity_samples, "ts", start, end)
-    suite = capacity_suite(frame, steps, start, end, pd.Timestamp.now(tz="UTC"),
-                           settings.coverage_threshold,
-                           timedelta(minutes=settings.freshness_minutes))  # fmt: skip
-    return _result(suite)
+    now, freshness = settings.now(), timedelta(minutes=settings.freshness_minutes)
+
+    def suite(days, day_start, day_end, rows):
+        return capacity_suite(
+            _in(frame, "ts", day_start, day_end),
+            steps,
+            day_start,
+            day_end,
+            now,
+            settings.coverage_threshold,
+            freshness,
+            validate_rows=rows,
+        )
+
+    yield from per_day(context, "capacity_samples", "check_capacity_samples", tz, suite, unreadable)
+
+
+def _check_slo_status(
+    context: dg.AssetCheckExecutionContext,
+    settings: PipelineSettings,
+    warehouse: WarehouseResource,
+):
+    """The status of each day rests on data of that day: a day without a single event fails
+    (blocking: a status computed from nothing is no status); per-SLO coverage of the status
+    day below ``coverage_threshold`` and a day whose last buckets were never collected
+    (an incomplete day) warn."""
+    from sre_pipeline.quality.suites import status_suite
+
+    tz, unreadable, ids = settings.time_zone, None, []
+    try:
+        ids = settings.catalog().ids
+    except SpecError as exc:
+        unreadable = exc
+    start, end = _step_window(context, tz)
+    engine = warehouse.engine()
+    events = read_events(engine, start, end) if not unreadable else None
+    if events is not None:
+        events["slo"] = events["slo"].astype(str)
+    keys = context.op_execution_context.partition_keys
+    first, last = date.fromisoformat(keys[0]), date.fromisoformat(keys[-1])
+    status = read_slice(engine, tables.slo_status, "day", first, last + timedelta(days=1))
+    now, freshness = settings.now(), timedelta(minutes=settings.freshness_minutes)
+
+    def suite(days, day_start, day_end, rows):
+        return status_suite(
+            status[status["day"].isin(days)],
+            _in(events, "bucket_start", day_start, day_end),
+            ids,
+            int(settings.width.total_seconds()),
+            day_start,
+            day_end,
+            now,
+            settings.coverage_threshold,
+            freshness,
+            validate_rows=rows,
+        )
+
+    yield from per_day(context, "slo_status", "check_slo_status", tz, suite, unreadable)
+
+
+def daily_checks(parts: Partitioning) -> list[dg.AssetChecksDefinition]:
+    """The partitioned, blocking checks of the daily assets."""
+    out = []
+    for asset, fn in (
+        ("sli_events", _check_sli_events),
+        ("capacity_samples", _check_capacity_samples),
+        ("slo_status", _check_slo_status),
+    ):
+        out.append(
+            dg.asset_check(
+                asset=asset, name=f"check_{asset}", blocking=True, partitions_def=parts.daily
+            )(fn)
+        )
+    return out
 
 
 @dg.asset_check(asset="incidents", blocking=True, name="check_incidents")
@@ -130,9 +251,9 @@ def check_incidents(
     try:
         services = known_services(settings.catalog(), settings.resources())
     except SpecError as exc:
-        return _spec_problems(exc)
+        return result_of(_spec_problems(exc))
     frame = read_slice(warehouse.engine(), tables.incidents)
-    return _result(incidents_suite(frame, services))
+    return result_of(_result(incidents_suite(frame, services)))
 
 
 @dg.asset_check(asset="action_items", blocking=True, name="check_action_items")
@@ -142,4 +263,4 @@ def check_action_items(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     from sre_pipeline.quality.suites import action_items_suite
 
     frame = read_slice(warehouse.engine(), tables.action_items)
-    return _result(action_items_suite(frame))
+    return result_of(_result(action_items_suite(frame)))

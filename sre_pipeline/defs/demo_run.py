@@ -1,76 +1,130 @@
-"""The demo pipeline: the whole graph for the example configuration, in process.
+"""The demo pipeline: the code location's own jobs for the example configuration, in process.
 
-Dagster keeps its runs under ``$SRE_PIPELINE_HOME/dagster`` (``DAGSTER_HOME``), so
-``dagster dev -w workspace.yaml`` with the same ``DAGSTER_HOME`` shows the demo's runs.
+The demo writes its configuration into its home (``sre_pipeline.yaml``: the demo's end as the
+demo source's "today", its first day as the first partition, a SQLite warehouse beside it) and
+points ``SRE_PIPELINE_CONFIG`` at it. Its runs are runs of the code location that
+``dagster dev -w workspace.yaml`` loads with the same ``SRE_PIPELINE_CONFIG`` and
+``DAGSTER_HOME``: the UI shows them under their jobs, with every partition filled, and
+"Re-execute" reproduces them exactly.
 """
 
 import os
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-import dagster as dg
+import yaml
 
-from sre_pipeline.defs.partitions import LOOKBACK_DAYS
+from sre_pipeline.config import REPO
+from sre_pipeline.defs.runner import ASSET_JOB, Progress
 
-RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
-
-
-def dagster_home(home: Path) -> Path:
-    """Create (if needed) and return the Dagster home used by the demo."""
-    path = home / "dagster"
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "dagster.yaml").touch()
-    return path
+EXAMPLES = REPO / "examples"
+CONFIG_NAME = "sre_pipeline.yaml"
 
 
-def run_demo(home: Path, end: date, days: int, log=print) -> dict:
-    """Materialise catalog, events and capacity (with the status lookback), status and alert
-    episodes for ``days`` days before ``end``, then the SQL models. Returns run ids."""
-    os.environ["DAGSTER_HOME"] = str(dagster_home(home))
-    from sre_pipeline.definitions import ASSETS, CHECKS, resources_from_config
-    from sre_pipeline.defs.resources import DemoSLISource, PostmortemSource
+@dataclass(frozen=True)
+class DemoHome:
+    """Where the demo keeps its configuration, warehouse and Dagster storage."""
 
-    resources = resources_from_config()
-    if isinstance(resources["source"], DemoSLISource):
-        resources["source"] = DemoSLISource(
-            plan_path=resources["source"].plan_path, anchor=end.isoformat()
-        )
-    pm = resources["incident_source"]
-    if isinstance(pm, PostmortemSource) and pm.authored_for:
-        resources["incident_source"] = PostmortemSource(
-            paths=pm.paths, authored_for=pm.authored_for, anchor=end.isoformat()
-        )
-    jobs = [
-        dg.define_asset_job("demo_catalog", selection=["slo_catalog", "incidents", "action_items"]),
-        dg.define_asset_job("demo_collect", selection=["sli_events", "capacity_samples"]),
-        dg.define_asset_job("demo_status", selection=["slo_status", "burn_alerts"]),
-        dg.define_asset_job("demo_models", selection=dg.AssetSelection.groups("models")),
-    ]
-    defs = dg.Definitions(assets=ASSETS, asset_checks=CHECKS, jobs=jobs, resources=resources)
-    instance = dg.DagsterInstance.get()
-    last = (end - timedelta(days=1)).isoformat()
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        """The demo's pipeline configuration."""
+        return self.root / CONFIG_NAME
+
+    @property
+    def dagster(self) -> Path:
+        """The demo's ``DAGSTER_HOME``."""
+        return self.root / "dagster"
+
+    @property
+    def warehouse_url(self) -> str:
+        """The demo's SQLite warehouse."""
+        return f"sqlite:///{self.root / 'warehouse.db'}"
+
+    def environment(self) -> dict[str, str]:
+        """The variables under which Dagster (demo, UI, CLI) sees the demo's code location."""
+        return {
+            "SRE_PIPELINE_HOME": str(self.root),
+            "SRE_PIPELINE_CONFIG": str(self.config),
+            "DAGSTER_HOME": str(self.dagster),
+        }
+
+
+def write_home(
+    home: DemoHome, end: date, first_day: date, prometheus_url: str | None = None
+) -> None:
+    """Write the demo's configuration and a Dagster instance file (telemetry off)."""
+    home.dagster.mkdir(parents=True, exist_ok=True)
+    instance = home.dagster / "dagster.yaml"
+    if not instance.exists():
+        instance.write_text("telemetry:\n  enabled: false\n")
+    config = {
+        "slos": [str(EXAMPLES / "slos")],
+        "capacity": str(EXAMPLES / "capacity.yaml"),
+        "demo_plan": str(EXAMPLES / "demo.yaml"),
+        "time_zone": "UTC",
+        "start_date": first_day.isoformat(),
+        "demo_anchor": end.isoformat(),
+        "warehouse_url": home.warehouse_url,
+    }
+    if prometheus_url:
+        config["prometheus"] = {"url": prometheus_url}
+    header = "# Written by `sre-pipeline demo`: the demo's own configuration.\n"
+    home.config.write_text(header + yaml.safe_dump(config, sort_keys=False))
+
+
+def use_home(home: DemoHome) -> None:
+    """Point this process's Dagster and pipeline at the demo's home."""
+    os.environ.update(home.environment())
+    os.environ.pop("SRE_PIPELINE_WAREHOUSE_URL", None)  # the demo's own file says where
+    os.environ.pop("PROMETHEUS_URL", None)
+
+
+class DemoFailed(Exception):
+    """A run of the demo failed; the message names the run and what failed."""
+
+
+def run_demo(
+    end: date, days: int, lookback: int, verbose: bool = False, log: Progress = print
+) -> dict[str, str]:
+    """Catalog; collection of ``days`` days plus the status look-back; status and alert
+    episodes of the last ``days`` days; incidents and the weekly marts. Returns run ids by
+    step; raises :class:`DemoFailed` at the first failed run."""
+    import dagster as dg
+
+    from sre_pipeline.defs.backfill import PHASES, plan, run_plan
+    from sre_pipeline.defs.runner import LocalRunner
+
     first_status = end - timedelta(days=days)
-    plan = [
-        ("demo_catalog", {}),
-        (
-            "demo_collect",
-            {
-                RANGE_START: (first_status - timedelta(days=LOOKBACK_DAYS)).isoformat(),
-                RANGE_END: last,
-            },
-        ),  # fmt: skip
-        ("demo_status", {RANGE_START: first_status.isoformat(), RANGE_END: last}),
-        ("demo_models", {}),
-    ]
-    runs = {}
-    for name, tags in plan:
-        log(f"running {name} {tags.get(RANGE_START, '')}{'..' + tags[RANGE_END] if tags else ''}")
-        result = defs.get_job_def(name).execute_in_process(
-            instance=instance, tags=tags, raise_on_error=False
-        )
-        if not result.success:
-            failure = next((e for e in result.all_events if e.is_failure), None)
-            message = failure.message if failure else "unknown error"
-            raise RuntimeError(f"{name} failed: {message}")
-        runs[name] = result.run_id
+    first_collect = first_status - timedelta(days=lookback)
+    last = end - timedelta(days=1)
+    runs: dict[str, str] = {}
+    with dg.DagsterInstance.get() as instance:
+        runner = LocalRunner(instance, verbose=verbose)
+        log("catalog: slo_catalog ...")
+        _ok("catalog", runner.run(ASSET_JOB, asset_selection=["slo_catalog"]), runs, log)
+        phase_days = [
+            (list(PHASES[0]), _days(first_collect, last)),
+            (list(PHASES[1]), _days(first_status, last)),
+        ]
+        chunks = plan(phase_days, lambda *_: False)
+        for n, chunk in enumerate(chunks, 1):
+            log(f"[{n}/{len(chunks)}] {chunk.label()} ...")
+            ((_, outcome),) = run_plan(runner, [chunk])
+            _ok(chunk.label(), outcome, runs, log)
+        log("weekly: incidents, action items, SQL models ...")
+        _ok("weekly", runner.run("weekly_job"), runs, log)
     return runs
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _ok(name: str, outcome, runs: dict, log: Progress) -> None:
+    if not outcome.success:
+        raise DemoFailed(f"{name} failed (run {outcome.run_id}):\n{outcome.failure}")
+    runs[name] = outcome.run_id
+    log(f"    done in {outcome.seconds:.1f} s ({len(outcome.steps)} steps)")

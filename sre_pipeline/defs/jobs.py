@@ -1,5 +1,10 @@
 """Jobs, schedules and the run-failure sensor.
 
+Every day is completed before its status is computed: the hourly collection re-collects today
+up to the hour, and the daily status job (00:30) first re-collects the whole of yesterday,
+including the buckets after the last hourly run, then computes its status and alert episodes
+in the same run (the blocking checks in between stop it if the collection failed).
+
 No ``from __future__ import annotations``: Dagster reads the real annotations.
 """
 
@@ -8,64 +13,103 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
-from sre_pipeline.defs.partitions import TIME_ZONE
 from sre_pipeline.defs.resources import WarehouseResource
 from sre_pipeline.warehouse import schema as tables
 
-collection_job = dg.define_asset_job(
-    "collection_job",
-    selection=dg.AssetSelection.assets("sli_events", "capacity_samples"),
-    description="Collect today's SLI counts and capacity samples.",
-)
-status_job = dg.define_asset_job(
-    "status_job",
-    selection=dg.AssetSelection.assets("slo_status", "burn_alerts"),
-    description="Daily status and alert episodes.",
-)
-weekly_job = dg.define_asset_job(
-    "weekly_job",
-    selection=dg.AssetSelection.groups("incidents", "models"),
-    description="Incidents and action items from the postmortems, then the weekly marts: SLO "
-    "summary, action items, incidents, capacity.",
-)
+COLLECTION = ["sli_events", "capacity_samples"]
 
 
-@dg.schedule(job=collection_job, cron_schedule="5 * * * *", execution_timezone=TIME_ZONE)
-def collection_schedule(context: dg.ScheduleEvaluationContext):
-    """Hourly: re-collect today's partition (idempotent, so each run completes the day)."""
-    key = context.scheduled_execution_time.date().isoformat()
-    return dg.RunRequest(run_key=f"collect-{context.scheduled_execution_time:%Y%m%d%H}",
-                         partition_key=key)  # fmt: skip
+def _status(running: bool) -> dg.DefaultScheduleStatus:
+    return dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED
 
 
-@dg.schedule(job=status_job, cron_schedule="30 0 * * *", execution_timezone=TIME_ZONE)
-def status_schedule(context: dg.ScheduleEvaluationContext):
-    """Daily at 00:30: yesterday's status, now that the day is complete."""
-    day = (context.scheduled_execution_time.date() - timedelta(days=1)).isoformat()
-    return dg.RunRequest(run_key=f"status-{day}", partition_key=day)
+def pipeline_jobs() -> list:
+    """The collection, status and weekly jobs."""
+    return [
+        dg.define_asset_job(
+            "collection_job",
+            selection=dg.AssetSelection.assets(*COLLECTION),
+            description="Collect today's SLI counts and capacity samples up to now.",
+        ),
+        dg.define_asset_job(
+            "status_job",
+            selection=dg.AssetSelection.assets(
+                "slo_catalog", *COLLECTION, "slo_status", "burn_alerts"
+            ),
+            description="A day's status: refresh the catalog, re-collect the whole day (its last "
+            "buckets too), then the status and the alert episodes of that day.",
+        ),
+        dg.define_asset_job(
+            "weekly_job",
+            selection=dg.AssetSelection.groups("incidents", "models"),
+            description="Incidents and action items from the postmortems, then the weekly "
+            "marts: SLO summary, action items, incidents, capacity.",
+        ),
+    ]
 
 
-weekly_schedule = dg.ScheduleDefinition(
-    name="weekly_schedule",
-    job=weekly_job,
-    cron_schedule="0 9 * * 1",
-    execution_timezone=TIME_ZONE,
-    description="Monday 09:00: incidents, action items and the weekly marts.",
-)
+def pipeline_schedules(time_zone: str, running: bool = False) -> list[dg.ScheduleDefinition]:
+    """Hourly collection, daily status at 00:30, weekly marts on Monday 09:00 (local time)."""
+
+    @dg.schedule(
+        job_name="collection_job",
+        cron_schedule="5 * * * *",
+        execution_timezone=time_zone,
+        default_status=_status(running),
+        description="Hourly at :05: re-collect today's partition up to now (idempotent, so each "
+        "run extends the day; the last hour is completed by the status job).",
+    )
+    def collection_schedule(context: dg.ScheduleEvaluationContext):
+        when = context.scheduled_execution_time
+        return dg.RunRequest(run_key=f"collect-{when:%Y%m%d%H}", partition_key=f"{when:%Y-%m-%d}")
+
+    @dg.schedule(
+        job_name="status_job",
+        cron_schedule="30 0 * * *",
+        execution_timezone=time_zone,
+        default_status=_status(running),
+        description="Daily at 00:30: re-collect the whole of yesterday, then its status and "
+        "alert episodes.",
+    )
+    def status_schedule(context: dg.ScheduleEvaluationContext):
+        day = (context.scheduled_execution_time.date() - timedelta(days=1)).isoformat()
+        return dg.RunRequest(run_key=f"status-{day}", partition_key=day)
+
+    weekly = dg.ScheduleDefinition(
+        name="weekly_schedule",
+        job_name="weekly_job",
+        cron_schedule="0 9 * * 1",
+        execution_timezone=time_zone,
+        default_status=_status(running),
+        description="Monday 09:00: incidents, action items and the weekly marts.",
+    )
+    return [collection_schedule, status_schedule, weekly]
 
 
-@dg.run_failure_sensor(description="Records every failed run in the warehouse audit table.")
-def run_failure_sensor(context: dg.RunFailureSensorContext, warehouse: WarehouseResource):
-    """Append the failure (job, run id, message) to ``outbound_audit``."""
-    run = context.dagster_run
-    row = {
-        "at": pd.Timestamp.now(tz="UTC").to_pydatetime(),
-        "kind": "run_failure",
-        "action": "record",
-        "target": run.job_name,
-        "fingerprint": run.run_id,
-        "outcome": "failed",
-        "detail": (context.failure_event.message or "")[:2000],
-    }
-    with warehouse.engine().begin() as conn:
-        conn.execute(tables.outbound_audit.insert(), [row])
+def run_failure_sensor(running: bool = False) -> dg.SensorDefinition:
+    """A sensor that records every failed run in the warehouse audit table."""
+
+    @dg.run_failure_sensor(
+        name="run_failure_sensor",
+        description="Records every failed run (job, run id, message) in the warehouse table "
+        "outbound_audit.",
+        default_status=dg.DefaultSensorStatus.RUNNING
+        if running
+        else dg.DefaultSensorStatus.STOPPED,
+    )
+    def _sensor(context: dg.RunFailureSensorContext, warehouse: WarehouseResource):
+        """Append the failure (job, run id, message) to ``outbound_audit``."""
+        run = context.dagster_run
+        row = {
+            "at": pd.Timestamp.now(tz="UTC").to_pydatetime(),
+            "kind": "run_failure",
+            "action": "record",
+            "target": run.job_name,
+            "fingerprint": run.run_id,
+            "outcome": "failed",
+            "detail": (context.failure_event.message or "")[:2000],
+        }
+        with warehouse.engine().begin() as conn:
+            conn.execute(tables.outbound_audit.insert(), [row])
+
+    return _sensor

@@ -17,7 +17,12 @@ from sqlalchemy import Engine
 from sre_pipeline.config import REPO
 from sre_pipeline.incidents.postmortems import PostmortemSet, load_postmortems
 from sre_pipeline.slo.loader import Catalog, load_catalog
-from sre_pipeline.sources.capacity import Resource, collect_capacity, load_resources
+from sre_pipeline.sources.capacity import (
+    CapacityResult,
+    Resource,
+    collect_capacity,
+    load_resources,
+)
 from sre_pipeline.sources.collector import CollectResult, SLICollector
 from sre_pipeline.sources.demo import generate_events, simulate_capacity
 from sre_pipeline.sources.demo_plan import load_plan
@@ -29,7 +34,8 @@ EXAMPLES = REPO / "examples"
 
 
 class PipelineSettings(dg.ConfigurableResource):
-    """What to evaluate: SLO spec paths, capacity resources, time zone, bucket width."""
+    """What to evaluate: SLO spec paths, capacity resources, time zone, bucket width; and the
+    clock (``clock``: an ISO instant standing for "now", for simulations and tests)."""
 
     slo_paths: list[str] = [str(EXAMPLES / "slos")]
     capacity_path: str | None = str(EXAMPLES / "capacity.yaml")
@@ -38,6 +44,14 @@ class PipelineSettings(dg.ConfigurableResource):
     sloth_period_days: int = 30
     coverage_threshold: float = 0.95  # data-quality: share of expected buckets per SLO and day
     freshness_minutes: int = 30  # data-quality: how old today's newest bucket may be
+    clock: str | None = None  # None: the real clock
+
+    def now(self) -> pd.Timestamp:
+        """The current instant (UTC): the real clock, or ``clock`` when set."""
+        if self.clock is None:
+            return pd.Timestamp.now(tz="UTC")
+        ts = pd.Timestamp(self.clock)
+        return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
     def catalog(self) -> Catalog:
         """The validated SLO catalog (raises SpecError with every problem)."""
@@ -63,8 +77,8 @@ class SLISource(dg.ConfigurableResource):
         """Bucket counts for buckets starting in ``[start, end)``."""
 
     @abstractmethod
-    def capacity(self, resources, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-        """Capacity samples in ``[start, end)``."""
+    def capacity(self, resources, start: pd.Timestamp, end: pd.Timestamp) -> CapacityResult:
+        """Capacity samples in ``[start, end)``, with the resources that failed."""
 
 
 class DemoSLISource(SLISource):
@@ -85,9 +99,10 @@ class DemoSLISource(SLISource):
                                 width=width, anchor=self._anchor())  # fmt: skip
         return CollectResult(events=frame, queries=0)
 
-    def capacity(self, resources, start, end) -> pd.DataFrame:
+    def capacity(self, resources, start, end) -> CapacityResult:
         """Generated capacity gauges."""
-        return simulate_capacity(resources, start, end, load_plan(self.plan_path), self._anchor())
+        plan = load_plan(self.plan_path)
+        return CapacityResult(simulate_capacity(resources, start, end, plan, self._anchor()))
 
 
 class PrometheusSLISource(SLISource):
@@ -117,11 +132,11 @@ class PrometheusSLISource(SLISource):
             collector = SLICollector(client, config.concurrency)
             return collector.collect(slos, start, end, int(width.total_seconds()))
 
-    def capacity(self, resources, start, end) -> pd.DataFrame:
-        """Collected capacity samples (resources that failed are left out)."""
+    def capacity(self, resources, start, end) -> CapacityResult:
+        """Collected capacity samples; failures are reported in the result, not raised."""
         config = self._config()
         with PrometheusClient(config) as client:
-            return collect_capacity(client, resources, start, end, config.concurrency).samples
+            return collect_capacity(client, resources, start, end, config.concurrency)
 
 
 class IncidentSource(dg.ConfigurableResource):

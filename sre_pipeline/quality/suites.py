@@ -117,6 +117,7 @@ def events_suite(
     now: pd.Timestamp,
     coverage_threshold: float = 0.95,
     freshness: timedelta = timedelta(minutes=30),
+    validate_rows: bool = True,
 ) -> SuiteResult:
     """Check one day of SLI events (columns ``slo, bucket_start, good, total``).
 
@@ -178,7 +179,7 @@ def events_suite(
 
     return run_suite(
         "sli_events", frame, checked, specs, {"known_slos": list(known_slos)}, custom,
-        ["slo", "bucket_start", "good", "total"],
+        ["slo", "bucket_start", "good", "total"], validate_rows,
     )  # fmt: skip
 
 
@@ -190,6 +191,7 @@ def capacity_suite(
     now: pd.Timestamp,
     coverage_threshold: float = 0.95,
     freshness: timedelta = timedelta(minutes=30),
+    validate_rows: bool = True,
 ) -> SuiteResult:
     """Check capacity samples (columns ``resource, ts, utilisation, capacity``).
 
@@ -231,7 +233,7 @@ def capacity_suite(
 
     return run_suite(
         "capacity_samples", frame, checked, specs, {"known_resources": list(steps)}, custom,
-        ["resource", "ts", "utilisation", "capacity"],
+        ["resource", "ts", "utilisation", "capacity"], validate_rows,
     )  # fmt: skip
 
 
@@ -336,3 +338,101 @@ def action_items_suite(frame: pd.DataFrame) -> SuiteResult:
         "action_items", frame, checked, specs, {}, None,
         ["item_id", "incident_id", "title", "owner", "due_date", "status"],
     )  # fmt: skip
+
+
+def status_suite(
+    status: pd.DataFrame,
+    events: pd.DataFrame,
+    known_slos: Sequence[str],
+    bucket_seconds: int,
+    day_start: pd.Timestamp,
+    day_end: pd.Timestamp,
+    now: pd.Timestamp,
+    coverage_threshold: float = 0.95,
+    freshness: timedelta = timedelta(minutes=30),
+    validate_rows: bool = True,
+) -> SuiteResult:
+    """Check one day of ``slo_status`` against the SLI events of that day.
+
+    ERROR: the status day has no data at all (not a single bucket of any SLO: its status would
+    be computed from nothing), status rows of unknown SLOs, several rows for one SLO.
+    WARN: per-SLO coverage of the status day below ``coverage_threshold``; for a day that has
+    ended, SLOs with data whose last bucket of the day was never collected (the day's end is
+    missing, so the status misses it too).
+    """
+    status = _frame(status, ["slo", "day", "budget_remaining", "policy_tier"])
+    events = _frame(events, ["slo", "bucket_start"])
+    specs = [
+        Spec(
+            "slo known to the catalog",
+            ERROR,
+            "ExpectColumnValuesToBeInSet",
+            {"column": "slo", "value_set": {"$PARAMETER": "known_slos"}},
+        ),
+        _not_null("slo"),
+        Spec(
+            "one status row per SLO and day",
+            ERROR,
+            "ExpectCompoundColumnsToBeUnique",
+            {"column_list": ["slo", "day"]},
+        ),
+    ]
+    stamps = _utc(events["bucket_start"])
+    width = pd.Timedelta(seconds=bucket_seconds)
+
+    def custom() -> list[Outcome]:
+        has_data = bool(stamps.notna().any())
+        samples = [] if has_data else [{"day_start": json_safe(day_start), "buckets": 0}]
+        out = [
+            Outcome(
+                "status day has data", "custom", ERROR, has_data, int(not has_data), None, samples
+            )
+        ]
+        end = settled_end(day_end, now, freshness, bucket_seconds)
+        name = f"coverage of the status day per SLO >= {coverage_threshold:.0%}"
+        steps = dict.fromkeys(known_slos, bucket_seconds)
+        out.append(
+            _coverage(
+                name,
+                "slo",
+                events["slo"],
+                stamps,
+                (pd.Timestamp(day_start), end),
+                steps,
+                coverage_threshold,
+            )
+        )
+        if now >= day_end and has_data:
+            newest = pd.DataFrame({"slo": events["slo"], "t": stamps}).groupby("slo")["t"].max()
+            short = newest[newest + width < day_end]
+            samples = [
+                {
+                    "slo": str(k),
+                    "newest_bucket_start": json_safe(v),
+                    "missing_minutes": round((day_end - v - width).total_seconds() / 60, 1),
+                }
+                for k, v in short.sort_values().items()
+            ]
+            out.append(
+                Outcome(
+                    "day complete: last bucket collected",
+                    "custom",
+                    WARN,
+                    short.empty,
+                    len(short),
+                    None,
+                    samples[:SAMPLES],
+                )
+            )
+        return out
+
+    return run_suite(
+        "slo_status",
+        status,
+        status[["slo", "day"]],
+        specs,
+        {"known_slos": list(known_slos)},
+        custom,
+        ["slo", "day", "budget_remaining", "policy_tier"],
+        validate_rows,
+    )

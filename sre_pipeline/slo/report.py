@@ -6,6 +6,10 @@ import json
 import math
 
 import pandas as pd
+import tabulate as tabulate_module
+from tabulate import tabulate
+
+NO_DATA = "no data"
 
 BURN_KEYS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d", "period"]
 JSON_KEYS = [
@@ -66,54 +70,72 @@ def status_json(status: pd.DataFrame) -> str:
 
 
 def _pct(value, digits=3) -> str:
-    return "-" if value is None or not math.isfinite(value) else f"{value * 100:.{digits}f}%"
+    return NO_DATA if value is None or not math.isfinite(value) else f"{value * 100:.{digits}f}%"
 
 
 def _fmt(value, fmt: str, unit: str = "") -> str:
     return "-" if value is None or not math.isfinite(value) else f"{value:{fmt}}{unit}"
 
 
+def _runs_out(hours) -> str:
+    """Time to exhaustion: hours under two days, days beyond; "-" when nothing burns."""
+    if hours is None or not math.isfinite(hours):
+        return "-"
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
+
+
+def _period(label: str) -> str:
+    return label.replace("calendar-", "cal ")
+
+
+def _alert(a: dict) -> str:
+    return f"{a['severity']} {a['long_window']}/{a['short_window']}"
+
+
+def text_table(rows: list[list[str]], header: list[str], align: str) -> str:
+    """``rows`` under ``header`` as a plain text table (tabulate's "simple" format) with two
+    spaces between columns and no extra padding (``align``: one ``l``/``r`` per column)."""
+    saved = tabulate_module.MIN_PADDING
+    tabulate_module.MIN_PADDING = 0  # a module setting: tabulate pads headers by 2 otherwise
+    try:
+        colalign = tuple("right" if a == "r" else "left" for a in align)
+        return tabulate(rows, header, tablefmt="simple", disable_numparse=True, colalign=colalign)
+    finally:
+        tabulate_module.MIN_PADDING = saved
+
+
+HEADER = ["SLO", "target", "period", "attained", "budget", "burn 1h", "runs out", "action", "tier"]
+
+
 def status_table(status: pd.DataFrame) -> str:
-    """Aligned text table, worst budget first (undefined budgets last)."""
+    """Aligned text table (at most 120 columns for ids up to 40 characters), worst budget
+    first (undefined budgets last), then the alerts firing and the SLOs on partial data."""
     order = status.assign(_k=status["budget_remaining"].fillna(float("inf"))).sort_values(
         ["_k", "slo"]
     )
-    header = [
-        "SLO", "objective", "period", "attainment", "budget left", "budget min", "burn 1h",
-        "burn 6h", "burn 3d", "exhausted in", "tier", "coverage", "alerts",
-    ]  # fmt: skip
-    rows = [header]
-    for r in order.itertuples(index=False):
-        alerts = ",".join(
-            f"{a['severity']}:{a['long_window']}/{a['short_window']}" for a in r.alerts
-        )
-        tte = r.time_to_exhaustion_hours
-        rows.append(
-            [
-                r.slo,
-                f"{r.objective * 100:.10g}%",
-                r.period,
-                _pct(r.attainment),
-                _pct(r.budget_remaining, 1),
-                _fmt(r.budget_remaining_minutes, ".1f", " min"),
-                _fmt(r.burn_rate_1h, ".2f", "x"),
-                _fmt(r.burn_rate_6h, ".2f", "x"),
-                _fmt(r.burn_rate_3d, ".2f", "x"),
-                _fmt(tte, ".1f", " h") + (f" ({r.escalation})" if r.escalation else ""),
-                r.policy_tier or "-",
-                _pct(r.coverage, 1),
-                alerts or "-",
-            ]
-        )
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(header))]
-    numeric = {1, 3, 4, 5, 6, 7, 8, 9, 11}
-    lines = []
-    for n, row in enumerate(rows):
-        cells = [
-            str(c).rjust(w) if i in numeric and n else str(c).ljust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+    rows = [
+        [
+            r.slo,
+            f"{r.objective * 100:.10g}%",
+            _period(r.period),
+            _pct(r.attainment),
+            _pct(r.budget_remaining, 1),
+            _fmt(r.burn_rate_1h, ".2f", "x"),
+            _runs_out(r.time_to_exhaustion_hours),
+            r.escalation or "-",
+            r.policy_tier or NO_DATA,
         ]
-        lines.append("  ".join(cells).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
+        for r in order.itertuples(index=False)
+    ]
+    lines = [text_table(rows, HEADER, "lrlrrrrll")]
+    records = list(order.itertuples(index=False))
+    firing = [f"{r.slo} ({', '.join(_alert(a) for a in r.alerts)})" for r in records if r.alerts]
+    partial = [
+        f"{r.slo} {_pct(r.coverage, 1)}"
+        for r in records
+        if r.coverage is not None and math.isfinite(r.coverage) and r.coverage < 1
+    ]
+    lines.append(f"\nAlerts firing: {'; '.join(firing) or 'none'}")
+    if partial:
+        lines.append(f"Partial data (coverage under 100 %): {', '.join(partial)}")
     return "\n".join(lines)

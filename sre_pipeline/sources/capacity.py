@@ -22,7 +22,7 @@ from sre_pipeline.slo.native_schema import NAME_PATTERN
 from sre_pipeline.slo.problems import SpecError
 from sre_pipeline.slo.validation import DocContext, InputModel, Number, invalid
 from sre_pipeline.slo.yamldocs import read_documents
-from sre_pipeline.sources.collector import query_chunks
+from sre_pipeline.sources.collector import answer_problems, query_chunks
 from sre_pipeline.sources.matrix import Matrix
 from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusError
 
@@ -112,11 +112,17 @@ class CapacityResult:
 
     samples: pd.DataFrame
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # resource, query, error
+    no_data: list[str] = field(default_factory=list)  # resources whose utilisation had no series
 
     @property
     def partial(self) -> bool:
         """True when a resource could not be collected."""
         return bool(self.failures)
+
+    @property
+    def failed_resources(self) -> set[str]:
+        """Resources that failed (their stored samples must be left as they are)."""
+        return {f[0] for f in self.failures}
 
 
 def _series(answers: list[Matrix]) -> pd.Series:
@@ -152,9 +158,13 @@ def collect_capacity(
     def run(task):
         _, _, query, lo, hi, step = task
         try:
-            return client.query_range(query, lo, hi, step)
+            answer = client.query_range(query, lo, hi, step)
         except PrometheusError as exc:
             return exc
+        problems = answer_problems(answer, lo, hi, step)
+        return (
+            PrometheusError("answer rejected: " + "; ".join(problems[:3])) if problems else answer
+        )
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         answers = list(pool.map(run, tasks))
@@ -165,11 +175,13 @@ def collect_capacity(
             failures.append((r.name, query, str(answer)))
         grouped.setdefault(r.name, {}).setdefault(role, []).append(answer)
     failed = {f[0] for f in failures}
-    frames = []
+    frames, no_data = [], []
     for r in resources:
         if r.name in failed or r.name not in grouped:
             continue
         util = _series(grouped[r.name]["utilisation"])
+        if util.empty:
+            no_data.append(r.name)
         cap = _series(grouped[r.name].get("capacity", [])).reindex(util.index)
         frames.append(
             pd.DataFrame(
@@ -183,4 +195,4 @@ def collect_capacity(
         )
     samples = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     samples["ts"] = pd.to_datetime(samples["ts"], unit="s", utc=True)
-    return CapacityResult(samples[COLUMNS], failures)
+    return CapacityResult(samples[COLUMNS], failures, no_data)

@@ -14,7 +14,13 @@ the ratio (a time-weighted budget).
 
 Missing data: a bucket whose total query returned nothing is absent (never zero). When the
 total has data but the good or bad query returned nothing for that bucket, the numerator is 0:
-``sum(rate(errors[5m]))`` is empty when no error series exists yet.
+``sum(rate(errors[5m]))`` is empty when no error series exists yet. An SLO whose total returned
+no series at all is listed in ``no_data`` (the caller decides whether that is news or a loss).
+
+Answers are checked before they become counts (:func:`answer_problems`): samples outside the
+range asked for or off the step grid, negative counts and series that are all NaN reject the
+SLO's answer as a :class:`Failure`, so a misbehaving proxy or recording rule is named instead of
+being stored as if it were data.
 """
 
 from __future__ import annotations
@@ -46,12 +52,16 @@ def is_per_second(query: str) -> bool:
 
 @dataclass(frozen=True)
 class Failure:
-    """One SLO that could not be collected, with the query and the server's words."""
+    """One SLO that could not be collected, with the query and the server's words (or what
+    was wrong with the answer)."""
 
     slo: str
     role: str
     query: str
     error: str
+
+    def __str__(self) -> str:
+        return f"{self.slo} ({self.role}): {self.error}"
 
 
 @dataclass
@@ -63,6 +73,7 @@ class CollectResult:
     dropped_non_finite: int = 0
     good_gt_total: dict[str, int] = field(default_factory=dict)
     empty_numerators: list[str] = field(default_factory=list)  # "slo/role" matched nothing
+    no_data: list[str] = field(default_factory=list)  # SLOs whose total returned no series
     multi_series: list[str] = field(default_factory=list)  # "slo/role" summed several series
     queries: int = 0
     eval_seconds: float = 0.0  # Prometheus's own evaluation time, when stats were asked for
@@ -71,6 +82,11 @@ class CollectResult:
     def partial(self) -> bool:
         """True when at least one SLO failed: the frame lacks those SLOs."""
         return bool(self.failures)
+
+    @property
+    def failed_slos(self) -> set[str]:
+        """Ids of the SLOs that failed (their rows must be left as stored)."""
+        return {f.slo for f in self.failures}
 
 
 def query_chunks(start_s: int, end_s: int, step_s: int) -> list[tuple[int, int]]:
@@ -91,6 +107,28 @@ class _Merged:
     values: np.ndarray
     dropped: int = 0
     series: int = 0
+
+
+def answer_problems(matrix: Matrix, lo: int, hi: int, step: int, counts: bool = True) -> list[str]:
+    """What is wrong with a range answer for instants ``lo..hi`` at ``step`` seconds: samples
+    outside the range or off the grid, negative values, and (for ``counts``) all-NaN series."""
+    problems = []
+    for s in matrix.series:
+        if not len(s.times):
+            continue
+        labels = "{" + ",".join(f'{k}="{v}"' for k, v in sorted(s.metric.items())) + "}"
+        outside = int(((s.times < lo) | (s.times > hi)).sum())
+        if outside:
+            problems.append(f"{outside} sample(s) of {labels} outside the range asked for")
+        off = int(((s.times - lo) % step != 0).sum())
+        if off:
+            problems.append(f"{off} sample(s) of {labels} off the {step}s step grid")
+        finite = np.isfinite(s.values)
+        if counts and not finite.any():
+            problems.append(f"series {labels} is all NaN")
+        elif negative := int((s.values[finite] < 0).sum()):
+            problems.append(f"{negative} negative value(s) in {labels}")
+    return problems
 
 
 def _merge(matrices: list[Matrix]) -> _Merged:
@@ -147,7 +185,13 @@ class SLICollector:
             answers = list(pool.map(lambda t: self._run(t, bucket_s), tasks))
         result = CollectResult(events=pd.DataFrame(), queries=len(tasks))
         by_slo: dict[str, dict[str, list]] = {}
-        for (slo_id, role, query, scale, _, _), answer in zip(tasks, answers, strict=True):
+        for (slo_id, role, query, scale, lo, hi), answer in zip(tasks, answers, strict=True):
+            if not isinstance(answer, Exception):
+                # checked per chunk: each chunk has its own range; a raw ratio is NaN where
+                # there was no traffic (absent, not wrong), a count never is
+                problems = answer_problems(answer, lo, hi, bucket_s, counts=role != "error_ratio")
+                if problems:
+                    answer = PrometheusError("answer rejected: " + "; ".join(problems[:3]))
             by_slo.setdefault(slo_id, {}).setdefault(role, []).append((query, scale, answer))
         frames = []
         for slo in slos:
@@ -189,11 +233,15 @@ class SLICollector:
 def _counts(slo: SLO, bucket_s: int, merged: dict, result: CollectResult) -> pd.DataFrame | None:
     if "error_ratio" in merged:
         series, _ = merged["error_ratio"]
+        if not len(series.times):
+            result.no_data.append(slo.id)
         total = np.full(len(series.times), float(bucket_s))
         bad = np.clip(series.values, 0.0, math.inf) * bucket_s
         return _frame(slo.id, series.times - bucket_s, total - bad, total)
     total_series, total_scale = merged["total"]
     times = total_series.times
+    if not len(times):
+        result.no_data.append(slo.id)
     total = total_series.values * total_scale
     numerator = "good" if "good" in merged else "bad"
     num_series, num_scale = merged[numerator]

@@ -101,3 +101,26 @@ def _event_columns(rows: list[tuple], dialect: str) -> pd.DataFrame:
         )
     frame["slo"] = frame["slo"].astype("category")  # small per chunk; unified after concat
     return frame
+
+
+def stored_keys(
+    engine: Engine, table: Table, time_column: str, start, end, key_column: str
+) -> set[str]:
+    """Distinct ``key_column`` values of the rows in ``[start, end)`` (read on the time index)."""
+    col = table.c[time_column]
+    query = sa.select(table.c[key_column]).where(col >= start, col < end).distinct()
+    with engine.connect() as conn:
+        return {str(v) for (v,) in conn.execute(query)}
+
+
+def first_event_time(engine: Engine) -> pd.Timestamp | None:
+    """Start of the oldest stored SLI bucket (UTC), or None for an empty or new warehouse."""
+    if not sa.inspect(engine).has_table("sli_events"):
+        return None
+    with engine.connect() as conn:
+        oldest = conn.execute(sa.select(sa.func.min(sa.text("bucket_start"))).select_from(
+            sa.table("sli_events"))).scalar()  # fmt: skip
+    if oldest is None:
+        return None
+    ts = pd.Timestamp(oldest)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")

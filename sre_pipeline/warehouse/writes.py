@@ -4,6 +4,12 @@ A slice is a half-open time window ``[start, end)`` on a table's time column, op
 to a set of keys (SLO ids, resources). Rows outside the slice are refused: writing them would
 make re-runs non-idempotent. Bulk loading uses PostgreSQL's ``COPY`` and SQLite's
 ``executemany`` in batches; nothing goes row by row through an ORM.
+
+Concurrent writers of one table (a schedule overlapping a back-fill of the same days) are
+serialised, so the later one replaces the earlier one's rows instead of adding to them: SQLite
+allows one writer at a time anyway (the second waits up to the busy timeout); on PostgreSQL,
+under READ COMMITTED, the second DELETE would not see rows the first inserted after the second's
+statement began, so each write transaction first takes an advisory lock per table.
 """
 
 from __future__ import annotations
@@ -85,11 +91,23 @@ def replace_slices(
         prepared.append((table, list(frame.columns), to_rows(frame, table, engine.dialect.name)))
     results = []
     with engine.begin() as conn:
+        _lock_tables(conn, sorted({table.name for table, _, _ in writes}))
         for (table, columns, rows), (_, _, where) in zip(prepared, writes, strict=True):
             deleted = _delete(conn, table, where)
             bulk_insert(conn, table, columns, rows)
             results.append(WriteResult(deleted, len(rows)))
     return results
+
+
+def _lock_tables(conn: Connection, names: Sequence[str]) -> None:
+    """PostgreSQL: one transaction-scoped advisory lock per table, in name order (no deadlock
+    between writers of several tables); released at commit or rollback."""
+    if conn.dialect.name != "postgresql":
+        return
+    for name in names:
+        conn.exec_driver_sql(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"sre_pipeline.write.{name}",)
+        )
 
 
 def _check_inside(frame: pd.DataFrame, where: Slice) -> None:

@@ -22,6 +22,7 @@ CHECKS = {
     "check_capacity_samples": "capacity_samples",
     "check_incidents": "incidents",
     "check_action_items": "action_items",
+    "check_slo_status": "slo_status",
 }
 SCHEDULES = {
     "collection_schedule": ("5 * * * *", "collection_job"),

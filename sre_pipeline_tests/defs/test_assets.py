@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from sre_pipeline.defs.model_assets import model_assets
 from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
-from sre_pipeline.defs.slo_assets import burn_alerts, sli_events, slo_catalog, slo_status
+from sre_pipeline.sources.capacity import CapacityResult
 from sre_pipeline.sources.collector import CollectResult
+from sre_pipeline_tests.defs.pipeline import pipeline
 from sre_pipeline_tests.slo.factories import constant_events, set_bad
 
 DAY = "2026-11-10"
@@ -43,8 +43,8 @@ class FakeSource(SLISource):
         frames[0] = set_bad(frames[0], f"{DAY}T10:00Z", f"{DAY}T12:00Z", 30.0)
         return CollectResult(events=pd.concat(frames, ignore_index=True), queries=0)
 
-    def capacity(self, resources, start, end) -> pd.DataFrame:
-        return pd.DataFrame(columns=["resource", "ts", "utilisation", "capacity"])
+    def capacity(self, resources, start, end) -> CapacityResult:
+        return CapacityResult(pd.DataFrame(columns=["resource", "ts", "utilisation", "capacity"]))
 
 
 @pytest.fixture
@@ -69,24 +69,21 @@ def table(resources, name: str) -> pd.DataFrame:
 
 
 def test_catalog_events_status_alerts_and_idempotent_partition_reruns(resources):
-    assert dg.materialize([slo_catalog], resources=resources).success
+    p = pipeline(resources)
+    assert p.materialize(["slo_catalog"]).success
     assert len(table(resources, "slo_catalog")) == 2
     previous = (pd.Timestamp(DAY) - timedelta(days=1)).date().isoformat()
     for key in (previous, DAY):
-        result = dg.materialize([sli_events], partition_key=key, resources=resources)
+        result = p.materialize(["sli_events"], partition_key=key)
         assert result.success
     events_before = table(resources, "sli_events")
     assert len(events_before) == 2 * 2 * 288
     meta = result.asset_materializations_for_node("sli_events")[0].metadata
-    assert meta["rows"].value == 576 and meta["partial"].value is False
-    again = dg.materialize([sli_events], partition_key=DAY, resources=resources)
-    assert (
-        again.asset_materializations_for_node("sli_events")[0].metadata["replaced_rows"].value
-        == 576
-    )
+    assert meta["dagster/row_count"].value == 576 and meta["coverage"].value == 1.0
+    p.materialize(["sli_events"], partition_key=DAY)
     pd.testing.assert_frame_equal(table(resources, "sli_events"), events_before)
 
-    status = dg.materialize([slo_status], partition_key=DAY, resources=resources)
+    status = p.materialize(["slo_status"], partition_key=DAY)
     assert status.success
     rows = table(resources, "slo_status")
     assert len(rows) == 2 and set(rows["day"].astype(str)) == {DAY}
@@ -95,22 +92,20 @@ def test_catalog_events_status_alerts_and_idempotent_partition_reruns(resources)
     preview = status.asset_materializations_for_node("slo_status")[0].metadata["worst_budgets"]
     assert "shop-availability" in preview.value
 
-    dg.materialize([burn_alerts], partition_key=DAY, resources=resources)
+    p.materialize(["burn_alerts"], partition_key=DAY)
     episodes = table(resources, "burn_alert_episodes")
     assert set(episodes["slo"]) == {"shop-availability"} and "page" in set(episodes["severity"])
     before = table(resources, "burn_alert_episodes")
-    dg.materialize([burn_alerts], partition_key=DAY, resources=resources)
+    p.materialize(["burn_alerts"], partition_key=DAY)
     pd.testing.assert_frame_equal(table(resources, "burn_alert_episodes"), before)
 
 
 def test_model_assets_build_the_weekly_summary(resources):
-    dg.materialize([slo_catalog], resources=resources)
-    dg.materialize([sli_events], partition_key=DAY, resources=resources)
-    dg.materialize([slo_status], partition_key=DAY, resources=resources)
-    models = {a.key.to_user_string(): a for a in model_assets()}
-    result = dg.materialize(
-        [models["stg_slo_status"], models["weekly_slo_summary"]], resources=resources
-    )
+    p = pipeline(resources)
+    p.materialize(["slo_catalog"])
+    p.materialize(["sli_events"], partition_key=DAY)
+    p.materialize(["slo_status"], partition_key=DAY)
+    result = p.materialize(["stg_slo_status", "weekly_slo_summary"])
     assert result.success
     summary = table(resources, "weekly_slo_summary")
     assert set(summary["slo"]) == {"shop-availability", "shop-checkout"}
@@ -121,5 +116,5 @@ def test_invalid_spec_fails_the_catalog_with_every_problem(resources, tmp_path):
         "service: {name: x}\nslos:\n  - name: a\n    objectiv: 99\n    sli: {probe: {query: up}}\n"
     )
     with pytest.raises(dg.Failure) as info:
-        dg.materialize([slo_catalog], resources=resources)
+        pipeline(resources).materialize(["slo_catalog"])
     assert "did you mean 'objective'" in info.value.metadata["problems"].value

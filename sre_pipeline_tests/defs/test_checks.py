@@ -5,11 +5,11 @@ from __future__ import annotations
 import dagster as dg
 import pandas as pd
 
-from sre_pipeline.defs.checks import check_sli_events
 from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
-from sre_pipeline.defs.slo_assets import sli_events, slo_catalog, slo_status
+from sre_pipeline.sources.capacity import CapacityResult
 from sre_pipeline.sources.collector import CollectResult
 from sre_pipeline_tests.defs.contract import CHECKS
+from sre_pipeline_tests.defs.pipeline import pipeline
 from sre_pipeline_tests.slo.factories import SHOP_SPEC, constant_events
 
 DAY = "2026-11-10"
@@ -26,8 +26,8 @@ class Source(SLISource):
             frame.loc[frame.index[:3], "good"] = frame.loc[frame.index[:3], "total"] + 5
         return CollectResult(events=frame, queries=0)
 
-    def capacity(self, resources, start, end) -> pd.DataFrame:
-        return pd.DataFrame(columns=["resource", "ts", "utilisation", "capacity"])
+    def capacity(self, resources, start, end) -> CapacityResult:
+        return CapacityResult(pd.DataFrame(columns=["resource", "ts", "utilisation", "capacity"]))
 
 
 def resources(tmp_path, broken: bool) -> dict:
@@ -41,10 +41,9 @@ def resources(tmp_path, broken: bool) -> dict:
 
 
 def test_clean_partition_passes_and_downstream_runs(tmp_path):
-    res = resources(tmp_path, broken=False)
-    dg.materialize([slo_catalog], resources=res)
-    result = dg.materialize([sli_events, check_sli_events, slo_status], partition_key=DAY,
-                            resources=res)  # fmt: skip
+    p = pipeline(resources(tmp_path, broken=False))
+    p.materialize(["slo_catalog"])
+    result = p.materialize(["sli_events", "slo_status"], ("check_sli_events",), partition_key=DAY)
     assert result.success
     (evaluation,) = result.get_asset_check_evaluations()
     assert evaluation.passed and evaluation.metadata["rows"].value == 288
@@ -53,10 +52,10 @@ def test_clean_partition_passes_and_downstream_runs(tmp_path):
 
 
 def test_good_above_total_fails_with_error_and_blocks_status(tmp_path):
-    res = resources(tmp_path, broken=True)
-    dg.materialize([slo_catalog], resources=res)
-    result = dg.materialize([sli_events, check_sli_events, slo_status], partition_key=DAY,
-                            resources=res, raise_on_error=False)  # fmt: skip
+    p = pipeline(resources(tmp_path, broken=True))
+    p.materialize(["slo_catalog"])
+    result = p.materialize(["sli_events", "slo_status"], ("check_sli_events",), partition_key=DAY,
+                           raise_on_error=False)  # fmt: skip
     assert not result.success
     (evaluation,) = result.get_asset_check_evaluations()
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
@@ -69,13 +68,13 @@ def test_good_above_total_fails_with_error_and_blocks_status(tmp_path):
 
 
 def test_checks_are_blocking_and_registered():
-    from sre_pipeline.definitions import CHECKS as DEFINED
     from sre_pipeline.definitions import defs
 
-    graph = defs.resolve_asset_graph()
+    built = defs()
+    graph = built.resolve_asset_graph()
     keys = {k.name: k.asset_key.to_user_string() for k in graph.asset_check_keys}
     assert keys == CHECKS
-    assert all(spec.blocking for check in DEFINED for spec in check.check_specs)
+    assert all(spec.blocking for check in built.asset_checks for spec in check.check_specs)
 
 
 def test_coverage_threshold_comes_from_the_settings(tmp_path):
@@ -84,7 +83,7 @@ def test_coverage_threshold_comes_from_the_settings(tmp_path):
         slo_paths=res["settings"].slo_paths, capacity_path=None, coverage_threshold=1.0
     )
     res["source"] = Source()
-    dg.materialize([slo_catalog], resources=res)
+    pipeline(res).materialize(["slo_catalog"])
 
     class Gappy(Source):
         def events(self, slos, start, end, width) -> CollectResult:
@@ -92,8 +91,8 @@ def test_coverage_threshold_comes_from_the_settings(tmp_path):
             return CollectResult(events=result.events.iloc[10:], queries=0)
 
     res["source"] = Gappy()
-    result = dg.materialize([sli_events, check_sli_events, slo_status], partition_key=DAY,
-                            resources=res)  # fmt: skip
+    result = pipeline(res).materialize(["sli_events", "slo_status"], ("check_sli_events",),
+                                       partition_key=DAY)  # fmt: skip
     (evaluation,) = result.get_asset_check_evaluations()
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
     assert any("coverage" in name and "100%" in name

@@ -12,21 +12,31 @@ import dagster as dg
 import pytest
 
 from sre_pipeline.config import REPO
-from sre_pipeline.definitions import defs  # noqa: E402 - after the imports it needs
-from sre_pipeline.defs.partitions import LOOKBACK_DAYS  # noqa: E402
+from sre_pipeline.definitions import defs as load_defs
 from sre_pipeline.defs.resources import (
     IncidentSource,
     PipelineSettings,
     SLISource,
     WarehouseResource,
 )
-from sre_pipeline_tests.defs.contract import ASSET_GROUPS, DAILY, LOCATION, SCHEDULES  # noqa: E402
+from sre_pipeline_tests.defs.contract import ASSET_GROUPS, DAILY, LOCATION, SCHEDULES
 
 JOB_SELECTIONS = {
     "collection_job": {"sli_events", "capacity_samples"},
-    "status_job": {"slo_status", "burn_alerts"},
+    "status_job": {"slo_catalog", "sli_events", "capacity_samples", "slo_status", "burn_alerts"},
     "weekly_job": {k for k, g in ASSET_GROUPS.items() if g in ("incidents", "models")},
 }
+LOOKBACK_DAYS = 36  # the examples' longest period is a calendar month (<= 31 days) + 3 + 2
+
+
+@pytest.fixture(scope="module")
+def defs(tmp_path_factory) -> dg.Definitions:
+    """The code location as Dagster loads it, on an empty throwaway warehouse."""
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SRE_PIPELINE_WAREHOUSE_URL", f"sqlite:///{home}/w.db")
+        mp.delenv("SRE_PIPELINE_CONFIG", raising=False)
+        return load_defs()
 
 
 def test_definitions_validate(tmp_path: Path):
@@ -59,7 +69,7 @@ def test_import_has_no_deprecation_warnings():
     assert result.returncode == 0, result.stderr.strip().splitlines()[-1]
 
 
-def test_assets_groups_and_partitions():
+def test_assets_groups_and_partitions(defs):
     assert {k.to_user_string() for k in defs.resolve_all_asset_keys()} == set(ASSET_GROUPS)
     for name, group in ASSET_GROUPS.items():
         asset = defs.resolve_assets_def(name)
@@ -73,12 +83,10 @@ def test_assets_groups_and_partitions():
             assert asset.partitions_def is None, name
 
 
-def test_slo_status_reaches_back_over_the_longest_period():
+def test_slo_status_reaches_back_over_the_longest_period(defs):
     status = defs.resolve_assets_def("slo_status")
     mapping = status.get_partition_mapping(dg.AssetKey("sli_events"))
     assert isinstance(mapping, dg.TimeWindowPartitionMapping)
-    # the examples' longest period is a calendar month (up to 31 days) + the 3-day window
-    assert LOOKBACK_DAYS == 36
     assert (mapping.start_offset, mapping.end_offset) == (-LOOKBACK_DAYS, 0)
     # the mapping at work: the last daily partition depends on itself and the days before
     daily = status.partitions_def
@@ -92,14 +100,14 @@ def test_slo_status_reaches_back_over_the_longest_period():
 
 
 @pytest.mark.parametrize("name", ["sli_events", "capacity_samples"])
-def test_collection_assets_retry(name):
+def test_collection_assets_retry(defs, name):
     policy = defs.resolve_assets_def(name).op.retry_policy
     assert policy is not None, f"{name} has no retry policy"
     assert policy.max_retries >= 1
     assert policy.backoff == dg.Backoff.EXPONENTIAL
 
 
-def test_jobs_select_their_assets():
+def test_jobs_select_their_assets(defs):
     for name, expected in JOB_SELECTIONS.items():
         job = defs.resolve_job_def(name)
         assert job.asset_layer is not None, name
@@ -107,7 +115,7 @@ def test_jobs_select_their_assets():
         assert selected == expected, name
 
 
-def test_schedules():
+def test_schedules(defs):
     for name, (cron, job) in SCHEDULES.items():
         schedule = defs.resolve_schedule_def(name)
         assert schedule.cron_schedule == cron, name
@@ -115,14 +123,14 @@ def test_schedules():
         assert schedule.job_name == job, name
 
 
-def test_run_failure_sensor():
+def test_run_failure_sensor(defs):
     sensor = defs.resolve_sensor_def("run_failure_sensor")
     assert isinstance(sensor, dg.RunStatusSensorDefinition)
     assert sensor.sensor_type.value == "RUN_STATUS"
     assert "warehouse" in sensor.required_resource_keys
 
 
-def test_resources():
+def test_resources(defs):
     resources = defs.resources or {}
     assert set(resources) == {"settings", "source", "incident_source", "warehouse"}
     assert isinstance(resources["settings"], PipelineSettings)

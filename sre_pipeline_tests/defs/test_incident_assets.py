@@ -142,7 +142,7 @@ def test_format_error_fails_and_keeps_the_stored_incidents(tmp_path):
 def test_demo_postmortems_line_up_with_the_demo_end(tmp_path):
     """The example postmortems move with the demo's end like its scenarios do."""
     from sre_pipeline.config import load_config
-    from sre_pipeline.definitions import resources_from_config
+    from sre_pipeline.defs.factory import resources_from_config
 
     source = resources_from_config(load_config())["incident_source"]
     assert source.authored_for == "2026-11-23"

@@ -79,8 +79,7 @@ def _count(engine: sa.Engine, sql: str, **params) -> int:
 @pytest.mark.slow
 @pytest.mark.filterwarnings(JOBS_PARTITIONS_DEF)
 def test_graph_runs_with_dagster_storage_on_postgres(production: Production):
-    # imported after the environment is set: the module builds resources from it at import
-    from sre_pipeline.definitions import ASSETS, resources_from_config
+    from sre_pipeline.defs.factory import build_defs, resources_from_config
     from sre_pipeline.defs.resources import DemoSLISource
 
     config = load_config()
@@ -91,6 +90,7 @@ def test_graph_runs_with_dagster_storage_on_postgres(production: Production):
     resources["source"] = DemoSLISource(
         plan_path=config.demo_plan, anchor=(day + timedelta(days=1)).isoformat()
     )
+    ASSETS = build_defs(config, resources=resources).assets  # noqa: N806 - the code location's
     with dg.DagsterInstance.get() as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"

@@ -1,0 +1,120 @@
+"""Back-fills without the daemon: the same runs a UI back-fill launches, in this process.
+
+A UI back-fill of the daily assets needs the daemon (their back-fill policy runs up to 14 days
+per run). This plans the same runs: the collection assets over the range first, then the
+status assets (their partition mappings read the events around each day, so the events must
+be in place before), each in chunks of at most 14 consecutive days, as runs of the code
+location's implicit asset job (what the UI's back-fill runs). Days already complete are
+skipped unless forced: a day is complete for an asset when its latest materialisation of
+that day happened after the day had ended (a day collected at 23:05 is not).
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import dagster as dg
+import pandas as pd
+
+from sre_pipeline.defs.runner import ASSET_JOB, LocalRunner, Progress, RunOutcome, range_tags
+from sre_pipeline.slo.daily import day_bounds
+
+PHASES = (("sli_events", "capacity_samples"), ("slo_status", "burn_alerts"))
+DAILY_ASSETS = tuple(a for phase in PHASES for a in phase)
+CHUNK_DAYS = 14  # the daily assets' BackfillPolicy.multi_run(max_partitions_per_run=14)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One run of the back-fill: some assets over the days ``first..last``."""
+
+    assets: tuple[str, ...]
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        """How many days the run covers."""
+        return (self.last - self.first).days + 1
+
+    def label(self) -> str:
+        """``sli_events, capacity_samples 2026-10-01..2026-10-14``."""
+        span = self.first.isoformat() + (f"..{self.last}" if self.last != self.first else "")
+        return f"{', '.join(self.assets)} {span}"
+
+
+def _runs(days: Sequence[date]) -> list[list[date]]:
+    """Consecutive days grouped, each group cut into chunks of :data:`CHUNK_DAYS`."""
+    groups: list[list[date]] = []
+    for day in days:
+        if groups and day - groups[-1][-1] == timedelta(days=1) and len(groups[-1]) < CHUNK_DAYS:
+            groups[-1].append(day)
+        else:
+            groups.append([day])
+    return groups
+
+
+def plan(
+    phase_days: Sequence[tuple[Sequence[str], Sequence[date]]],
+    complete: Callable[[str, date], bool],
+    force: bool = False,
+) -> list[Chunk]:
+    """The runs for ``(assets, days)`` phases in order, skipping days complete for every
+    asset of the phase unless ``force``."""
+    chunks = []
+    for assets, days in phase_days:
+        if not assets:
+            continue
+        todo = [d for d in sorted(days) if force or not all(complete(a, d) for a in assets)]
+        chunks += [Chunk(tuple(assets), g[0], g[-1]) for g in _runs(todo)]
+    return chunks
+
+
+def phases_for(assets: Sequence[str], days: Sequence[date]) -> list[tuple[list[str], list[date]]]:
+    """The selected daily assets split into the collection and status phases."""
+    return [([a for a in phase if a in assets], list(days)) for phase in PHASES]
+
+
+class Completeness:
+    """Which days the Dagster instance holds a final materialisation for."""
+
+    def __init__(self, instance: dg.DagsterInstance, time_zone: str, now: pd.Timestamp):
+        self.instance, self.time_zone, self.now = instance, time_zone, now
+        self._latest: dict[str, dict[str, float]] = {}
+
+    def _latest_by_day(self, asset: str) -> dict[str, float]:
+        if asset not in self._latest:
+            latest: dict[str, float] = {}
+            records = self.instance.fetch_materializations(
+                dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset)), limit=100_000
+            ).records
+            for record in records:
+                key = record.partition_key
+                if key is not None:
+                    latest[key] = max(latest.get(key, 0.0), record.timestamp)
+            self._latest[asset] = latest
+        return self._latest[asset]
+
+    def __call__(self, asset: str, day: date) -> bool:
+        """True when ``asset`` was last materialised for ``day`` after the day had ended."""
+        at = self._latest_by_day(asset).get(day.isoformat())
+        end = day_bounds(day, self.time_zone)[1]
+        return at is not None and end <= self.now and at >= end.timestamp()
+
+
+def run_plan(
+    runner: LocalRunner, chunks: Sequence[Chunk], progress: Progress | None = None,
+    on_done: Callable[[Chunk, RunOutcome], None] | None = None,
+) -> list[tuple[Chunk, RunOutcome]]:  # fmt: skip
+    """Run the chunks in order; stop at the first failed run (later runs would compute from
+    it). Returns what ran."""
+    done = []
+    for chunk in chunks:
+        tags = range_tags(chunk.first.isoformat(), chunk.last.isoformat())
+        outcome = runner.run(ASSET_JOB, tags, chunk.assets, progress)
+        done.append((chunk, outcome))
+        if on_done:
+            on_done(chunk, outcome)
+        if not outcome.success:
+            break
+    return done

@@ -1,0 +1,239 @@
+"""Collection assets: SLI bucket counts and capacity samples per day, from the SLI source.
+
+A collection never replaces stored rows with fewer: SLOs (resources) whose queries failed, or
+that answered no series where rows are stored, keep their rows (``write_collected``); the
+others are replaced; then the step fails and names what failed, so the run, the UI, the
+schedules and the run-failure sensor show it and nothing downstream computes from the hole.
+
+No ``from __future__ import annotations``: Dagster reads the real annotations.
+"""
+
+from collections.abc import Sequence
+from datetime import date
+
+import dagster as dg
+import pandas as pd
+
+from sre_pipeline.defs.metadata import add_day_metadata, spec_failure, table_metadata
+from sre_pipeline.defs.partitions import Partitioning, days_of, utc_window
+from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
+from sre_pipeline.slo.daily import day_bounds
+from sre_pipeline.slo.problems import SpecError
+from sre_pipeline.warehouse import schema as tables
+from sre_pipeline.warehouse.collected import CollectedWrite, write_collected
+
+# Back-fills run up to two weeks of days per run: one query plan per range, bounded memory.
+BACKFILL = dg.BackfillPolicy.multi_run(max_partitions_per_run=14)
+RETRY = dg.RetryPolicy(
+    max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+HOURLY_FRESHNESS = dg.FreshnessPolicy.time_window(
+    fail_window=pd.Timedelta(hours=3).to_pytimedelta(),
+    warn_window=pd.Timedelta(minutes=90).to_pytimedelta(),
+)
+
+
+def catalog_or_fail(settings: PipelineSettings):
+    """The SLO catalog, or a run failure listing every spec problem."""
+    try:
+        return settings.catalog()
+    except SpecError as exc:
+        raise spec_failure(exc, "SLO specs") from None
+
+
+def _md_list(items: Sequence[str], empty: str = "none") -> dg.MetadataValue:
+    return dg.MetadataValue.md("\n".join(f"- {i}" for i in items) if items else empty)
+
+
+def collection_failure(what: str, written: CollectedWrite, errors: Sequence[str]) -> dg.Failure:
+    """The failure of a partial collection: what failed, what was kept and what was replaced.
+    Retries apply (an outage may pass)."""
+    problems = list(errors) + [
+        f"{key}: no series returned where rows are stored (kept as stored)"
+        for key in written.vanished
+    ]
+    return dg.Failure(
+        description=f"{what}: {len(written.kept) + len(written.vanished)} failed, kept as "
+        f"stored; {len(written.replaced)} replaced.\n" + "\n".join(problems[:20]),
+        metadata={
+            "failed": _md_list(problems),
+            "kept_as_stored": len(written.kept) + len(written.vanished),
+            "replaced": len(written.replaced),
+            "rows_written": written.inserted,
+        },
+    )
+
+
+def _day_rows(frame: pd.DataFrame, time_column: str, day: date, tz: str):
+    start, end = day_bounds(day, tz)
+    part = frame[(frame[time_column] >= start) & (frame[time_column] < end)]
+    return part, start, end
+
+
+def events_day_metadata(
+    frame: pd.DataFrame,
+    slo_ids: Sequence[str],
+    days: Sequence[date],
+    tz: str,
+    width: pd.Timedelta,
+    until: pd.Timestamp,
+) -> dict[date, dict]:
+    """Each day's own figures: rows, coverage of the buckets due so far, SLOs without data."""
+    out = {}
+    for day in days:
+        part, start, end = _day_rows(frame, "bucket_start", day, tz)
+        due = max(0, int((min(end, until) - start) / width)) * len(slo_ids)
+        with_data = set(part["slo"].astype(str))
+        missing = [s for s in slo_ids if s not in with_data]
+        meta = {
+            "dagster/row_count": len(part),
+            "slos_with_data": len(with_data),
+            "slos_without_data": _md_list(missing),
+            "collected_until": (min(end, until)).isoformat(),
+        }
+        if due:
+            meta["coverage"] = round(len(part) / due, 4)
+        out[day] = meta
+    return out
+
+
+def _sli_events(
+    context: dg.AssetExecutionContext,
+    settings: PipelineSettings,
+    source: SLISource,
+    warehouse: WarehouseResource,
+) -> dg.MaterializeResult:
+    """Good and total event counts per SLO and bucket (default 5 minutes) of each day,
+    collected from the SLI source (Prometheus or the demo). Re-running a day replaces exactly
+    that day's buckets up to now; an SLO whose queries fail keeps what is stored, and the run
+    fails naming it."""
+    catalog = catalog_or_fail(settings)
+    days = days_of(context)
+    start, end = utc_window(context)
+    width = pd.Timedelta(settings.width)
+    until = min(end, max(settings.now().floor(width), start))
+    if until > start:
+        result = source.events(catalog.slos, start, until, settings.width)
+        frame = result.events
+        frame = frame[(frame["bucket_start"] >= start) & (frame["bucket_start"] < until)]
+        failed, no_data, queries = result.failed_slos, result.no_data, result.queries
+        errors = [str(f) for f in result.failures]
+    else:  # a day that has not begun: nothing to collect, nothing to replace
+        frame = pd.DataFrame({"slo": [], "bucket_start": pd.Series(dtype="datetime64[ns, UTC]")})
+        failed, no_data, queries, errors = set(), [], 0, []
+    written = write_collected(
+        warehouse.engine(),
+        tables.sli_events,
+        frame,
+        (start, until),
+        "bucket_start",
+        "slo",
+        catalog.ids,
+        failed,
+        no_data,
+    )
+    if not written.complete:
+        raise collection_failure("SLI collection", written, errors)
+    never_seen = sorted(set(no_data))
+    for slo in never_seen:
+        context.log.warning(f"{slo}: the queries returned no series (nothing stored yet)")
+    add_day_metadata(
+        context, events_day_metadata(frame, catalog.ids, days, settings.time_zone, width, until)
+    )
+    return dg.MaterializeResult(metadata={"queries": queries, "no_series": _md_list(never_seen)})
+
+
+def capacity_day_metadata(
+    samples: pd.DataFrame, resources: Sequence[str], days: Sequence[date], tz: str
+) -> dict[date, dict]:
+    """Each day's own figures: rows, resources with data and their peak utilisation."""
+    out = {}
+    for day in days:
+        part, _, _ = _day_rows(samples, "ts", day, tz)
+        peaks = part.groupby("resource")["utilisation"].max() if len(part) else pd.Series()
+        out[day] = {
+            "dagster/row_count": len(part),
+            "resources": len(resources),
+            "resources_with_data": int(part["resource"].nunique()) if len(part) else 0,
+            "peak_utilisation": dg.MetadataValue.json(
+                {str(k): round(float(v), 4) for k, v in peaks.items()}
+            ),
+            "over_80_percent": sorted(str(k) for k, v in peaks.items() if v >= 0.8),
+        }
+    return out
+
+
+def _capacity_samples(
+    context: dg.AssetExecutionContext,
+    settings: PipelineSettings,
+    source: SLISource,
+    warehouse: WarehouseResource,
+) -> dg.MaterializeResult:
+    """Utilisation (0..1) and capacity of every configured resource at its step, per day.
+    Like the SLI collection, a resource whose queries fail keeps its stored samples and the
+    run fails naming it."""
+    try:
+        resources = settings.resources()
+    except SpecError as exc:
+        raise spec_failure(exc, "the capacity configuration") from None
+    days = days_of(context)
+    start, end = utc_window(context)
+    until = min(end, max(settings.now().floor("1min"), start))
+    names = [r.name for r in resources]
+    if until > start and resources:
+        result = source.capacity(resources, start, until)
+        samples = result.samples
+        samples = samples[(samples["ts"] >= start) & (samples["ts"] < until)]
+        failed, no_data = result.failed_resources, result.no_data
+        errors = [f"{r}: {err}" for r, _, err in result.failures]
+    else:
+        samples = pd.DataFrame(
+            {"resource": [], "ts": pd.Series(dtype="datetime64[ns, UTC]"), "utilisation": []}
+        )
+        failed, no_data, errors = set(), [], []
+    written = write_collected(
+        warehouse.engine(),
+        tables.capacity_samples,
+        samples,
+        (start, until),
+        "ts",
+        "resource",
+        names,
+        failed,
+        no_data,
+    )
+    if not written.complete:
+        raise collection_failure("capacity collection", written, errors)
+    add_day_metadata(context, capacity_day_metadata(samples, names, days, settings.time_zone))
+    return dg.MaterializeResult(metadata={"no_series": _md_list(sorted(set(no_data)))})
+
+
+def collection_assets(
+    parts: Partitioning, owners: Sequence[str], tags: dict, retry: dg.RetryPolicy | None = RETRY
+) -> list[dg.AssetsDefinition]:
+    """``sli_events`` and ``capacity_samples`` on the daily partitions."""
+    common = dict(
+        partitions_def=parts.daily,
+        backfill_policy=BACKFILL,
+        retry_policy=retry,
+        kinds={"prometheus", "sql"},
+        freshness_policy=HOURLY_FRESHNESS,
+    )
+    events = dg.asset(
+        name="sli_events",
+        group_name="slo",
+        deps=["slo_catalog"],
+        owners=list(owners),
+        tags=tags,
+        code_version="2",  # 2: failed SLOs keep their rows
+        metadata=table_metadata(tables.sli_events),
+        **common,
+    )(_sli_events)
+    capacity = dg.asset(
+        name="capacity_samples",
+        group_name="capacity",
+        code_version="2",
+        metadata=table_metadata(tables.capacity_samples),
+        **common,
+    )(_capacity_samples)
+    return [events, capacity]

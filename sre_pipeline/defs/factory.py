@@ -1,0 +1,172 @@
+"""The definitions factory: one configuration in, the whole code location out.
+
+``sre_pipeline.definitions`` calls :func:`build_defs` when Dagster loads the code location
+(never at import); the demo, the ``backfill`` command and the tests call it with their own
+configuration or resources. What it reads when called: the SLO specs (the status look-back and
+the owners and tags shown in the UI) and, for where partitions start, the oldest stored bucket
+of the warehouse (see :mod:`sre_pipeline.defs.partitions`).
+"""
+
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from sre_pipeline.config import PipelineConfig, load_config
+from sre_pipeline.defs.catalog_asset import catalog_asset, owners_and_tags
+from sre_pipeline.defs.checks import check_action_items, check_incidents, daily_checks
+from sre_pipeline.defs.collection_assets import RETRY, collection_assets
+from sre_pipeline.defs.incident_assets import incident_records
+from sre_pipeline.defs.jobs import pipeline_jobs, pipeline_schedules, run_failure_sensor
+from sre_pipeline.defs.model_assets import model_assets
+from sre_pipeline.defs.partitions import (
+    MIN_LOOKBACK_DAYS,
+    Partitioning,
+    first_partition,
+    lookback_days,
+)
+from sre_pipeline.defs.resources import (
+    DemoSLISource,
+    PipelineSettings,
+    PostmortemSource,
+    PrometheusSLISource,
+    WarehouseResource,
+)
+from sre_pipeline.defs.status_assets import status_assets
+from sre_pipeline.defs.upstream_warnings import expected_warnings_silenced
+from sre_pipeline.slo.loader import Catalog, load_catalog
+from sre_pipeline.slo.problems import SpecError
+from sre_pipeline.sources.demo_plan import load_plan
+from sre_pipeline.warehouse.engine import default_url, make_engine
+from sre_pipeline.warehouse.reads import first_event_time
+
+
+def resources_from_config(config: PipelineConfig) -> dict:
+    """Settings, SLI source, incident source and warehouse resources for a configuration."""
+    settings = PipelineSettings(
+        slo_paths=config.slos,
+        capacity_path=config.capacity,
+        time_zone=config.time_zone,
+        bucket_minutes=config.bucket_minutes,
+        coverage_threshold=config.coverage_threshold,
+        freshness_minutes=config.freshness_minutes,
+    )
+    anchor = config.demo_anchor.isoformat() if config.demo_anchor else None
+    if config.prometheus:
+        p = config.prometheus
+        source = PrometheusSLISource(
+            url=p.url,
+            bearer_token=dg.EnvVar(p.bearer_token_env) if p.bearer_token_env else None,
+            basic_auth=dg.EnvVar(p.basic_auth_env) if p.basic_auth_env else None,
+            ca_bundle=p.ca_bundle,
+            insecure=p.insecure,
+            headers=p.headers,
+            concurrency=p.concurrency,
+            timeout_s=p.timeout_s,
+        )
+    else:
+        source = DemoSLISource(plan_path=config.demo_plan, anchor=anchor)
+    return {
+        "settings": settings,
+        "source": source,
+        "incident_source": _incident_source(config, anchor),
+        "warehouse": WarehouseResource(url=config.warehouse_url),
+    }
+
+
+def _incident_source(config: PipelineConfig, anchor: str | None) -> PostmortemSource:
+    """The configured postmortems; without any, the demo plan's examples when the demo source
+    is in use (re-anchored like its scenarios), else none."""
+    if config.postmortems is not None:
+        return PostmortemSource(paths=config.postmortems)
+    if config.prometheus is None:
+        plan = load_plan(config.demo_plan)
+        if plan.postmortems is not None:
+            return PostmortemSource(
+                paths=[str(plan.postmortems)],
+                authored_for=plan.postmortems_authored_for.isoformat(),
+                anchor=anchor,
+            )
+    return PostmortemSource(paths=[])
+
+
+def _catalog(config: PipelineConfig) -> Catalog | None:
+    """The catalog, or None when it does not load (the catalog asset fails with the details;
+    the code location must still load so the UI can show that failure)."""
+    try:
+        return load_catalog(config.slos)
+    except SpecError:
+        return None
+
+
+def first_stored_day(url: str | None, time_zone: str) -> date | None:
+    """The local day of the oldest stored SLI bucket; None for a warehouse that does not exist
+    yet (not created by looking) or cannot be reached (its runs will report that)."""
+    url = url or default_url()
+    if url.startswith("sqlite"):
+        path = make_url(url).database
+        if not path or path == ":memory:" or not Path(path).exists():
+            return None
+    try:
+        engine = make_engine(url)
+    except (SQLAlchemyError, ValueError):
+        return None
+    try:
+        oldest = first_event_time(engine)
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+    return None if oldest is None else oldest.tz_convert(time_zone).date()
+
+
+def partitioning(
+    config: PipelineConfig,
+    catalog: Catalog | None,
+    warehouse_url: str | None,
+    today: date | None = None,
+) -> Partitioning:
+    """The daily partitions and status look-back of this configuration."""
+    lookback = lookback_days(catalog.slos) if catalog else MIN_LOOKBACK_DAYS
+    today = today or pd.Timestamp.now(tz=config.time_zone).date()
+    stored = None if config.start_date else first_stored_day(warehouse_url, config.time_zone)
+    start = first_partition(config.start_date, stored, today, lookback)
+    return Partitioning(config.time_zone, start, lookback)
+
+
+def build_defs(
+    config: PipelineConfig | None = None,
+    *,
+    resources: dict | None = None,
+    retry: dg.RetryPolicy | None = RETRY,
+    today: date | None = None,
+) -> dg.Definitions:
+    """The code location for ``config`` (default: the pipeline configuration), with
+    ``resources`` replacing the configured ones where given and ``retry`` the collection
+    assets' retry policy. Steps run in process by default (docs/operations.md: executors)."""
+    config = config or load_config()
+    resources = {**resources_from_config(config), **(resources or {})}
+    catalog = _catalog(config)
+    parts = partitioning(config, catalog, resources["warehouse"].url, today)
+    owners, tags = owners_and_tags(catalog)
+    with expected_warnings_silenced():
+        assets = [
+            catalog_asset(owners, tags),
+            *collection_assets(parts, owners, tags, retry),
+            *status_assets(parts, owners, tags),
+            incident_records,
+            *model_assets(),
+        ]
+        checks = [*daily_checks(parts), check_incidents, check_action_items]
+    return dg.Definitions(
+        assets=assets,
+        asset_checks=checks,
+        jobs=pipeline_jobs(),
+        schedules=pipeline_schedules(config.time_zone, config.schedules_running),
+        sensors=[run_failure_sensor(config.schedules_running)],
+        resources=resources,
+        executor=dg.in_process_executor,
+    )

@@ -1,0 +1,124 @@
+"""Runs of the code location's own jobs, executed in this process.
+
+The demo and ``sre-pipeline backfill`` launch their runs here instead of calling
+``execute_in_process`` on jobs of their own: each run is created as a run of a job of the code
+location ``dagster dev -w workspace.yaml`` loads (location ``sre_pipeline.definitions``,
+repository ``__repository__``), with that origin recorded, so the UI lists it under the job and
+can re-execute it. The steps run in this process (the code location's in-process executor),
+which avoids a subprocess of imports per step.
+
+Dagster has no public call for "create a run of a workspace job and execute it here"; this
+module uses the instance's ``create_run_for_job`` and ``execute_run_iterator`` with the
+origin objects ``dagster job launch`` builds, and keeps that in one place.
+"""
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import dagster as dg
+from dagster._core.definitions.reconstruct import ReconstructableRepository
+from dagster._core.execution.api import execute_run_iterator
+from dagster._core.remote_origin import (
+    RegisteredCodeLocationOrigin,
+    RemoteJobOrigin,
+    RemoteRepositoryOrigin,
+)
+
+from sre_pipeline.config import REPO
+
+LOCATION = "sre_pipeline.definitions"  # the location name workspace.yaml gives the module
+REPOSITORY = "__repository__"
+ASSET_JOB = "__ASSET_JOB"  # the implicit job UI back-fills and materialisations run
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunOutcome:
+    """A finished run: its id, whether it succeeded, and the first failure's message."""
+
+    run_id: str
+    success: bool
+    seconds: float
+    steps: list[str] = field(default_factory=list)
+    failure: str | None = None
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """Tags of a run over the partitions ``first..last`` (one day: a single-partition run)."""
+    if first == last:
+        return {"dagster/partition": first}
+    return {RANGE_START: first, RANGE_END: last}
+
+
+class LocalRunner:
+    """Creates and executes runs of the code location's jobs on a Dagster instance."""
+
+    def __init__(self, instance: dg.DagsterInstance, verbose: bool = False):
+        self.instance = instance
+        self.run_config = {} if verbose else QUIET
+        self._repo = ReconstructableRepository.for_module(
+            LOCATION, "defs", working_directory=str(REPO)
+        )
+
+    def run(
+        self,
+        job_name: str,
+        tags: dict[str, str] | None = None,
+        asset_selection: Sequence[str] | None = None,
+        progress: Progress | None = None,
+    ) -> RunOutcome:
+        """Run ``job_name`` (optionally a subset of its assets) to the end."""
+        recon = self._repo.get_reconstructable_job(job_name)
+        job_def = recon.get_definition()
+        keys = {dg.AssetKey(k) for k in asset_selection} if asset_selection else None
+        origin = RemoteJobOrigin(
+            RemoteRepositoryOrigin(RegisteredCodeLocationOrigin(LOCATION), REPOSITORY), job_name
+        )
+        run = self.instance.create_run_for_job(
+            job_def=job_def,
+            run_config=self.run_config,
+            tags=tags or {},
+            asset_selection=keys,
+            remote_job_origin=origin,
+            job_code_origin=recon.get_python_origin(),
+        )
+        started = time.perf_counter()
+        steps, failure = [], None
+        for event in execute_run_iterator(recon, run, self.instance):
+            if event.is_step_success:
+                steps.append(event.step_key)
+                if progress:
+                    progress(f"{event.step_key} done")
+            elif event.is_step_failure and failure is None:
+                failure = _failure_message(event)
+            elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION and progress:
+                progress(_check_line(event))
+        record = self.instance.get_run_by_id(run.run_id)
+        success = record is not None and record.status == dg.DagsterRunStatus.SUCCESS
+        if not success and failure is None:
+            failure = "the run did not succeed (see the run's events in the UI)"
+        return RunOutcome(run.run_id, success, time.perf_counter() - started, steps, failure)
+
+
+def _failure_message(event) -> str:
+    """A step failure's message: the user's ``Failure`` description, or the error's text."""
+    data = event.step_failure_data
+    user = getattr(data, "user_failure_data", None)
+    if user is not None and user.description:
+        return f"{event.step_key}: {user.description}"
+    error = data.error
+    while error is not None and error.cause is not None and "dagster" in error.cls_name.lower():
+        error = error.cause  # past Dagster's wrappers to the user's own error
+    return f"{event.step_key}: {error.message.strip() if error else 'failed'}"
+
+
+def _check_line(event) -> str:
+    evaluation = event.asset_check_evaluation_data
+    outcome = "passed" if evaluation.passed else f"failed ({evaluation.severity.value})"
+    day = f" {evaluation.partition}" if evaluation.partition else ""
+    return f"{evaluation.check_name}{day} {outcome}"

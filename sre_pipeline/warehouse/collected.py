@@ -1,0 +1,76 @@
+"""Writing what a collection returned without losing what it did not.
+
+A collection of a time window replaces the stored rows of that window per key (SLO or capacity
+resource), but only for the keys it actually collected:
+
+- keys whose queries failed (server down, timeout, rejected answer) keep their rows untouched;
+- a key whose query succeeded but returned no series, where rows are stored, is a failure too:
+  a query that silently matches nothing after a relabelling must not empty the history;
+- keys no longer configured are removed only by a collection in which nothing failed.
+
+When nothing is to be replaced no transaction is opened at all, so a run against a stopped
+server leaves the warehouse exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import Engine, Table
+
+from sre_pipeline.warehouse.reads import stored_keys
+from sre_pipeline.warehouse.writes import Slice, replace_slice
+
+
+@dataclass(frozen=True)
+class CollectedWrite:
+    """What a collection write did: rows removed and inserted, and per key what happened."""
+
+    deleted: int
+    inserted: int
+    replaced: list[str] = field(default_factory=list)  # keys whose window was replaced
+    kept: list[str] = field(default_factory=list)  # failed keys, left as stored
+    vanished: list[str] = field(default_factory=list)  # stored keys that answered no series
+
+    @property
+    def complete(self) -> bool:
+        """True when every configured key was replaced (nothing kept, nothing vanished)."""
+        return not self.kept and not self.vanished
+
+
+def write_collected(
+    engine: Engine,
+    table: Table,
+    frame: pd.DataFrame,
+    window: tuple[pd.Timestamp, pd.Timestamp],
+    time_column: str,
+    key_column: str,
+    configured: Sequence[str],
+    failed: Iterable[str] = (),
+    no_data: Iterable[str] = (),
+) -> CollectedWrite:
+    """Replace ``window`` of ``table`` with ``frame`` for the keys that were collected.
+
+    ``failed`` keys and ``no_data`` keys with stored rows are kept as they are; ``frame`` rows
+    of kept keys are not written.
+    """
+    start, end = window
+    stored = stored_keys(engine, table, time_column, start, end, key_column)
+    failed = set(failed)
+    vanished = sorted((set(no_data) & stored) - failed)
+    keep = failed | set(vanished)
+    replace = [k for k in configured if k not in keep]
+    if keep:
+        where = Slice(time_column, start, end, key_column, replace)
+    else:
+        replace += sorted(stored - set(configured))  # orphans of a changed configuration
+        where = Slice(time_column, start, end)  # the whole window: one range delete
+    kept = sorted(k for k in failed if k in set(configured) | stored)
+    if not replace:
+        return CollectedWrite(0, 0, [], kept, vanished)
+    if keep and len(frame):
+        frame = frame[frame[key_column].astype(str).isin(replace)]
+    written = replace_slice(engine, table, frame, where)
+    return CollectedWrite(written.deleted, written.inserted, replace, kept, vanished)
