@@ -282,7 +282,8 @@ def test_evaluate_json_hand_computed(burning):
     expected = dict(zip(BURN_KEYS, [144, 144, 144, 144, 48, 12, 4, 0.4], strict=True))
     assert rec["burn_rates"] == approx(expected, rel=1e-9)
     assert rec["time_to_exhaustion_hours"] == approx(0.6 * 720 / 144, rel=1e-9)  # 3 h
-    assert (rec["escalation"], rec["policy_tier"], rec["coverage"]) == ("ticket", "normal", 1.0)
+    # 144x is ten times the fastest page factor (14.4): a page, whatever the TTE
+    assert (rec["escalation"], rec["policy_tier"], rec["coverage"]) == ("page", "normal", 1.0)
     assert rec["alerts"] == [
         {"severity": "page", "long_window": "1h", "short_window": "5m", "factor": 14.4},
         {"severity": "page", "long_window": "6h", "short_window": "30m", "factor": 6.0},

@@ -6,6 +6,10 @@ A window of length ``W`` evaluated at instant ``at`` covers the buckets that sta
 bucket (at an instant between bucket boundaries such a window may hold no whole bucket).
 Missing buckets count as neither good nor bad; a window without events has an undefined
 (NaN) burn rate and attainment, never 100 %.
+
+Escalation pages a fast burn only (the 1-hour burn rate at the SLO's fastest page factor, or a
+page pair firing) and tickets a budget that runs out within a day; an exhausted budget on its
+own is the error-budget policy's business (tier ``exhausted``), not a page.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from sre_pipeline.slo.grid import NS, BucketGrid, build_grid, event_times, infer
 from sre_pipeline.slo.model import SLO
 from sre_pipeline.slo.policy import tiers_for
 from sre_pipeline.slo.timeslices import DAY_NS, slice_buckets
+from sre_pipeline.slo.windows import PAGE
 
 STATUS_WINDOWS: dict[str, timedelta] = {
     "5m": timedelta(minutes=5),
@@ -32,7 +37,9 @@ STATUS_WINDOWS: dict[str, timedelta] = {
     "3d": timedelta(days=3),
 }
 DEFAULT_WIDTH = timedelta(minutes=5)
-PAGE_WITHIN_H, TICKET_WITHIN_H = 1.0, 24.0
+TICKET_WITHIN_H = 24.0
+# a burn rate equal to the factor up to float noise (bad / total / E) counts as at the factor
+FACTOR_RTOL = 1e-9
 
 
 def _ns(td: timedelta) -> int:
@@ -69,6 +76,10 @@ class Evaluator:
             raise ValueError(f"bucket width of {width_ns / NS:g}s does not divide one day")
         self.width_ns = width_ns
         self.budget = np.array([s.error_budget for s in self.slos])
+        # fastest page factor per SLO; inf (never reached) for an SLO without a page pair
+        pages = ([w.factor for w in s.windows if w.severity == PAGE] for s in self.slos)
+        self.page_factor = np.array([max(f, default=np.inf) for f in pages], dtype=np.float64)
+        self.aspirational = np.array([s.aspirational for s in self.slos], dtype=bool)
         lookback = self._lookback_start()
         if len(ts):  # nothing to hold before the first bucket of data
             lookback = max(lookback, int(ts.min()))
@@ -180,15 +191,16 @@ class Evaluator:
         out["events_bad"] = bad_p
         out["coverage"] = _ratio(present_p.astype(np.float64), expected_p)
         tte = self._time_to_exhaustion(remaining, out["burn_rate_1h"], period_min / 60)
+        alerts = [self._alerts_at(i, window) for i in range(len(self.slos))]
         out["time_to_exhaustion_hours"] = tte
-        out["escalation"] = self._escalation(tte, out["burn_rate_1h"])
+        out["escalation"] = self._escalation(tte, out["burn_rate_1h"], alerts)
         out["policy_tier"] = [
             tiers_for(np.array([r]), s.policy_tiers)[0]
             for r, s in zip(remaining, self.slos, strict=True)
         ]
-        out["alerts"] = [self._alerts_at(i, window) for i in range(len(self.slos))]
+        out["alerts"] = alerts
         out["good_gt_total_buckets"] = g.good_gt_total
-        out["aspirational"] = [s.aspirational for s in self.slos]
+        out["aspirational"] = self.aspirational.tolist()
         return pd.DataFrame(out)
 
     @staticmethod
@@ -200,21 +212,20 @@ class Evaluator:
         tte[np.nan_to_num(remaining, nan=1.0) <= 0] = 0.0
         return tte
 
-    def _escalation(self, tte: np.ndarray, burn_1h: np.ndarray) -> list[str | None]:
-        """page within 1 h of exhaustion, ticket within 1 d; only while burning, never for
-        aspirational SLOs (tracked, not paged)."""
-        out: list[str | None] = []
-        for i, slo in enumerate(self.slos):
-            t, burning = tte[i], np.nan_to_num(burn_1h[i]) > 0
-            if slo.aspirational or not burning or np.isnan(t):
-                out.append(None)
-            elif t < PAGE_WITHIN_H:
-                out.append("page")
-            elif t < TICKET_WITHIN_H:
-                out.append("ticket")
-            else:
-                out.append(None)
-        return out
+    def _escalation(
+        self, tte: np.ndarray, burn_1h: np.ndarray, alerts: Sequence[list[dict]]
+    ) -> list[str | None]:
+        """``page`` for a fast burn: ``BR_1h`` at or above the SLO's fastest page factor
+        (14.4 for Google 30 d) or a page pair firing; otherwise ``ticket`` when the budget runs
+        out within a day (``TTE < 24 h``, so an exhausted budget still burning); else None.
+        Only while burning (``BR_1h > 0``), never for aspirational SLOs (tracked, not paged).
+        """
+        burn = np.nan_to_num(burn_1h, nan=0.0)
+        firing = np.array([any(a["severity"] == PAGE for a in fired) for fired in alerts], bool)
+        fast = (burn >= self.page_factor * (1 - FACTOR_RTOL)) | firing
+        live = (burn > 0) & ~self.aspirational
+        page, ticket = live & fast, live & (tte < TICKET_WITHIN_H)  # NaN TTE: no ticket
+        return np.select([page, ticket], ["page", "ticket"], None).tolist()
 
     def _alerts_at(self, i: int, window) -> list[dict]:
         slo, budget = self.slos[i], self.budget[i]

@@ -45,8 +45,8 @@ def test_workbook_table_5_4_time_to_exhaustion(burn, hours):
 
 
 @pytest.mark.parametrize(
-    ("burn", "escalation"), [(1000, "page"), (50, "ticket"), (10, None), (2, None)]
-)
+    ("burn", "escalation"), [(1000, "page"), (50, "page"), (14.4, "page"), (10, None), (2, None)]
+)  # from a full 30-day budget: BR_1h >= 14.4 pages; TTE < 24 h would need BR_1h > 30
 def test_time_to_exhaustion_end_to_end_and_escalation(burn, escalation):
     slo = make_slo()
     events = set_bad(
@@ -70,7 +70,7 @@ def test_uniform_error_rate_gives_equal_burn_rates_and_exhausted_budget():
     assert row.budget_remaining_minutes == pytest.approx(-43.2)
     assert row.policy_tier == "exhausted"
     assert row.time_to_exhaustion_hours == 0.0
-    assert row.escalation == "page"  # exhausted and still burning
+    assert row.escalation == "ticket"  # exhausted and still burning, but slowly: no page
 
 
 def test_zero_traffic_is_undefined_not_perfect():
