@@ -11,10 +11,12 @@ the collector's worker threads.
 from __future__ import annotations
 
 import email.utils
+import math
 import os
 import random
 import time
 from dataclasses import dataclass, field
+from datetime import UTC
 
 import httpx
 
@@ -88,14 +90,30 @@ def parse_headers(text: str | list[str]) -> dict[str, str]:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
+    """Seconds the server asks for (delta-seconds or an HTTP date), never negative; None when
+    the header is absent or unusable (garbage, NaN, infinite), so the normal backoff applies.
+    The caller caps the wait at ``backoff_cap_s``."""
+    value = response.headers.get("Retry-After", "").strip()
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        when = email.utils.parsedate_to_datetime(value)
-        return max(0.0, when.timestamp() - time.time()) if when else None
+        seconds = _seconds_until(value)
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def _seconds_until(http_date: str) -> float | None:
+    """Seconds from now to an HTTP date, or None when ``http_date`` is not one."""
+    try:
+        when = email.utils.parsedate_to_datetime(http_date)
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # HTTP dates are GMT even when they do not say so
+    return when.timestamp() - time.time()
 
 
 class PrometheusClient:
