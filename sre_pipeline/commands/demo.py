@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from sre_pipeline.commands.flags import http_url
 from sre_pipeline.incidents.model import open_and_overdue
 from sre_pipeline.slo.report import status_table
 from sre_pipeline.warehouse.engine import pipeline_home
@@ -31,6 +32,8 @@ def _quality(engine, end: date):
 
 def run(args) -> int:
     """Run the graph, then print the SLOs at risk, the alerts and where the outputs went."""
+    if args.prometheus_url:
+        http_url("--prometheus-url", args.prometheus_url)  # before anything is created
     home = Path(args.output_dir) if args.output_dir else pipeline_home()
     home.mkdir(parents=True, exist_ok=True)
     os.environ["SRE_PIPELINE_HOME"] = str(home)
