@@ -78,7 +78,8 @@ def add_prometheus_flags(p: argparse.ArgumentParser) -> None:
                    help="extra header, e.g. X-Scope-OrgID=tenant (repeatable; env "
                    "PROMETHEUS_HEADERS as NAME=VALUE,NAME=VALUE)")  # fmt: skip
     p.add_argument("--concurrency", type=int, default=4, help="queries in flight (default 4)")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
+    p.add_argument("--timeout", type=float, default=30.0,
+                   help="seconds per request attempt, all of it (default 30)")  # fmt: skip
     p.add_argument("--retries", type=int, default=4, help="attempts per query (default 4)")
 
 

@@ -1,17 +1,26 @@
 """``sre-pipeline collect``: SLI bucket counts from Prometheus into the events CSV.
 
 Exit code 0 when every SLO was collected, 1 when some failed (the CSV then holds the others
-and the summary names each failure), 2 for unusable input.
+and the summary names each failure; when all failed the CSV is left as it was), 2 for unusable
+input, which is checked before any query is sent.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pandas as pd
 
 from sre_pipeline.commands import UsageError
 from sre_pipeline.commands.evaluate import parse_instant
+from sre_pipeline.commands.flags import (
+    ca_bundle,
+    http_url,
+    output_file,
+    positive_int,
+    positive_number,
+)
 from sre_pipeline.slo.events_io import write_events_csv
 from sre_pipeline.slo.loader import load_catalog
 from sre_pipeline.sources.collector import SLICollector
@@ -19,7 +28,13 @@ from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusCon
 
 
 def prometheus_config(args) -> PrometheusConfig:
-    """Connection settings from the shared flags, falling back to ``PROMETHEUS_*`` variables."""
+    """Connection settings from the shared flags, falling back to ``PROMETHEUS_*`` variables;
+    an unusable value is a UsageError naming the flag (or the variable it came from)."""
+    positive_number("--timeout", args.timeout, "seconds per request attempt, e.g. 30")
+    positive_int("--retries", args.retries, "attempts per query, e.g. 4 (1 for no retry)")
+    positive_int("--concurrency", args.concurrency, "queries in flight, e.g. 4")
+    _check_from_flag_or_env(http_url, "--prometheus-url", args.prometheus_url, "PROMETHEUS_URL")
+    _check_from_flag_or_env(ca_bundle, "--ca-bundle", args.ca_bundle, "PROMETHEUS_CA_BUNDLE")
     try:
         return PrometheusConfig.from_env(
             args.prometheus_url,
@@ -36,6 +51,15 @@ def prometheus_config(args) -> PrometheusConfig:
         raise UsageError(str(exc)) from None
 
 
+def _check_from_flag_or_env(check, flag: str, value: str | None, variable: str) -> None:
+    """``check`` the flag's value, or the variable's when the flag is not given (as
+    :meth:`PrometheusConfig.from_env` picks them), naming whichever it came from."""
+    if value:
+        check(flag, value)
+    elif os.environ.get(variable):
+        check(variable, os.environ[variable])
+
+
 def _aligned(name: str, text: str, bucket_s: int) -> pd.Timestamp:
     ts = parse_instant(text)
     if int(ts.timestamp()) % bucket_s or ts.nanosecond or ts.microsecond:
@@ -47,22 +71,48 @@ def _aligned(name: str, text: str, bucket_s: int) -> pd.Timestamp:
 
 
 def run(args) -> int:
-    """Collect, write the CSV atomically, summarise on stderr."""
+    """Check the input, collect, write the CSV atomically, summarise on stderr."""
+    config = prometheus_config(args)
+    output_file("--output", args.output)
     catalog = load_catalog(args.slos, sloth_period=args.sloth_period)
     bucket_s = int(args.bucket.total_seconds())
     start, end = _aligned("start", args.start, bucket_s), _aligned("end", args.end, bucket_s)
     if end <= start:
         raise UsageError("--end must be after --start")
-    config = prometheus_config(args)
     with PrometheusClient(config) as client:
         result = SLICollector(client, config.concurrency).collect(
             catalog.slos, start, end, bucket_s
         )
-    write_events_csv(result.events, args.output)
+    failed = sorted({f.slo for f in result.failures})
+    if failed and len(failed) == len(catalog.slos):
+        # an empty CSV would pass for "no traffic" and replace good data from an earlier run
+        _print_failures(result)
+        print(
+            f"FAILED: all {len(failed)} SLO(s) failed; {args.output} not written",
+            file=sys.stderr,
+        )
+        return 1
+    _write(result, args.output)
+    _print_summary(result, len(catalog.slos), args.output)
+    _print_failures(result)
+    if failed:
+        print(f"PARTIAL: {len(failed)} SLO(s) failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _write(result, path: str) -> None:
+    try:
+        write_events_csv(result.events, path)
+    except OSError as exc:
+        raise UsageError(f"--output: cannot write '{path}': {exc.strerror or exc}") from None
+
+
+def _print_summary(result, n_slos: int, path: str) -> None:
     collected = result.events["slo"].nunique()
     print(
-        f"collected {len(result.events):,} buckets for {collected} of {len(catalog.slos)} SLOs "
-        f"in {result.queries} queries -> {args.output}",
+        f"collected {len(result.events):,} buckets for {collected} of {n_slos} SLOs "
+        f"in {result.queries} queries -> {path}",
         file=sys.stderr,
     )
     if result.dropped_non_finite:
@@ -73,10 +123,8 @@ def run(args) -> int:
         print(f"warning: {item}: the query matched no series (counted as 0)", file=sys.stderr)
     for item in result.multi_series:
         print(f"note: {item}: several series were summed; aggregate with sum()", file=sys.stderr)
+
+
+def _print_failures(result) -> None:
     for f in result.failures:
         print(f"error: {f.slo} ({f.role}): {f.error}\n  query: {f.query}", file=sys.stderr)
-    if result.partial:
-        failed = sorted({f.slo for f in result.failures})
-        print(f"PARTIAL: {len(failed)} SLO(s) failed: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from sre_pipeline.commands.flags import http_url
 from sre_pipeline.incidents.model import open_and_overdue
 from sre_pipeline.slo.report import status_table
 from sre_pipeline.warehouse.engine import pipeline_home
@@ -52,6 +53,8 @@ def run(args) -> int:
     from sre_pipeline.slo.loader import load_catalog
 
     ignore_expected()
+    if args.prometheus_url:
+        http_url("--prometheus-url", args.prometheus_url)  # before anything is created
     home = DemoHome(Path(args.output_dir) if args.output_dir else pipeline_home())
     home.root.mkdir(parents=True, exist_ok=True)
     end = args.end or pd.Timestamp.now(tz="UTC").date()

@@ -132,5 +132,9 @@ def write_events_csv(frame: pd.DataFrame, path: str | Path) -> None:
         "%Y-%m-%dT%H:%M:%SZ"
     )
     tmp = Path(str(path) + ".tmp")
-    out.to_csv(tmp, index=False, float_format=_count_text)
-    tmp.replace(path)  # never leave a half-written file where a reader expects a whole one
+    try:
+        out.to_csv(tmp, index=False, float_format=_count_text)
+        tmp.replace(path)  # never leave a half-written file where a reader expects a whole one
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # nor a half-written one next to it (disk full, Ctrl-C)
+        raise

@@ -6,18 +6,26 @@ honour ``Retry-After``, the server's own error text, ``stats=all`` timings, Than
 prometheus-api-client wraps ``requests`` with its own retry policy and result conversion that
 would have to be worked around. httpx's client is thread-safe, so one connection pool serves
 the collector's worker threads.
+
+``timeout_s`` bounds each attempt as a whole (connect, send, headers, body), not each socket
+read as httpx's own timeout does; see :mod:`sre_pipeline.sources.deadline` for how and why.
 """
 
 from __future__ import annotations
 
 import email.utils
+import math
 import os
 import random
+import ssl
 import time
+import urllib.request
 from dataclasses import dataclass, field
+from datetime import UTC
 
 import httpx
 
+from sre_pipeline.sources.deadline import Deadline, DeadlineTransport
 from sre_pipeline.sources.matrix import Matrix, decode_matrix
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
@@ -88,14 +96,51 @@ def parse_headers(text: str | list[str]) -> dict[str, str]:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
+    """Seconds the server asks for (delta-seconds or an HTTP date), never negative; None when
+    the header is absent or unusable (garbage, NaN, infinite), so the normal backoff applies.
+    The caller caps the wait at ``backoff_cap_s``."""
+    value = response.headers.get("Retry-After", "").strip()
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        when = email.utils.parsedate_to_datetime(value)
-        return max(0.0, when.timestamp() - time.time()) if when else None
+        seconds = _seconds_until(value)
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def _seconds_until(http_date: str) -> float | None:
+    """Seconds from now to an HTTP date, or None when ``http_date`` is not one."""
+    try:
+        when = email.utils.parsedate_to_datetime(http_date)
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # HTTP dates are GMT even when they do not say so
+    return when.timestamp() - time.time()
+
+
+def environment_proxy(url: str) -> str | None:
+    """The proxy ``HTTP(S)_PROXY``/``ALL_PROXY`` name for ``url``, unless ``NO_PROXY`` exempts
+    its host. httpx does this by itself only when it builds its own transport."""
+    target = httpx.URL(url)
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(target.scheme) or proxies.get("all")
+    if not proxy or urllib.request.proxy_bypass(target.host):
+        return None
+    return proxy if "://" in proxy else f"http://{proxy}"
+
+
+def _verify(config: PrometheusConfig) -> ssl.SSLContext | bool:
+    """The certificates to trust: the CA bundle (a file, or a directory of hashed
+    certificates), else httpx's default store, or none with ``verify=False``."""
+    if not config.ca_bundle:
+        return config.verify
+    if os.path.isdir(config.ca_bundle):
+        return ssl.create_default_context(capath=config.ca_bundle)
+    return ssl.create_default_context(cafile=config.ca_bundle)
 
 
 class PrometheusClient:
@@ -105,6 +150,14 @@ class PrometheusClient:
     def __init__(self, config: PrometheusConfig, sleep=time.sleep, transport=None):
         self.config = config
         self._sleep = sleep
+        self._deadline = Deadline()
+        if transport is None:
+            transport = DeadlineTransport(
+                self._deadline,
+                verify=_verify(config),
+                limits=httpx.Limits(max_connections=max(1, config.concurrency)),
+                proxy=environment_proxy(config.url),
+            )
         headers = dict(config.headers)
         compress = config.compression
         if compress is None:
@@ -118,9 +171,7 @@ class PrometheusClient:
             base_url=config.url,
             headers=headers,
             auth=config.basic_auth,
-            verify=config.ca_bundle or config.verify,
             timeout=config.timeout_s,
-            limits=httpx.Limits(max_connections=max(1, config.concurrency)),
             transport=transport,
         )
 
@@ -174,9 +225,11 @@ class PrometheusClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _once(self, path: str, params: dict) -> httpx.Response:
-        """One request; transport errors and retryable statuses raise retryable errors."""
+        """One request, all of it within ``timeout_s``; transport errors and retryable statuses
+        raise retryable errors."""
         try:
-            response = self._http.post(path, data=params)
+            with self._deadline.within(self.config.timeout_s):
+                response = self._http.post(path, data=params)
         except httpx.TimeoutException:
             raise PrometheusError(
                 f"timed out after {self.config.timeout_s:g}s", retryable=True

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from sre_pipeline.cli import main
 from sre_pipeline.slo.evaluator import Evaluator
 from sre_pipeline.slo.report import status_records
+from sre_pipeline_tests.services.drip_server import DripServer
 
 CLI = str(Path(sys.executable).parent / "sre-pipeline")
 ISO = "%Y-%m-%dT%H:%M:%SZ"
@@ -94,3 +98,111 @@ def test_demo_against_prometheus_collects_the_same_counts(backfilled, tmp_path):
                          suffixes=("_truth", "_got"))  # fmt: skip
     assert (merged["_merge"] == "both").all()
     assert ((merged.good_got - merged.good_truth).abs() <= 1e-9 * merged.total_truth + 1e-9).all()
+
+
+@pytest.fixture
+def no_prometheus_env(monkeypatch):
+    """No ``PROMETHEUS_*`` setting of the developer's shell leaks into a test."""
+    for name in ("URL", "CA_BUNDLE", "BEARER_TOKEN", "BASIC_AUTH", "HEADERS"):
+        monkeypatch.delenv(f"PROMETHEUS_{name}", raising=False)
+
+
+WINDOW = ["--start", "2026-10-01T00:00Z", "--end", "2026-10-01T01:00Z"]
+
+
+@pytest.mark.parametrize("mode", ["body", "headers"])
+def test_collect_against_a_dripping_server_fails_within_the_deadline(
+    mode, tmp_path, capsys, no_prometheus_env
+):
+    out = tmp_path / "events.csv"
+    earlier = "slo,bucket_start,good,total\ncart-availability,2026-09-30T00:00:00Z,9,10\n"
+    out.write_text(earlier)  # an earlier run's CSV must survive
+    with DripServer(mode) as server:
+        started = time.monotonic()
+        code = main(["collect", "--slos", "examples/slos", "--prometheus-url", server.url,
+                     *WINDOW, "--output", str(out), "--timeout", "1", "--retries", "1",
+                     "--concurrency", "16"])  # fmt: skip
+        elapsed = time.monotonic() - started
+    err = capsys.readouterr().err
+    assert code == 1
+    assert elapsed < 60  # a safety bound only: about 3 rounds of 16 one-second attempts
+    assert "timed out after 1s" in err
+    assert f"FAILED: all 18 SLO(s) failed; {out} not written" in err
+    assert "Traceback" not in err
+    assert out.read_text() == earlier
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.csv"]  # no .tmp either
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--timeout", "0"], "--timeout: 0 is not a positive number; expected seconds"),
+        (["--timeout", "-1.5"], "--timeout: -1.5 is not a positive number; expected seconds"),
+        (["--timeout", "nan"], "--timeout: nan is not a positive number; expected seconds"),
+        (["--timeout", "inf"], "--timeout: inf is not a positive number; expected seconds"),
+        (["--concurrency", "0"], "--concurrency: 0 is less than 1; expected queries in flight"),
+        (["--retries", "0"], "--retries: 0 is less than 1; expected attempts per query"),
+        (["--retries", "-2"], "--retries: -2 is less than 1; expected attempts per query"),
+        (["--ca-bundle", "{tmp}/missing.pem"], "--ca-bundle: no such file '{tmp}/missing.pem'; "
+                                              "expected a PEM file"),
+        (["--ca-bundle", "{tmp}/garbage.pem"], "--ca-bundle: cannot load '{tmp}/garbage.pem' "),
+        (["--output", "{tmp}/no/such/dir/out.csv"], "--output: directory '{tmp}/no/such/dir' "
+                                                   "does not exist; expected a file in an "
+                                                   "existing directory"),
+        (["--output", "{tmp}"], "--output: '{tmp}' is a directory; expected a file name"),
+        (["--prometheus-url", "localhost:9090"], "--prometheus-url: 'localhost:9090' is not an "
+                                                 "http(s) URL; expected http(s)://host"),
+        (["--prometheus-url", "ftp://prometheus"], "--prometheus-url: 'ftp://prometheus' is not "
+                                                   "an http(s) URL; expected http(s)://"),
+        (["--prometheus-url", "http://"], "--prometheus-url: 'http://' has no host; expected"),
+        (["--prometheus-url", "http://prometheus:99999"], "--prometheus-url: "
+         "'http://prometheus:99999' has port 99999, outside 1-65535; expected"),
+        (["--prometheus-url", "http://alice:s3cret@prom etheus"],
+         "--prometheus-url: 'http://***@prom etheus' contains white space; expected"),
+    ],
+)  # fmt: skip
+def test_unusable_flags_exit_2_with_one_line_before_collecting(
+    flags, message, tmp_path, capsys, monkeypatch, no_prometheus_env
+):
+    monkeypatch.setattr(
+        "sre_pipeline.sources.collector.SLICollector.collect",
+        lambda *a, **k: pytest.fail("collected despite an unusable flag"),
+    )
+    (tmp_path / "garbage.pem").write_text("not a certificate\n")
+    before = sorted(tmp_path.iterdir())
+    argv = ["collect", "--slos", "examples/slos", "--prometheus-url", "http://127.0.0.1:1",
+            *WINDOW, "--output", str(tmp_path / "out.csv")]  # fmt: skip
+    code = main([*argv, *(f.replace("{tmp}", str(tmp_path)) for f in flags)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: " + message.replace("{tmp}", str(tmp_path))), err
+    assert err.count("\n") == 1 and "; expected" in err and "Traceback" not in err
+    assert "s3cret" not in err
+    assert sorted(tmp_path.iterdir()) == before  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("PROMETHEUS_URL", "prometheus:9090", "error: PROMETHEUS_URL: 'prometheus:9090' is not"),
+        ("PROMETHEUS_CA_BUNDLE", "/nonexistent/ca.pem", "error: PROMETHEUS_CA_BUNDLE: no such"),
+    ],
+)
+def test_unusable_environment_values_name_the_variable(
+    variable, value, message, tmp_path, capsys, monkeypatch, no_prometheus_env
+):
+    monkeypatch.setenv("PROMETHEUS_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv(variable, value)
+    code = main(["collect", "--slos", "examples/slos", *WINDOW,
+                 "--output", str(tmp_path / "out.csv")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith(message) and err.count("\n") == 1
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_demo_checks_its_prometheus_url_before_creating_anything(tmp_path, capsys):
+    home = tmp_path / "home"
+    code = main(["demo", "--prometheus-url", "prometheus:9090", "--output-dir", str(home)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: --prometheus-url: 'prometheus:9090' is not")
+    assert not home.exists()

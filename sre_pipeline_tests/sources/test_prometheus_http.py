@@ -208,3 +208,39 @@ def test_compression_is_off_for_loopback_by_default(url, compression, encoding):
     cfg = PrometheusConfig(url=url, compression=compression)
     PrometheusClient(cfg, transport=httpx.MockTransport(handler)).query_range("up", 0, 600, 300)
     assert (seen[0].headers.get("Accept-Encoding") == "identity") == (encoding == "identity")
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "expected"),
+    [
+        ("7", 7.0),
+        ("-5", 0.0),  # negative: retry at once
+        ("99999999999999999999", 30.0),  # huge: capped at backoff_cap_s
+        ("Thu, 01 Jan 1970 00:00:00 GMT", 0.0),  # a date in the past
+        ("soon", "backoff"),
+        ("nan", "backoff"),
+        ("inf", "backoff"),
+        ("1e400", "backoff"),  # overflows to infinity
+        ("Mon, 99 Foo 2020 99:99:99 GMT", "backoff"),
+        ("Mon, 01 Jan 99999999999 00:00:00 GMT", "backoff"),  # no such year
+        ("", "backoff"),
+    ],
+)
+def test_garbage_retry_after_falls_back_to_the_backoff(monkeypatch, retry_after, expected):
+    monkeypatch.setattr("random.uniform", lambda low, high: high)  # the backoff, made visible
+    busy = httpx.Response(503, headers={"Retry-After": retry_after}, text="busy")
+    client, seen, sleeps = client_with([busy, httpx.Response(200, json=OK)], retries=2)
+    assert client.query_range("up", 0, 600, 300).series == []
+    assert len(seen) == 2
+    assert sleeps == [0.5 * 2 if expected == "backoff" else expected]
+
+
+def test_retry_after_as_a_future_http_date():
+    import email.utils
+    import time
+
+    when = email.utils.formatdate(time.time() + 20, usegmt=True)
+    busy = httpx.Response(429, headers={"Retry-After": when}, text="slow down")
+    client, _, sleeps = client_with([busy, httpx.Response(200, json=OK)], retries=2)
+    client.query_range("up", 0, 600, 300)
+    assert 15 < sleeps[0] <= 21
