@@ -364,8 +364,12 @@ def test_table_is_sorted_worst_budget_first(tmp_path):
     done = run("evaluate", "--slos", spec, "--events", events(tmp_path, lines))
     assert done.returncode == 0, done.stderr
     header, rule, *body = done.stdout.splitlines()
-    assert header.split()[:3] == ["SLO", "objective", "period"]
+    assert header.split()[:3] == ["SLO", "target", "period"]
     assert set(rule.replace(" ", "")) == {"-"}
-    assert [b.split()[0] for b in body] == ["shop-gone", "shop-burning", "shop-fine", "shop-idle"]
-    assert "exhausted" in body[0] and "normal" in body[1] and "full_velocity" in body[2]
-    assert "60.0%" in body[1] and "25.9 min" in body[1]
+    table, footer = body[:4], body[4:]
+    assert [b.split()[0] for b in table] == ["shop-gone", "shop-burning", "shop-fine", "shop-idle"]
+    assert "exhausted" in table[0] and "normal" in table[1] and "full_velocity" in table[2]
+    assert "60.0%" in table[1]
+    assert "no data" in table[3] and "nan" not in done.stdout.lower()  # no traffic: no data
+    assert max(len(line) for line in done.stdout.splitlines()) <= 120
+    assert footer[1].startswith("Alerts firing: ")

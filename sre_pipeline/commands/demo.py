@@ -34,6 +34,24 @@ def _quality(engine, end: date):
     return quality_report(engine, inputs_from_config(load_config()), days)
 
 
+def _unreachable(url: str) -> str | None:
+    """Why Prometheus at ``url`` cannot answer a query, or None when it can (a quick look
+    before the runs, instead of every query retrying against a server that is not there)."""
+    from sre_pipeline.sources.prometheus_http import (
+        PrometheusClient,
+        PrometheusConfig,
+        PrometheusError,
+    )
+
+    config = PrometheusConfig(url=url.rstrip("/"), timeout_s=10, retries=2, backoff_s=0.2)
+    try:
+        with PrometheusClient(config) as client:
+            client.query("vector(1)", time.time())
+    except PrometheusError as exc:
+        return f"Prometheus at {url} does not answer ({exc})"
+    return None
+
+
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -55,6 +73,10 @@ def run(args) -> int:
     ignore_expected()
     if args.prometheus_url:
         http_url("--prometheus-url", args.prometheus_url)  # before anything is created
+        problem = _unreachable(args.prometheus_url)
+        if problem:
+            print(f"error: --prometheus-url: {problem}; nothing was collected", file=sys.stderr)
+            return EXIT_FAILED
     home = DemoHome(Path(args.output_dir) if args.output_dir else pipeline_home())
     home.root.mkdir(parents=True, exist_ok=True)
     end = args.end or pd.Timestamp.now(tz="UTC").date()

@@ -27,6 +27,7 @@ BACKFILL = dg.BackfillPolicy.multi_run(max_partitions_per_run=14)
 RETRY = dg.RetryPolicy(
     max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
+STEP_RETRIES_TAG = "sre_pipeline/step_retries"
 HOURLY_FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=pd.Timedelta(hours=3).to_pytimedelta(),
     warn_window=pd.Timedelta(minutes=90).to_pytimedelta(),
@@ -45,9 +46,12 @@ def _md_list(items: Sequence[str], empty: str = "none") -> dg.MetadataValue:
     return dg.MetadataValue.md("\n".join(f"- {i}" for i in items) if items else empty)
 
 
-def collection_failure(what: str, written: CollectedWrite, errors: Sequence[str]) -> dg.Failure:
+def collection_failure(
+    context: dg.AssetExecutionContext, what: str, written: CollectedWrite, errors: Sequence[str]
+) -> dg.Failure:
     """The failure of a partial collection: what failed, what was kept and what was replaced.
-    Retries apply (an outage may pass)."""
+    The step's retry policy applies (an outage may pass), unless the run's tag
+    ``sre_pipeline/step_retries: off`` says a person is waiting (the demo, ``backfill``)."""
     problems = list(errors) + [
         f"{key}: no series returned where rows are stored (kept as stored)"
         for key in written.vanished
@@ -61,6 +65,7 @@ def collection_failure(what: str, written: CollectedWrite, errors: Sequence[str]
             "replaced": len(written.replaced),
             "rows_written": written.inserted,
         },
+        allow_retries=context.run.tags.get(STEP_RETRIES_TAG) != "off",
     )
 
 
@@ -133,7 +138,7 @@ def _sli_events(
         no_data,
     )
     if not written.complete:
-        raise collection_failure("SLI collection", written, errors)
+        raise collection_failure(context, "SLI collection", written, errors)
     never_seen = sorted(set(no_data))
     for slo in never_seen:
         context.log.warning(f"{slo}: the queries returned no series (nothing stored yet)")
@@ -185,7 +190,8 @@ def _capacity_samples(
         samples = result.samples
         samples = samples[(samples["ts"] >= start) & (samples["ts"] < until)]
         failed, no_data = result.failed_resources, result.no_data
-        errors = [f"{r}: {err}" for r, _, err in result.failures]
+        first = {r: err for r, _, err in reversed(result.failures)}  # one line per resource
+        errors = [f"{r}: {first[r]}" for r in names if r in first]
     else:
         samples = pd.DataFrame(
             {"resource": [], "ts": pd.Series(dtype="datetime64[ns, UTC]"), "utilisation": []}
@@ -203,7 +209,7 @@ def _capacity_samples(
         no_data,
     )
     if not written.complete:
-        raise collection_failure("capacity collection", written, errors)
+        raise collection_failure(context, "capacity collection", written, errors)
     add_day_metadata(context, capacity_day_metadata(samples, names, days, settings.time_zone))
     return dg.MaterializeResult(metadata={"no_series": _md_list(sorted(set(no_data)))})
 

@@ -116,14 +116,21 @@ class PrometheusSLISource(SLISource):
     headers: dict[str, str] = {}
     concurrency: int = 4
     timeout_s: float = 30.0
+    retries: int = 4  # attempts per query, the first included
 
     def _config(self) -> PrometheusConfig:
         basic = tuple(self.basic_auth.split(":", 1)) if self.basic_auth else None
         return PrometheusConfig(
-            url=self.url.rstrip("/"), bearer_token=self.bearer_token, basic_auth=basic,
-            ca_bundle=self.ca_bundle, verify=not self.insecure, headers=dict(self.headers),
-            concurrency=self.concurrency, timeout_s=self.timeout_s,
-        )  # fmt: skip
+            url=self.url.rstrip("/"),
+            bearer_token=self.bearer_token,
+            basic_auth=basic,
+            ca_bundle=self.ca_bundle,
+            verify=not self.insecure,
+            headers=dict(self.headers),
+            concurrency=self.concurrency,
+            timeout_s=self.timeout_s,
+            retries=self.retries,
+        )
 
     def events(self, slos, start, end, width) -> CollectResult:
         """Collected counts; failures are reported in the result, not raised."""

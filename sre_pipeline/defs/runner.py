@@ -26,6 +26,7 @@ from dagster._core.remote_origin import (
 )
 
 from sre_pipeline.config import REPO
+from sre_pipeline.defs.collection_assets import STEP_RETRIES_TAG
 
 LOCATION = "sre_pipeline.definitions"  # the location name workspace.yaml gives the module
 REPOSITORY = "__repository__"
@@ -58,9 +59,14 @@ def range_tags(first: str, last: str) -> dict[str, str]:
 class LocalRunner:
     """Creates and executes runs of the code location's jobs on a Dagster instance."""
 
-    def __init__(self, instance: dg.DagsterInstance, verbose: bool = False):
+    def __init__(
+        self, instance: dg.DagsterInstance, verbose: bool = False, step_retries: bool = False
+    ):
         self.instance = instance
         self.run_config = {} if verbose else QUIET
+        # a person waits for these runs: a failed collection fails now, not after minutes of
+        # step retries (re-running the command is the retry)
+        self.tags = {} if step_retries else {STEP_RETRIES_TAG: "off"}
         self._repo = ReconstructableRepository.for_module(
             LOCATION, "defs", working_directory=str(REPO)
         )
@@ -82,24 +88,25 @@ class LocalRunner:
         run = self.instance.create_run_for_job(
             job_def=job_def,
             run_config=self.run_config,
-            tags=tags or {},
+            tags={**self.tags, **(tags or {})},
             asset_selection=keys,
             remote_job_origin=origin,
             job_code_origin=recon.get_python_origin(),
         )
         started = time.perf_counter()
-        steps, failure = [], None
+        steps, failures = [], []
         for event in execute_run_iterator(recon, run, self.instance):
             if event.is_step_success:
                 steps.append(event.step_key)
                 if progress:
                     progress(f"{event.step_key} done")
-            elif event.is_step_failure and failure is None:
-                failure = _failure_message(event)
+            elif event.is_step_failure:
+                failures.append(_failure_message(event))
             elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION and progress:
                 progress(_check_line(event))
         record = self.instance.get_run_by_id(run.run_id)
         success = record is not None and record.status == dg.DagsterRunStatus.SUCCESS
+        failure = "\n".join(failures) or None
         if not success and failure is None:
             failure = "the run did not succeed (see the run's events in the UI)"
         return RunOutcome(run.run_id, success, time.perf_counter() - started, steps, failure)

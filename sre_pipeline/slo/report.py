@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 
 import pandas as pd
 import tabulate as tabulate_module
 from tabulate import tabulate
 
 NO_DATA = "no data"
+WIDTH = 120  # the terminal width the table and its notes fit
 
 BURN_KEYS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d", "period"]
 JSON_KEYS = [
@@ -88,6 +90,10 @@ def _period(label: str) -> str:
     return label.replace("calendar-", "cal ")
 
 
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, WIDTH, subsequent_indent="  ", break_on_hyphens=False)
+
+
 def _alert(a: dict) -> str:
     return f"{a['severity']} {a['long_window']}/{a['short_window']}"
 
@@ -135,7 +141,7 @@ def status_table(status: pd.DataFrame) -> str:
         for r in records
         if r.coverage is not None and math.isfinite(r.coverage) and r.coverage < 1
     ]
-    lines.append(f"\nAlerts firing: {'; '.join(firing) or 'none'}")
+    lines.append("\n" + _wrap(f"Alerts firing: {'; '.join(firing) or 'none'}"))
     if partial:
-        lines.append(f"Partial data (coverage under 100 %): {', '.join(partial)}")
+        lines.append(_wrap(f"Partial data (coverage under 100 %): {', '.join(partial)}"))
     return "\n".join(lines)

@@ -7,18 +7,23 @@ from __future__ import annotations
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 import httpx
 
 
 class FaultyProxy:
     """Forwards requests to ``upstream``; the first ``fail_first`` get ``fail_status``, every
-    request waits ``delay_s`` first, and ``garbage`` answers 200 with non-JSON."""
+    request waits ``delay_s`` first, and ``garbage`` answers 200 with non-JSON. A partial
+    outage: queries containing ``fail_matching`` always get ``fail_status``, and those
+    containing ``empty_matching`` a successful answer without any series."""
 
     def __init__(self, upstream: str, *, delay_s=0.0, fail_first=0, fail_status=503,
-                 retry_after: str | None = None, garbage=False):  # fmt: skip
+                 retry_after: str | None = None, garbage=False,
+                 fail_matching: str | None = None, empty_matching: str | None = None):  # fmt: skip
         self.upstream, self.delay_s, self.fail_first = upstream, delay_s, fail_first
         self.fail_status, self.retry_after, self.garbage = fail_status, retry_after, garbage
+        self.fail_matching, self.empty_matching = fail_matching, empty_matching
         self.requests = 0
         self._lock = threading.Lock()
         proxy = self
@@ -33,7 +38,12 @@ class FaultyProxy:
                     proxy.requests += 1
                     n = proxy.requests
                 time.sleep(proxy.delay_s)
-                if n <= proxy.fail_first:
+                query = parse_qs(body.decode()).get("query", [""])[0]
+                if proxy.empty_matching and proxy.empty_matching in query:
+                    empty = b'{"status":"success","data":{"resultType":"matrix","result":[]}}'
+                    self._send(200, empty, "application/json")
+                    return
+                if n <= proxy.fail_first or (proxy.fail_matching and proxy.fail_matching in query):
                     self.send_response(proxy.fail_status)
                     if proxy.retry_after is not None:
                         self.send_header("Retry-After", proxy.retry_after)
