@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from sre_pipeline.slo.durations import parse_duration
+from sre_pipeline.slo.durations import DurationError, parse_duration
 from sre_pipeline.slo.model import SLO
 from sre_pipeline.slo.problems import Problem, SpecError, did_you_mean, format_path
-from sre_pipeline.slo.validation import Day, DocContext, InputModel, Number
+from sre_pipeline.slo.validation import Day, DocContext, InputModel, Number, invalid
 from sre_pipeline.slo.yamldocs import read_documents
 
 DEFAULT_PLAN = Path(__file__).resolve().parents[2] / "examples" / "demo.yaml"
@@ -30,6 +30,17 @@ class ScenarioIn(InputModel):
     burn: Number = 0.0
     gap: bool = False
     counter_reset: bool = False
+
+    @field_validator("before_end", "duration")
+    @classmethod
+    def _duration(cls, v: str) -> str:
+        try:
+            parse_duration(v)
+        except DurationError as exc:
+            raise invalid(
+                str(exc).split("; expected ")[0], "a duration such as 50m or 2d5h"
+            ) from None
+        return v
 
 
 class CountersIn(InputModel):

@@ -146,3 +146,14 @@ def test_incomplete_action_items_are_warnings(capsys, tmp_path):
         "person or team in the Owner column",
     ]
     assert "1 incident(s), 3 action item(s) OK" in done.err
+
+
+def test_a_scenario_duration_that_is_not_one(tmp_path):
+    path, text = _plan_with(tmp_path, "before_end: 2d5h,", "before_end: soon,")
+    with pytest.raises(SpecError) as info:
+        load_plan(path)
+    assert [str(p) for p in info.value.problems] == [
+        f"error: {path}:{line_of(text, 'before_end: soon')} (document 1): "
+        "scenarios[0].before_end: 'soon' is not a duration; expected a duration such as 50m "
+        "or 2d5h"
+    ]
