@@ -3,7 +3,10 @@ another) plus environment variables. With no file at all the embedded defaults a
 example catalog, the demo source, a SQLite warehouse under the pipeline's home.
 
 Secrets never live in the file: the Prometheus token and password are read from the
-environment variables the file names (``bearer_token_env`` etc.).
+environment variables the file names (``bearer_token_env`` etc.). They are read when something
+needs them, not when the file is loaded: the Dagster webserver loads the code location without
+them, while the process that collects from Prometheus reads them with :func:`read_secrets`,
+which names the file, line, field and variable of one that is not set.
 """
 
 from __future__ import annotations
@@ -12,16 +15,52 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-from sre_pipeline.slo.problems import SpecError
-from sre_pipeline.slo.validation import DocContext, InputModel, check_time_zone
+from sre_pipeline.slo.problems import Problem, SpecError, format_path
+from sre_pipeline.slo.validation import Day, DocContext, InputModel, check_time_zone, invalid
 from sre_pipeline.slo.yamldocs import read_documents
 
 REPO = Path(__file__).resolve().parents[1]
 ENV_CONFIG = "SRE_PIPELINE_CONFIG"
 ENV_START = "SRE_PIPELINE_START_DATE"
+WAREHOUSE_DIALECTS = ("sqlite", "postgresql")  # the dialects the warehouse schema is tested on
+# field naming a variable -> the secret's name for the resource, and what the variable holds
+SECRETS = {
+    "bearer_token_env": ("bearer_token", "the Prometheus bearer token"),
+    "basic_auth_env": ("basic_auth", "USER:PASSWORD for Prometheus"),
+}
+
+
+def check_http_url(value: str) -> str:
+    """An http(s) URL with a host, or an :func:`invalid` error."""
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname  # raises for a bad port or IPv6 address
+        parts.port  # noqa: B018 - evaluated for the ValueError of a bad port
+    except ValueError:
+        host = None
+    if parts.scheme not in ("http", "https") or not host:
+        raise invalid(
+            f"'{value}' is not an http(s) URL with a host", "e.g. https://prometheus.example.com"
+        )
+    return value
+
+
+def check_warehouse_url(value: str) -> str:
+    """A SQLAlchemy URL of a dialect the warehouse supports, or an :func:`invalid` error."""
+    expected = "a sqlite:// or postgresql+psycopg:// SQLAlchemy URL"
+    try:
+        dialect = make_url(value).get_backend_name()
+    except (ArgumentError, ValueError):
+        raise invalid(f"'{value}' is not a SQLAlchemy URL", expected) from None
+    if dialect not in WAREHOUSE_DIALECTS:
+        raise invalid(f"dialect '{dialect}' is not supported", expected)
+    return value
 
 
 class PrometheusIn(InputModel):
@@ -34,6 +73,11 @@ class PrometheusIn(InputModel):
     concurrency: int = Field(4, ge=1, le=64)
     timeout_s: float = Field(30.0, gt=0)
 
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        return check_http_url(v)
+
 
 class ConfigIn(InputModel):
     slos: list[str] = [str(REPO / "examples" / "slos")]
@@ -43,7 +87,7 @@ class ConfigIn(InputModel):
     demo_anchor: date | None = None  # the demo source's "today" (written by the demo)
     schedules_running: bool = False  # start schedules and the sensor without a UI toggle
     time_zone: str = "UTC"
-    start_date: date | None = None
+    start_date: Day | None = None
     bucket_minutes: int = Field(5, ge=1, le=60)
     coverage_threshold: float = Field(0.95, ge=0, le=1)
     freshness_minutes: int = Field(30, ge=1)
@@ -54,6 +98,11 @@ class ConfigIn(InputModel):
     @classmethod
     def _tz(cls, v: str) -> str:
         return check_time_zone(v)
+
+    @field_validator("warehouse_url")
+    @classmethod
+    def _warehouse(cls, v: str | None) -> str | None:
+        return v if v is None else check_warehouse_url(v)
 
 
 @dataclass(frozen=True)
@@ -75,6 +124,48 @@ class PipelineConfig:
     schedules_running: bool = False
     source: str = "embedded defaults"
     extra: dict = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)  # field path (prometheus.url) -> line
+
+    def prometheus_secrets(self) -> dict[str, str | None]:
+        """The Prometheus secrets read now (see :func:`read_secrets`); none without Prometheus."""
+        p = self.prometheus
+        if p is None:
+            return {"bearer_token": None, "basic_auth": None}
+        names = {"bearer_token_env": p.bearer_token_env, "basic_auth_env": p.basic_auth_env}
+        return read_secrets(names, self.source, self.lines)
+
+
+def _secret_problem(key: str, var: str, value: str | None) -> str | None:
+    if not value:
+        return f"environment variable {var} is not set"
+    if key == "basic_auth_env" and ":" not in value:
+        return f"environment variable {var} holds no ':'"
+    return None
+
+
+def read_secrets(
+    names: dict[str, str | None], file: str, lines: dict[str, int]
+) -> dict[str, str | None]:
+    """Values of the environment variables a configuration names (``{"bearer_token_env":
+    "PROMETHEUS_TOKEN"}`` -> ``{"bearer_token": "..."}``), read when a run needs them.
+
+    A named variable that is unset or empty (or ``USER:PASSWORD`` without the colon) raises
+    :class:`SpecError` naming the configuration file and line, the field and the variable, so a
+    run fails with that instead of a Dagster error about a missing ``EnvVar``.
+    """
+    values: dict[str, str | None] = {}
+    problems = []
+    for key, var in names.items():
+        target, holds = SECRETS[key]
+        values[target] = (os.environ.get(var) or None) if var else None
+        message = _secret_problem(key, var, values[target]) if var else None
+        if message:
+            where = f"prometheus.{key}"
+            expected = f"{var} set to {holds} where the pipeline runs"
+            problems.append(Problem(file, None, where, message, expected, lines.get(where)))
+    if problems:
+        raise SpecError(problems)
+    return values
 
 
 def config_path() -> Path | None:
@@ -89,6 +180,7 @@ def config_path() -> Path | None:
 def load_config(path: str | Path | None = None) -> PipelineConfig:
     """Read the configuration file (or the defaults); problems raise :class:`SpecError`."""
     path = Path(path) if path else config_path()
+    lines: dict[str, int] = {}
     if path is None:
         parsed, source = ConfigIn(), "embedded defaults"
     else:
@@ -98,6 +190,7 @@ def load_config(path: str | Path | None = None) -> PipelineConfig:
         problems += ctx.problems if ctx else []
         if problems:
             raise SpecError(problems)
+        lines = {format_path(k): v for k, v in docs[0].lines.items()} if docs else {}
         base = path.parent
         parsed = parsed.model_copy(
             update={
@@ -131,4 +224,5 @@ def load_config(path: str | Path | None = None) -> PipelineConfig:
         warehouse_url=url,
         prometheus=prometheus,
         source=source,
+        lines=lines,
     )

@@ -66,15 +66,16 @@ def run(args) -> int:
         )
     config = load_config()
     today = pd.Timestamp.now(tz=config.time_zone).date()
-    _check_range(args.start, args.end, config.start_date, today)
+    start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
+    _check_range(start, end, config.start_date, today)
     if config.start_date is None:  # partitions must reach back to --start in this process
-        os.environ[START_ENV] = args.start.isoformat()
+        os.environ[START_ENV] = start.isoformat()
     import dagster as dg
 
     from sre_pipeline.defs.runner import LocalRunner
 
     _instance_home()
-    days = [args.start + timedelta(days=n) for n in range((args.end - args.start).days)]
+    days = [start + timedelta(days=n) for n in range((end - start).days)]
     with dg.DagsterInstance.get() as instance:
         complete = Completeness(instance, config.time_zone, pd.Timestamp.now(tz="UTC"))
         chunks = plan(phases_for(assets, days), complete, args.force)

@@ -13,7 +13,6 @@ import sys
 import pandas as pd
 
 from sre_pipeline.commands import UsageError
-from sre_pipeline.commands.evaluate import parse_instant
 from sre_pipeline.commands.flags import (
     ca_bundle,
     http_url,
@@ -60,12 +59,12 @@ def _check_from_flag_or_env(check, flag: str, value: str | None, variable: str) 
         check(variable, os.environ[variable])
 
 
-def _aligned(name: str, text: str, bucket_s: int) -> pd.Timestamp:
-    ts = parse_instant(text)
+def _aligned(name: str, ts: pd.Timestamp, bucket_s: int) -> pd.Timestamp:
+    """``ts`` (parsed by the flag's argparse type) when it is on a bucket boundary."""
     if int(ts.timestamp()) % bucket_s or ts.nanosecond or ts.microsecond:
         raise UsageError(
-            f"--{name} {text} is not on a {bucket_s}s bucket boundary; expected e.g. "
-            f"{ts.floor(f'{bucket_s}s'):%Y-%m-%dT%H:%MZ}"
+            f"--{name} {ts:%Y-%m-%dT%H:%M:%SZ} is not on a {bucket_s}s bucket boundary; "
+            f"expected e.g. {ts.floor(f'{bucket_s}s'):%Y-%m-%dT%H:%MZ}"
         )
     return ts
 

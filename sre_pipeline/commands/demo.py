@@ -79,7 +79,7 @@ def run(args) -> int:
             return EXIT_FAILED
     home = DemoHome(Path(args.output_dir) if args.output_dir else pipeline_home())
     home.root.mkdir(parents=True, exist_ok=True)
-    end = args.end or pd.Timestamp.now(tz="UTC").date()
+    end = date.fromisoformat(args.end) if args.end else pd.Timestamp.now(tz="UTC").date()
     lookback = lookback_days(load_catalog([str(EXAMPLES / "slos")]).slos)
     first = end - timedelta(days=args.days + lookback)
     write_home(home, end, first, args.prometheus_url)

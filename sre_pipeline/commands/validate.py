@@ -1,12 +1,20 @@
-"""``sre-pipeline validate PATH...``: one line per SLO, or every problem with its place."""
+"""``sre-pipeline validate PATH...``: one line per SLO, or every problem with its place.
+
+Also capacity files (``--capacity``) and postmortems (``--postmortems``). Exit code 2 when
+anything has an error (every problem is listed, warnings too); warnings alone exit 0.
+"""
 
 from __future__ import annotations
 
 import sys
 
 from sre_pipeline.commands import UsageError
+from sre_pipeline.incidents.completeness import incomplete_items
 from sre_pipeline.incidents.postmortems import load_postmortems
+from sre_pipeline.slo.durations import format_duration
 from sre_pipeline.slo.loader import load_catalog
+from sre_pipeline.slo.problems import Problem, SpecError
+from sre_pipeline.sources.capacity import load_resources
 
 
 def describe_objective(objective: float) -> str:
@@ -23,21 +31,44 @@ def _print_rows(rows: list[tuple]) -> None:
 def run(args) -> int:
     """Load every spec (and postmortem) and print what was understood; problems raise
     SpecError (exit 2)."""
-    if not args.paths and not args.postmortems:
-        raise UsageError("give spec files or directories, --postmortems PATH..., or both")
+    if not args.paths and not args.postmortems and not args.capacity:
+        raise UsageError(
+            "give spec files or directories, --capacity FILE, --postmortems PATH, or several"
+        )
     services = None
     if args.paths:
         services = {slo.service for slo in _slos(args)}
+    if args.capacity:
+        _capacity(args.capacity)
     if args.postmortems:
         _postmortems(args, services)
     return 0
+
+
+def _capacity(paths: list[str]) -> None:
+    """One line per capacity resource; the problems of every file at once."""
+    rows = [("RESOURCE", "SERVICE", "STEP", "THRESHOLDS (%)", "FILE")]
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            resources = load_resources(path)
+        except SpecError as exc:
+            problems += exc.problems
+            continue
+        for r in resources:
+            levels = "/".join(f"{t * 100:g}" for t in r.thresholds)
+            rows.append((r.name, r.service or "-", format_duration(r.step), levels, path))
+    if problems:
+        raise SpecError(problems)
+    _print_rows(rows)
+    print(f"{len(rows) - 1} capacity resource(s) OK", file=sys.stderr)
 
 
 def _postmortems(args, services: set[str] | None) -> None:
     """One line per incident; services the catalog lacks are warned about (the incidents
     check blocks publishing on them)."""
     found = load_postmortems(args.postmortems, args.time_zone)
-    for warning in found.warnings:
+    for warning in found.warnings + incomplete_items(found.incidents):
         print(warning, file=sys.stderr)
     rows = [("INCIDENT", "SEVERITY", "STARTED (UTC)", "RESOLVED", "POSTMORTEM", "ITEMS", "FILE")]
     for i in found.incidents:

@@ -118,7 +118,10 @@ def _sli_events(
     width = pd.Timedelta(settings.width)
     until = min(end, max(settings.now().floor(width), start))
     if until > start:
-        result = source.events(catalog.slos, start, until, settings.width)
+        try:
+            result = source.events(catalog.slos, start, until, settings.width)
+        except SpecError as exc:  # the demo plan does not fit the catalog
+            raise spec_failure(exc, "the SLI source's configuration") from None
         frame = result.events
         frame = frame[(frame["bucket_start"] >= start) & (frame["bucket_start"] < until)]
         failed, no_data, queries = result.failed_slos, result.no_data, result.queries

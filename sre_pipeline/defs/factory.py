@@ -59,8 +59,11 @@ def resources_from_config(config: PipelineConfig) -> dict:
         p = config.prometheus
         source = PrometheusSLISource(
             url=p.url,
-            bearer_token=dg.EnvVar(p.bearer_token_env) if p.bearer_token_env else None,
-            basic_auth=dg.EnvVar(p.basic_auth_env) if p.basic_auth_env else None,
+            # variable names, read by the step that needs them (see config.read_secrets)
+            bearer_token_env=p.bearer_token_env,
+            basic_auth_env=p.basic_auth_env,
+            config_file=config.source,
+            config_lines={k: v for k, v in config.lines.items() if k.startswith("prometheus.")},
             ca_bundle=p.ca_bundle,
             insecure=p.insecure,
             headers=p.headers,

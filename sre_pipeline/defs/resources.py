@@ -1,7 +1,7 @@
 """Resources: settings, the SLI source (demo or Prometheus) and the warehouse.
 
-Each outside system sits behind one resource; secrets come in through ``dg.EnvVar`` and are
-never logged.
+Each outside system sits behind one resource; secrets are read from the environment variables
+the configuration names when a step needs them (never part of the run config), and never logged.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import pandas as pd
 from pydantic import PrivateAttr
 from sqlalchemy import Engine
 
-from sre_pipeline.config import REPO
+from sre_pipeline.config import REPO, read_secrets
 from sre_pipeline.incidents.postmortems import PostmortemSet, load_postmortems
 from sre_pipeline.slo.loader import Catalog, load_catalog
+from sre_pipeline.slo.problems import SpecError
 from sre_pipeline.sources.capacity import (
     CapacityResult,
     Resource,
@@ -25,7 +26,7 @@ from sre_pipeline.sources.capacity import (
 )
 from sre_pipeline.sources.collector import CollectResult, SLICollector
 from sre_pipeline.sources.demo import generate_events, simulate_capacity
-from sre_pipeline.sources.demo_plan import load_plan
+from sre_pipeline.sources.demo_plan import check_plan, load_plan
 from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusConfig
 from sre_pipeline.warehouse.engine import make_engine
 from sre_pipeline.warehouse.migrate import upgrade
@@ -93,9 +94,14 @@ class DemoSLISource(SLISource):
         return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
     def events(self, slos, start, end, width) -> CollectResult:
-        """Generated counts: the same for the same buckets, whatever the range."""
+        """Generated counts: the same for the same buckets, whatever the range. A plan naming
+        an SLO the catalog lacks fails first (SpecError), before anything is generated."""
+        plan = load_plan(self.plan_path)
+        problems = check_plan(plan, slos)
+        if problems:
+            raise SpecError(problems)
         days = (end - start) / pd.Timedelta(days=1)
-        frame = generate_events(slos, end, days=days, plan=load_plan(self.plan_path),
+        frame = generate_events(slos, end, days=days, plan=plan,
                                 width=width, anchor=self._anchor())  # fmt: skip
         return CollectResult(events=frame, queries=0)
 
@@ -106,11 +112,22 @@ class DemoSLISource(SLISource):
 
 
 class PrometheusSLISource(SLISource):
-    """A Prometheus HTTP API (Thanos, Mimir, VictoriaMetrics). Secrets via ``dg.EnvVar``."""
+    """A Prometheus HTTP API (Thanos, Mimir, VictoriaMetrics).
+
+    Secrets are given as the names of environment variables (``bearer_token_env``,
+    ``basic_auth_env``), read by the step that queries, so an unset one fails that step with
+    the configuration's file, line and field (``config_file``, ``config_lines``) rather than a
+    Dagster error about a missing ``EnvVar``. ``bearer_token`` and ``basic_auth`` take values
+    directly, for code that has them.
+    """
 
     url: str
     bearer_token: str | None = None
     basic_auth: str | None = None  # USER:PASSWORD
+    bearer_token_env: str | None = None
+    basic_auth_env: str | None = None
+    config_file: str = "(configuration)"
+    config_lines: dict[str, int] = {}
     ca_bundle: str | None = None
     insecure: bool = False
     headers: dict[str, str] = {}
@@ -119,10 +136,14 @@ class PrometheusSLISource(SLISource):
     retries: int = 4  # attempts per query, the first included
 
     def _config(self) -> PrometheusConfig:
-        basic = tuple(self.basic_auth.split(":", 1)) if self.basic_auth else None
+        names = {"bearer_token_env": self.bearer_token_env, "basic_auth_env": self.basic_auth_env}
+        secrets = read_secrets(names, self.config_file, self.config_lines)
+        token = self.bearer_token or secrets["bearer_token"]
+        auth = self.basic_auth or secrets["basic_auth"]
+        basic = tuple(auth.split(":", 1)) if auth else None
         return PrometheusConfig(
             url=self.url.rstrip("/"),
-            bearer_token=self.bearer_token,
+            bearer_token=token,
             basic_auth=basic,
             ca_bundle=self.ca_bundle,
             verify=not self.insecure,

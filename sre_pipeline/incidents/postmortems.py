@@ -5,7 +5,8 @@ and an "Action items" table. Format problems (unknown keys, unparseable times or
 unknown severity or status, duplicate ids) are errors with file, line and field, all reported
 at once. Completeness and consistency (an item without owner or due date, times out of order,
 a service the catalog does not know) are left to the data-quality checks, which block
-publishing and show the offending rows: a postmortem still being written is worth loading.
+publishing and show the offending rows: a postmortem still being written is worth loading
+(``validate --postmortems`` warns about the first two, see :mod:`.completeness`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sre_pipeline.incidents.model import (
     normalise_severity,
     normalise_status,
 )
+from sre_pipeline.slo.instants import YEARS
 from sre_pipeline.slo.problems import Problem, SpecError, did_you_mean
 from sre_pipeline.slo.validation import DocContext, InputModel, invalid
 from sre_pipeline.slo.yamldocs import parse_documents
@@ -64,7 +66,6 @@ IGNORED_COLUMNS = {"type", "notes", "comment", "comments", "#"}
 
 
 _TIME_EXPECTED = "an ISO 8601 date and time such as 2026-11-20T10:05:00Z"
-YEARS = (1970, 2200)  # outside this a time is a typo (and beyond what pandas can store)
 
 
 def _time(value: object) -> datetime:

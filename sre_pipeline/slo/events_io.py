@@ -2,12 +2,12 @@
 ``sre-pipeline collect`` writes and ``sre-pipeline evaluate`` reads.
 
 Bad rows are reported with the file, the line and the column, all at once, before anything is
-computed.
+computed; :mod:`sre_pipeline.slo.events_grid` then checks the rows against one bucket grid.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +36,55 @@ def _row_problems(
     return out
 
 
+@dataclass
+class EventsFile:
+    """A parsed events CSV: the frame, each row's line in the file, and warnings."""
+
+    file: str
+    frame: pd.DataFrame
+    lines: np.ndarray  # 1-based file line of each row of ``frame``
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def _open_quote_line(path: str | Path) -> int | None:
+    """The line where a quoted field opens and never closes (the CSV parser only says it hit
+    the end of the file inside one). A quote opens a field only at its start; inside, ``""``
+    is an escaped quote."""
+    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    opened, line = None, 1
+    quoted = closed = False  # inside a quoted field; just after its (maybe) closing quote
+    at_start = True
+    for ch in text:
+        if quoted:
+            quoted, closed = ch != '"', ch == '"'
+        elif ch == '"' and (closed or at_start):
+            opened = opened if closed else line  # "" continues the field opened before
+            quoted, closed = True, False
+        else:
+            closed = False
+        line += ch == "\n"
+        at_start = not quoted and ch in ",\n"
+    return opened if quoted else None
+
+
+def _cannot_read(file: str, path, exc: Exception) -> SpecError:
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    line = None
+    if "EOF inside string" in msg:
+        line = _open_quote_line(path)
+        msg = "a quoted field opened here is never closed"
+    return SpecError([Problem(file, None, "(file)", f"cannot read CSV: {msg}", "a CSV file", line)])
+
+
 def read_events_csv(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
-    """Parse and check an events CSV; returns the frame and warnings, raises SpecError on errors.
+    """Parse and check an events CSV; returns the frame and warnings, raises SpecError on errors
+    (see :func:`read_events`)."""
+    events = read_events(path)
+    return events.frame, events.warnings
+
+
+def read_events(path: str | Path) -> EventsFile:
+    """Parse and check an events CSV, keeping each row's line; raises SpecError on errors.
 
     ``bucket_start`` is ISO 8601 (UTC when it has no offset); ``good`` and ``total`` are finite
     non-negative numbers. A row with good > total is kept and flagged as a warning.
@@ -50,10 +97,7 @@ def read_events_csv(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     except FileNotFoundError:
         raise SpecError([Problem(file, None, "(file)", "no such file", "an events CSV")]) from None
     except (OSError, pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SpecError(
-            [Problem(file, None, "(file)", f"cannot read CSV: {msg}", "a CSV file")]
-        ) from None
+        raise _cannot_read(file, path, exc) from None
     problems: list[Problem] = []
     missing = [c for c in COLUMNS if c not in raw.columns]
     extra = [c for c in raw.columns if c not in COLUMNS]
@@ -116,7 +160,7 @@ def read_events_csv(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
         for p in flag(gt, "good", raw["good"].to_numpy(), "good exceeds total (kept, flagged)",
                       "good <= total")
     ]  # fmt: skip
-    return frame, warnings
+    return EventsFile(file, frame, lines, warnings)
 
 
 def _count_text(value: float) -> str:

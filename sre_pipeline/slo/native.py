@@ -11,6 +11,7 @@ from sre_pipeline.slo.durations import parse_duration
 from sre_pipeline.slo.model import SLI, SLO, Budgeting, Source
 from sre_pipeline.slo.native_schema import DocumentIn, SLIIn, SLOIn, percent_to_ratio, tier_of
 from sre_pipeline.slo.periods import Period
+from sre_pipeline.slo.promql import promql_error, render, sli_templates
 from sre_pipeline.slo.validation import DocContext
 from sre_pipeline.slo.windows import WindowPair, factor_for_share, preset_windows
 
@@ -40,6 +41,22 @@ def _sli(sli: SLIIn) -> SLI:
     return SLI(kind="probe", probe_query=sli.probe.query)
 
 
+def _check_generated(ctx: DocContext, path: tuple, sli: SLI) -> None:
+    """The queries built from a latency SLI's metric and matchers must parse too (a matcher
+    such as ``job=api`` or a value with a quote breaks them)."""
+    if sli.kind != "latency":
+        return
+    for query in sli_templates(sli).values():
+        reason = promql_error(query)
+        if reason:
+            ctx.problem(
+                path + ("sli", "latency", "matchers"),
+                f"the generated query does not parse: {reason} ({render(query, '5m')})",
+                'matchers such as job="api" or {job: api}',
+            )
+            return
+
+
 def convert(ctx: DocContext) -> list[SLO]:
     """Validate a native document and convert its SLOs; problems go to ``ctx``."""
     doc = ctx.validate(DocumentIn, ctx.doc.data)
@@ -65,6 +82,8 @@ def convert(ctx: DocContext) -> list[SLO]:
             else None,
         )
         extra = {"policy_tiers": tiers} if tiers else {}
+        sli = _sli(slo.sli)
+        _check_generated(ctx, path, sli)
         out.append(
             SLO(
                 id=f"{doc.service.name}-{slo.name}",
@@ -77,7 +96,7 @@ def convert(ctx: DocContext) -> list[SLO]:
                 objective=percent_to_ratio(slo.objective),
                 period=period,
                 budgeting=budgeting,
-                sli=_sli(slo.sli),
+                sli=sli,
                 window_set="custom" if slo.alerting.windows else slo.alerting.window_set,
                 windows=_windows(slo, period),
                 aspirational=slo.aspirational,

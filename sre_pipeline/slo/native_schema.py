@@ -16,7 +16,13 @@ from sre_pipeline.slo.durations import DurationError, parse_duration
 from sre_pipeline.slo.periods import Period
 from sre_pipeline.slo.policy import PolicyTier, validate_tiers
 from sre_pipeline.slo.promql import WINDOW, is_selector
-from sre_pipeline.slo.validation import InputModel, Number, check_time_zone, invalid
+from sre_pipeline.slo.validation import (
+    InputModel,
+    Number,
+    check_promql,
+    check_time_zone,
+    invalid,
+)
 
 API_VERSION = "sre-pipeline/v1"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -33,7 +39,7 @@ def _window_query(value: str) -> str:
             "query has no {{ .window }} placeholder",
             "PromQL such as sum(rate(http_requests_total[{{ .window }}]))",
         )
-    return value
+    return check_promql(value)
 
 
 def percent_to_ratio(value: float) -> float:
@@ -109,7 +115,7 @@ class ProbeIn(InputModel):
                 "probe query is not a plain series selector",
                 'a 0/1 gauge selector such as probe_success{job="blackbox"}',
             )
-        return v
+        return check_promql(v)
 
 
 class SLIIn(InputModel):

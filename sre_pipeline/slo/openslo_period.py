@@ -8,14 +8,14 @@ day is always a mistake, most often ``1m`` written for ``1M``, so the message sa
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from sre_pipeline.slo.durations import format_duration, parse_duration, split_calendar
 from sre_pipeline.slo.openslo_schema import duration_input
 from sre_pipeline.slo.periods import Period
-from sre_pipeline.slo.validation import InputModel, check_time_zone, invalid
+from sre_pipeline.slo.validation import InputModel, check_datetime, check_time_zone, invalid
 
 DAY = timedelta(days=1)
 CALENDAR_UNITS = {"M": "month", "Q": "quarter", "Y": "year"}
@@ -63,8 +63,13 @@ def check_period(text: str, rolling: bool | None) -> None:
 class CalendarIn(InputModel):
     """A calendar-aligned window; periods start at the unit's boundary, not at ``startTime``."""
 
-    start_time: str | datetime | date = Field(alias="startTime")
+    start_time: str = Field(alias="startTime")
     time_zone: str = Field(alias="timeZone")
+
+    @field_validator("start_time", mode="before")
+    @classmethod
+    def _start(cls, v: object) -> str:
+        return check_datetime(v)
 
     @field_validator("time_zone")
     @classmethod

@@ -16,7 +16,7 @@ from pydantic import Field, field_validator, model_validator
 from sre_pipeline.slo.durations import DurationError, parse_duration
 from sre_pipeline.slo.model import SLI
 from sre_pipeline.slo.native_schema import NAME_PATTERN, has_window, percent_to_ratio
-from sre_pipeline.slo.validation import InputModel, Number, invalid
+from sre_pipeline.slo.validation import InputModel, Number, check_promql, invalid
 
 API_VERSION = "openslo/v1"
 RATIO_METRIC = "ratioMetric with good/total, bad/total or raw with rawType"
@@ -58,7 +58,7 @@ class PromSpecIn(InputModel):
                 "query has no {{ .window }} placeholder",
                 "PromQL such as sum(rate(http_requests_total[{{ .window }}]))",
             )
-        return v
+        return v if v is None else check_promql(v)
 
     @model_validator(mode="after")
     def _one(self):

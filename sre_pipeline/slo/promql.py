@@ -3,12 +3,18 @@
 Latency SLIs match the histogram bucket whose ``le`` equals the threshold however the exporter
 wrote it: ``0.3``, ``0.30`` and ``0.300`` are one bucket, as are ``1`` and ``1.0``, because
 ``le`` is a label (a string), not a number, and client libraries format it differently.
+
+Every query a spec or capacity file gives is parsed with ``promql-parser`` (the Rust parser
+that follows Prometheus's grammar) once its placeholder is filled in, so a typo is an error
+with its file and line, not a failed collection or a rule file Prometheus refuses.
 """
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal
+
+import promql_parser
 
 from sre_pipeline.slo.model import SLI
 
@@ -27,6 +33,20 @@ def is_selector(query: str) -> bool:
 def render(template: str, window: str) -> str:
     """Replace every ``{{ .window }}`` (any spacing) with a Prometheus duration like ``5m``."""
     return WINDOW.sub(window, template)
+
+
+CHECK_WINDOW = "5m"  # any valid duration: the placeholder only ever stands for one
+PROMQL_EXPECTED = "a PromQL expression such as sum(rate(http_requests_total[{{ .window }}]))"
+
+
+def promql_error(query: str) -> str | None:
+    """Why ``query`` (a template: its ``{{ .window }}`` is filled in first) is not PromQL, or
+    None when it parses."""
+    try:
+        promql_parser.parse(render(query, CHECK_WINDOW))
+    except ValueError as exc:
+        return str(exc) or "invalid PromQL"
+    return None
 
 
 def le_regex(threshold: float) -> str:

@@ -25,7 +25,7 @@ from sre_pipeline.slo.durations import format_duration
 from sre_pipeline.slo.model import SLI, SLO, AlertMeta, Source
 from sre_pipeline.slo.native_schema import NAME_PATTERN, has_window, percent_to_ratio
 from sre_pipeline.slo.periods import Period
-from sre_pipeline.slo.validation import DocContext, InputModel, Number, invalid
+from sre_pipeline.slo.validation import DocContext, InputModel, Number, check_promql, invalid
 from sre_pipeline.slo.windows import PAGE, TICKET, preset_windows
 
 VERSION = "prometheus/v1"
@@ -38,7 +38,7 @@ def _query(value: str) -> str:
             "query has no {{.window}} placeholder",
             "PromQL such as sum(rate(http_requests_total[{{.window}}]))",
         )
-    return value
+    return check_promql(value)
 
 
 class _CamelIn(InputModel):

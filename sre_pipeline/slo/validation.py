@@ -10,13 +10,22 @@ from __future__ import annotations
 import types
 import typing
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import AllowInfNan, BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
+from sre_pipeline.slo.instants import (
+    DAY_EXPECTED,
+    INSTANT_EXPECTED,
+    TimeError,
+    parse_datetime,
+    parse_day,
+)
 from sre_pipeline.slo.problems import Problem, did_you_mean, format_path
+from sre_pipeline.slo.promql import PROMQL_EXPECTED, promql_error
 from sre_pipeline.slo.yamldocs import Document
 
 
@@ -38,8 +47,47 @@ def _not_bool(value: object) -> object:
     return value
 
 
-Number = Annotated[float, BeforeValidator(_not_bool)]
-"""A float field that refuses booleans (``objective: true`` is a mistake, not 1 %)."""
+Number = Annotated[float, BeforeValidator(_not_bool), AllowInfNan(False)]
+"""A float field that refuses booleans (``objective: true`` is a mistake, not 1 %) and values
+that are not finite (``.inf``, ``.nan``, ``1e400``): no threshold, target or rate is one."""
+
+
+def check_promql(query: str) -> str:
+    """``query`` when it parses as PromQL (after filling in ``{{ .window }}``), else an
+    :func:`invalid` error with the parser's reason."""
+    reason = promql_error(query)
+    if reason:
+        raise invalid(f"PromQL does not parse: {reason}", PROMQL_EXPECTED)
+    return query
+
+
+def _day(value: object) -> date:
+    # a date object only comes from Python callers: the YAML loader keeps dates as text
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise invalid(f"{value!r} is not a date", DAY_EXPECTED)
+    try:
+        return parse_day(value)
+    except TimeError as exc:
+        raise invalid(exc.message, exc.expected) from None
+
+
+Day = Annotated[date, BeforeValidator(_day)]
+"""A calendar day written ``YYYY-MM-DD`` that exists (not ``2026-02-30``), its year
+in :data:`sre_pipeline.slo.instants.YEARS`."""
+
+
+def check_datetime(value: object) -> str:
+    """An ISO 8601 date or date and time that exists, kept as written; else an
+    :func:`invalid` error (for fields read as text, such as OpenSLO's ``startTime``)."""
+    if not isinstance(value, str):
+        raise invalid(f"{value!r} is not a date and time", INSTANT_EXPECTED)
+    try:
+        parse_datetime(value)
+    except TimeError as exc:
+        raise invalid(exc.message, exc.expected) from None
+    return value
 
 
 def check_time_zone(name: str) -> str:

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from sre_pipeline.slo.durations import DurationError, parse_duration
 from sre_pipeline.slo.native_schema import NAME_PATTERN
 from sre_pipeline.slo.problems import SpecError
-from sre_pipeline.slo.validation import DocContext, InputModel, Number, invalid
+from sre_pipeline.slo.validation import DocContext, InputModel, Number, check_promql, invalid
 from sre_pipeline.slo.yamldocs import read_documents
 from sre_pipeline.sources.collector import answer_problems, query_chunks
 from sre_pipeline.sources.matrix import Matrix
@@ -34,6 +34,18 @@ class ThresholdsIn(InputModel):
     scale: Number = Field(80, gt=0, lt=100)
     emergency: Number = Field(90, gt=0, le=100)
 
+    @model_validator(mode="after")
+    def _ordered(self):
+        # each level escalates the one before: out of order, a resource would page before it
+        # warned (or never warn at all)
+        if not self.warn < self.scale < self.emergency:
+            raise invalid(
+                f"warn {self.warn:g}, scale {self.scale:g}, emergency {self.emergency:g} are "
+                "out of order",
+                "warn < scale < emergency, e.g. {warn: 70, scale: 80, emergency: 90}",
+            )
+        return self
+
 
 class ResourceIn(InputModel):
     name: str = Field(pattern=NAME_PATTERN)
@@ -44,6 +56,11 @@ class ResourceIn(InputModel):
     unit: str | None = None
     step: str = "5m"
     thresholds: ThresholdsIn = ThresholdsIn()
+
+    @field_validator("utilisation", "capacity")
+    @classmethod
+    def _promql(cls, v: str | None) -> str | None:
+        return v if v is None else check_promql(v)
 
     @field_validator("step")
     @classmethod

@@ -1,16 +1,23 @@
-"""The demo plan (``examples/demo.yaml``): scenarios and how SLOs map to Prometheus series."""
+"""The demo plan (``examples/demo.yaml``): scenarios and how SLOs map to Prometheus series.
+
+:func:`load_plan` checks the plan on its own; :func:`check_plan` checks it against the SLO
+catalog it is run with (an SLO id that is not in the catalog is a typo whose scenario would
+silently never happen), and runs before the demo source generates anything.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from sre_pipeline.slo.durations import parse_duration
-from sre_pipeline.slo.problems import SpecError
-from sre_pipeline.slo.validation import DocContext, InputModel, Number
+from sre_pipeline.slo.durations import DurationError, parse_duration
+from sre_pipeline.slo.model import SLO
+from sre_pipeline.slo.problems import Problem, SpecError, did_you_mean, format_path
+from sre_pipeline.slo.validation import Day, DocContext, InputModel, Number, invalid
 from sre_pipeline.slo.yamldocs import read_documents
 
 DEFAULT_PLAN = Path(__file__).resolve().parents[2] / "examples" / "demo.yaml"
@@ -23,6 +30,17 @@ class ScenarioIn(InputModel):
     burn: Number = 0.0
     gap: bool = False
     counter_reset: bool = False
+
+    @field_validator("before_end", "duration")
+    @classmethod
+    def _duration(cls, v: str) -> str:
+        try:
+            parse_duration(v)
+        except DurationError as exc:
+            raise invalid(
+                str(exc).split("; expected ")[0], "a duration such as 50m or 2d5h"
+            ) from None
+        return v
 
 
 class CountersIn(InputModel):
@@ -61,7 +79,7 @@ class CapacityGenIn(InputModel):
 
 class PostmortemsIn(InputModel):
     path: str  # relative to the plan file
-    authored_for: date  # the demo end the example postmortems were written for
+    authored_for: Day  # the demo end the example postmortems were written for
 
 
 class PlanIn(InputModel):
@@ -95,6 +113,8 @@ class DemoPlan:
     capacity: dict[str, CapacityGenIn] = field(default_factory=dict)
     postmortems: Path | None = None  # example postmortems matching the scenarios
     postmortems_authored_for: date | None = None
+    file: str | None = None  # where the plan was read from, for problems
+    lines: dict[tuple, int] = field(default_factory=dict)  # field path -> line in ``file``
 
 
 def load_plan(path: str | Path = DEFAULT_PLAN) -> DemoPlan:
@@ -121,4 +141,27 @@ def load_plan(path: str | Path = DEFAULT_PLAN) -> DemoPlan:
     return DemoPlan(
         plan.seed, scenarios, dict(plan.series), dict(plan.capacity),
         (Path(path).parent / pm.path).resolve() if pm else None, pm.authored_for if pm else None,
+        str(path), docs[0].lines if docs else {},
     )  # fmt: skip
+
+
+def check_plan(plan: DemoPlan, catalog: Iterable[SLO]) -> list[Problem]:
+    """Problems of ``plan`` against the SLOs it is run with (a :class:`Catalog`'s ``slos`` or
+    any SLOs): every scenario and series names an SLO of the catalog."""
+    ids = sorted({slo.id for slo in getattr(catalog, "slos", catalog)})
+    named = [(("scenarios", i, "slo"), s.slo) for i, s in enumerate(plan.scenarios)]
+    named += [(("series", slo_id), slo_id) for slo_id in plan.series]
+    problems = []
+    for where, slo_id in named:
+        if slo_id not in ids:
+            problems.append(
+                Problem(
+                    plan.file or "(demo plan)",
+                    None,
+                    format_path(where),
+                    f"unknown SLO '{slo_id}'{did_you_mean(slo_id, ids)}",
+                    "an SLO id of the catalog (<service>-<name>)",
+                    plan.lines.get(where),
+                )
+            )
+    return problems

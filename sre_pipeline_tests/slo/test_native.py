@@ -92,7 +92,7 @@ def test_events_good_service_fields_and_defaults(tmp_path):
 
 
 LAT = {"metric": "h_seconds", "threshold": 0.3}
-RATIO = "avg(r[{{ .window }}])"
+RATIO = "avg_over_time(r[{{ .window }}])"  # avg(r[5m]) is not PromQL: a range vector
 PROBE = 'probe_success{job="bb"}'
 
 
