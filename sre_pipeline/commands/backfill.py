@@ -79,12 +79,11 @@ def run(args) -> int:
     with dg.DagsterInstance.get() as instance:
         complete = Completeness(instance, config.time_zone, pd.Timestamp.now(tz="UTC"))
         chunks = plan(phases_for(assets, days), complete, args.force)
-        skipped = sum(len(d) for _, d in phases_for(assets, days) if _) - sum(
-            c.days for c in chunks
-        )
+        planned = sum(len(ds) for selected, ds in phases_for(assets, days) if selected)
+        skipped = planned - sum(c.days for c in chunks)
         if not chunks:
             print(
-                f"Nothing to do: every day of {args.start}..{args.end - timedelta(1)} is "
+                f"Nothing to do: every day of {start}..{end - timedelta(1)} is "
                 "complete (--force re-runs them)."
             )
             return 0

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from sre_pipeline.config import load_config
-from sre_pipeline.definitions import resources_from_config
+from sre_pipeline.defs.factory import resources_from_config
 from sre_pipeline.slo.loader import load_catalog
 from sre_pipeline.slo.problems import SpecError
 from sre_pipeline.sources.demo_plan import DEFAULT_PLAN, check_plan, load_plan

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import dagster as dg
@@ -118,3 +120,33 @@ def test_invalid_spec_fails_the_catalog_with_every_problem(resources, tmp_path):
     with pytest.raises(dg.Failure) as info:
         pipeline(resources).materialize(["slo_catalog"])
     assert "did you mean 'objective'" in info.value.metadata["problems"].value
+
+
+class SlowSource(FakeSource):
+    """The fake source, slow enough that two runs' collections overlap."""
+
+    def events(self, slos, start, end, width) -> CollectResult:
+        time.sleep(0.5)
+        return super().events(slos, start, end, width)
+
+
+def test_two_runs_of_one_partition_at_once_leave_one_copy(resources):
+    """A schedule overlapping a back-fill of the same day: both runs succeed, one copy."""
+    resources["source"] = SlowSource()
+    p = pipeline(resources)
+    p.materialize(["slo_catalog"])
+    outcomes = []
+
+    def run():
+        outcomes.append(p.materialize(["sli_events", "slo_status"], partition_key=DAY).success)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert outcomes == [True, True]
+    events = table(resources, "sli_events")
+    assert len(events) == 2 * 288 and not events.duplicated(["slo", "bucket_start"]).any()
+    status = table(resources, "slo_status")
+    assert len(status) == 2 and not status.duplicated(["slo", "day"]).any()

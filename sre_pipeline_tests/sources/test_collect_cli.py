@@ -15,6 +15,7 @@ from sre_pipeline.cli import main
 from sre_pipeline.slo.evaluator import Evaluator
 from sre_pipeline.slo.report import status_records
 from sre_pipeline_tests.services.drip_server import DripServer
+from sre_pipeline_tests.services.faulty_proxy import FaultyProxy
 
 CLI = str(Path(sys.executable).parent / "sre-pipeline")
 ISO = "%Y-%m-%dT%H:%M:%SZ"
@@ -48,7 +49,10 @@ def test_partial_failure_exits_1_with_a_summary(backfilled, tmp_path):
     spec.write_text(
         "service: {name: svc}\nslos:\n"
         "  - name: broken\n    objective: 99\n    sli:\n      events:\n"
-        '        good: "sum(rate(x[{{ .window }}])"\n        total: "sum(rate(x[{{ .window }}]))"\n'
+        # parses (validate accepts it) but the server refuses it: a regex label_replace
+        # compiles only when it runs
+        '        good: label_replace(sum(rate(x[{{ .window }}])), "d", "$1", "s", "(")\n'
+        '        total: "sum(rate(x[{{ .window }}]))"\n'
         "  - name: fine\n    objective: 99\n    sli:\n      events:\n"
         '        good: sum(rate(http_requests_total{service="cart",code="200"}[{{ .window }}]))\n'
         '        total: sum(rate(http_requests_total{service="cart"}[{{ .window }}]))\n'
@@ -58,7 +62,9 @@ def test_partial_failure_exits_1_with_a_summary(backfilled, tmp_path):
     done = run("collect", "--slos", str(spec), "--start", backfilled.start.strftime(ISO),
                "--end", backfilled.end.strftime(ISO), "--output", str(out), env=env)  # fmt: skip
     assert done.returncode == 1
-    assert "error: svc-broken (good): HTTP 400: bad_data" in done.stderr
+    assert (
+        "error: svc-broken (good): HTTP 422: execution: invalid regular expression" in done.stderr
+    )
     assert "PARTIAL: 1 SLO(s) failed: svc-broken" in done.stderr
     assert "Traceback" not in done.stderr
     assert set(pd.read_csv(out).slo) == {"svc-fine"}
@@ -98,6 +104,63 @@ def test_demo_against_prometheus_collects_the_same_counts(backfilled, tmp_path):
                          suffixes=("_truth", "_got"))  # fmt: skip
     assert (merged["_merge"] == "both").all()
     assert ((merged.good_got - merged.good_truth).abs() <= 1e-9 * merged.total_truth + 1e-9).all()
+
+
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in __import__("os").environ.items()
+            if not k.startswith(("SRE_PIPELINE", "DAGSTER", "PROMETHEUS"))}  # fmt: skip
+
+
+def _demo(home, url: str, end: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [CLI, "demo", "--output-dir", str(home), "--prometheus-url", url, "--end", end,
+         "--days", "2"],
+        capture_output=True, text=True, env=_clean_env(), check=False, timeout=600,
+    )  # fmt: skip
+
+
+def _tables(home) -> dict[str, list]:
+    import sqlalchemy as sa
+
+    from sre_pipeline.warehouse.schema import metadata
+
+    engine = sa.create_engine(f"sqlite:///{home / 'warehouse.db'}")
+    with engine.connect() as conn:
+        out = {t.name: sorted(map(tuple, conn.execute(sa.select(t)).all()), key=repr)
+               for t in metadata.sorted_tables}  # fmt: skip
+    engine.dispose()
+    return out
+
+
+def test_demo_against_a_stopped_prometheus_exits_1_and_says_so(tmp_path):
+    from sre_pipeline_tests.services.system import free_port
+
+    home = tmp_path / "home"
+    done = _demo(home, f"http://127.0.0.1:{free_port()}", "2026-11-01")
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "does not answer (connection failed" in done.stderr
+    assert "nothing was collected" in done.stderr and "Traceback" not in done.stderr
+    assert not (home / "warehouse.db").exists()
+
+
+@pytest.mark.slow
+def test_demo_re_collecting_through_failing_queries_keeps_the_warehouse(backfilled, tmp_path):
+    """Prometheus answers, but every SLI and capacity query fails: the demo exits 1 naming
+    what failed, and the warehouse of the earlier successful demo is left exactly as it was."""
+    home = tmp_path / "home"
+    end = backfilled.end.date().isoformat()
+    first = _demo(home, backfilled.server.url, end)
+    assert first.returncode == 0, first.stderr[-3000:]
+    before = _tables(home)
+    assert before["sli_events"]
+    with FaultyProxy(backfilled.server.url, fail_matching="_", fail_status=400) as proxy:
+        again = _demo(home, proxy.url, end)
+    assert again.returncode == 1, again.stdout[-2000:]
+    assert "SLI collection: 18 failed, kept as stored; 0 replaced" in again.stderr
+    assert "HTTP 400" in again.stderr and "Traceback" not in again.stderr
+    assert "The warehouse keeps what it held before the failed run." in again.stderr
+    assert "18 SLOs, status as of" not in again.stdout  # no figures computed from the hole
+    assert _tables(home) == before
 
 
 @pytest.fixture
