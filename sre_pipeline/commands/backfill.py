@@ -24,7 +24,9 @@ def _instance_home() -> Path:
 
     home = Path(os.environ.get("DAGSTER_HOME") or pipeline_home() / "dagster")
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch()
+    instance = home / "dagster.yaml"
+    if not instance.exists():  # a new instance: Dagster's defaults, without the telemetry banner
+        instance.write_text("telemetry:\n  enabled: false\n")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
@@ -79,8 +81,8 @@ def run(args) -> int:
     with dg.DagsterInstance.get() as instance:
         complete = Completeness(instance, config.time_zone, pd.Timestamp.now(tz="UTC"))
         chunks = plan(phases_for(assets, days), complete, args.force)
-        planned = sum(len(ds) for selected, ds in phases_for(assets, days) if selected)
-        skipped = planned - sum(c.days for c in chunks)
+        phases = [(selected, ds) for selected, ds in phases_for(assets, days) if selected]
+        skipped = sum(len(ds) for _, ds in phases) - sum(c.days for c in chunks)
         if not chunks:
             print(
                 f"Nothing to do: every day of {start}..{end - timedelta(1)} is "
@@ -115,8 +117,10 @@ def run(args) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
-    print(
-        f"Back-filled {sum(c.days for c in chunks)} asset-day(s) in {len(chunks)} run(s); "
-        f"skipped {skipped} complete."
+    done = "; ".join(
+        f"{', '.join(selected)}: {sum(c.days for c in chunks if c.assets == tuple(selected))} "
+        "day(s)"
+        for selected, _ in phases
     )
+    print(f"Back-filled in {len(chunks)} run(s): {done}; {skipped} complete day(s) skipped.")
     return 0

@@ -85,13 +85,18 @@ class Completeness:
     def _latest_by_day(self, asset: str) -> dict[str, float]:
         if asset not in self._latest:
             latest: dict[str, float] = {}
-            records = self.instance.fetch_materializations(
-                dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset)), limit=100_000
-            ).records
-            for record in records:
-                key = record.partition_key
-                if key is not None:
-                    latest[key] = max(latest.get(key, 0.0), record.timestamp)
+            cursor = None
+            while True:  # newest first, in pages (Dagster serves at most 10,000 at a time)
+                page = self.instance.fetch_materializations(
+                    dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset)), limit=10_000,
+                    cursor=cursor,
+                )  # fmt: skip
+                for record in page.records:
+                    if record.partition_key is not None:
+                        latest.setdefault(record.partition_key, record.timestamp)
+                if not page.has_more:
+                    break
+                cursor = page.cursor
             self._latest[asset] = latest
         return self._latest[asset]
 

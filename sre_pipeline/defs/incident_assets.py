@@ -66,7 +66,7 @@ def incident_records(
         warehouse.engine(),
         [(tables.incidents, incidents, Slice()), (tables.action_items, items, Slice())],
     )
-    today = pd.Timestamp.now(tz=settings.time_zone).date()
+    today = settings.now().tz_convert(settings.time_zone).date()
     open_items, overdue = open_and_overdue(items, today)
     yield dg.MaterializeResult(
         asset_key="incidents",

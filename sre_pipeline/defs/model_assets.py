@@ -3,12 +3,18 @@
 No ``from __future__ import annotations``: Dagster reads the real annotations.
 """
 
+import hashlib
+import re
+from datetime import timedelta
+
 import dagster as dg
-import pandas as pd
+import sqlalchemy as sa
 
 from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
 from sre_pipeline.warehouse.models import ModelError, discover
 
+# the weekly job runs on Mondays: a mart older than a week and a day is stale
+WEEKLY_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(days=8))
 # warehouse tables written by an asset of this code location, by table name -> asset key
 TABLE_ASSETS = {
     "slo_catalog": "slo_catalog",
@@ -19,6 +25,31 @@ TABLE_ASSETS = {
     "incidents": "incidents",
     "action_items": "action_items",
 }
+
+
+_CONFIG = re.compile(r"^\s*\{\{\s*config\(.*?\)\s*\}\}\s*$")
+
+
+def leading_comment(sql: str) -> str:
+    """The ``--`` comment lines a model opens with (after its ``config()`` call), as prose:
+    what the model is, in its author's words."""
+    lines = []
+    for line in sql.splitlines():
+        text = line.strip()
+        if not lines and (not text or _CONFIG.match(text)):
+            continue
+        if not text.startswith("--"):
+            break
+        lines.append(text[2:].strip())
+    return " ".join(lines)
+
+
+def _columns(engine, name: str) -> dg.TableSchema:
+    """The columns of the table or view a model run just built."""
+    columns = sa.inspect(engine).get_columns(name)
+    return dg.TableSchema(
+        columns=[dg.TableColumn(c["name"], str(c["type"]).lower()) for c in columns]
+    )
 
 
 def _model_asset(graph, name: str) -> dg.AssetsDefinition:
@@ -34,22 +65,27 @@ def _model_asset(graph, name: str) -> dg.AssetsDefinition:
         group_name="models",
         kinds={"sql"},
         deps=deps,
-        description=f"SQL model `{model.path.parent.name}/{model.path.name}` "
-        f"({model.materialized}).\n\n```sql\n{model.sql.strip()}\n```",
+        description=f"{leading_comment(model.sql) or 'SQL model.'}\n\n"
+        f"`dbt_like_sql/{model.path.parent.name}/{model.path.name}` ({model.materialized}).",
+        code_version=hashlib.sha256(model.sql.encode()).hexdigest()[:12],
+        metadata={"dagster/table_name": f"warehouse.{name}"},
+        freshness_policy=WEEKLY_FRESHNESS,
     )
     def _asset(
         context: dg.AssetExecutionContext, settings: PipelineSettings, warehouse: WarehouseResource
     ):
-        as_of = pd.Timestamp.now(tz=settings.time_zone).date()  # "today" where the team is
+        as_of = settings.now().tz_convert(settings.time_zone).date()  # "today" for the team
+        engine = warehouse.engine()
         try:
-            runs = graph.run(warehouse.engine(), {"as_of": as_of}, select=[name])
+            runs = graph.run(engine, {"as_of": as_of}, select=[name])
         except ModelError as exc:
             details = {"error": dg.MetadataValue.md(f"```\n{exc}\n```")}
             raise dg.Failure(description=str(exc).splitlines()[0], metadata=details) from None
         run = next(r for r in runs if r.name == name)
         return dg.MaterializeResult(
             metadata={
-                "rows": run.rows,
+                "dagster/row_count": run.rows,
+                "dagster/column_schema": _columns(engine, name),
                 "seconds": round(run.seconds, 3),
                 "materialized": run.materialized,
                 "sql": dg.MetadataValue.md(f"```sql\n{run.sql.strip()}\n```"),
