@@ -226,3 +226,22 @@ def load_config(path: str | Path | None = None) -> PipelineConfig:
         source=source,
         lines=lines,
     )
+
+
+def preflight(config: PipelineConfig) -> None:
+    """Everything a pipeline run will read, read now: the SLO specs, the capacity file, the
+    demo plan against the catalog (with the demo source) and the Prometheus secrets. Raises
+    :class:`SpecError` with every problem, so a command stops with file:line before it starts
+    a run or writes anything."""
+    from sre_pipeline.slo.loader import load_catalog
+    from sre_pipeline.sources.capacity import load_resources
+    from sre_pipeline.sources.demo_plan import check_plan, load_plan
+
+    catalog = load_catalog(config.slos)
+    if config.capacity:
+        load_resources(config.capacity)
+    if config.prometheus is None:
+        problems = check_plan(load_plan(config.demo_plan), catalog.slos)
+        if problems:
+            raise SpecError(problems)
+    config.prometheus_secrets()

@@ -139,3 +139,15 @@ def test_a_failed_run_stops_the_backfill_and_says_how_to_resume(home, capsys):
     assert code == 1
     assert "failed: sli_events: SLI collection: 18 failed" in err or "failed: capacity" in err
     assert "re-run the same command to resume" in err and "Traceback" not in err
+
+
+def test_a_bad_spec_stops_the_backfill_before_any_run(home, capsys, tmp_path):
+    specs = tmp_path / "bad"
+    specs.mkdir()
+    (specs / "x.yaml").write_text("service: {name: x}\nslos:\n  - name: a\n    objectiv: 99\n")
+    config = home / "sre_pipeline.yaml"
+    config.write_text(config.read_text().replace("slos: [", f"slos: [{specs}, "))
+    assert main(["backfill", "--start", "2026-11-01", "--end", "2026-11-02"]) == 2
+    err = capsys.readouterr().err
+    assert f"{specs / 'x.yaml'}:4" in err and "did you mean 'objective'" in err
+    assert "Traceback" not in err and not (home / "warehouse.db").exists()

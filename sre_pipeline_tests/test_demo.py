@@ -55,6 +55,7 @@ def test_demo_runs_the_graph_and_leaves_warehouse_and_dagster_home(first_run):
     assert "18 SLOs, status as of the end of 2026-11-15 (28 days evaluated" in done.stdout
     assert "At risk:" in done.stdout and "cart-availability" in done.stdout
     assert "Traceback" not in done.stderr
+
     tables = dump(home)
     assert len(tables["slo_catalog"]) == 18
     assert tables["slo_status"]["day"].nunique() == 28
@@ -108,3 +109,21 @@ def test_running_the_demo_twice_gives_the_same_warehouse(first_run):
     after = dump(home)
     for table in TABLES:
         pd.testing.assert_frame_equal(after[table], before[table], obj=table)
+
+
+def test_demo_prints_progress_and_results_not_framework_logs(first_run):
+    """One line per run while it goes, then the results; no Dagster DEBUG lines, telemetry
+    banner or Beta/Preview warnings; everything a person reads fits 120 columns."""
+    _, done = first_run
+    progress = done.stderr.splitlines()
+    assert progress[0].startswith("demo: status of the 28 days before 2026-11-16")
+    assert any(line.startswith("[1/") and "sli_events, capacity_samples" in line
+               for line in progress)  # fmt: skip
+    assert sum("done in" in line for line in progress) >= 4
+    for noise in ("DEBUG", "Telemetry", "BetaWarning", "PreviewWarning", "UserWarning"):
+        assert noise not in done.stderr + done.stdout, noise
+    assert len(progress) < 40
+    assert max(len(line) for line in done.stdout.splitlines()) <= 120
+    assert "nan" not in done.stdout.lower().replace("financ", "")
+    assert "Alerts firing: " in done.stdout
+    assert "SRE_PIPELINE_CONFIG=" in done.stdout and "dagster dev -w workspace.yaml" in done.stdout

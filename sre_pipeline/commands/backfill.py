@@ -54,7 +54,7 @@ def run(args) -> int:
     import pandas as pd
     from tqdm import tqdm
 
-    from sre_pipeline.config import load_config
+    from sre_pipeline.config import load_config, preflight
     from sre_pipeline.defs.backfill import DAILY_ASSETS, Completeness, phases_for, plan, run_plan
     from sre_pipeline.defs.upstream_warnings import ignore_expected
 
@@ -67,6 +67,7 @@ def run(args) -> int:
             f"{', '.join(DAILY_ASSETS)}"
         )
     config = load_config()
+    preflight(config)  # bad specs, capacity file, plan or secrets: exit 2, nothing run
     today = pd.Timestamp.now(tz=config.time_zone).date()
     start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
     _check_range(start, end, config.start_date, today)

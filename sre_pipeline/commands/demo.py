@@ -58,6 +58,7 @@ def _progress(message: str) -> None:
 
 def run(args) -> int:
     """Run the graph, then print the SLOs at risk, the alerts and where the outputs went."""
+    from sre_pipeline.config import load_config, preflight
     from sre_pipeline.defs.demo_run import (
         EXAMPLES,
         DemoFailed,
@@ -84,6 +85,7 @@ def run(args) -> int:
     first = end - timedelta(days=args.days + lookback)
     write_home(home, end, first, args.prometheus_url)
     use_home(home)
+    preflight(load_config())  # the demo's own configuration, as its runs will read it
     started = time.perf_counter()
     _progress(f"demo: status of the {args.days} days before {end}, events from {first}")
     try:
@@ -129,6 +131,7 @@ def _report(home, end: date, days: int, seconds: float) -> None:
     )
     print(f"Data quality, last 7 days: {_quality(engine, end).summary()}")
     engine.dispose()
-    env = " ".join(f"{k}={v}" for k, v in home.environment().items())
+    env = "".join(f"  {k}={v} \\\n" for k, v in home.environment().items())
     print(f"\nWarehouse: {home.warehouse_url}\nDagster home: {home.dagster}")
-    print(f"See the runs (and re-execute them): {env} dagster dev -w workspace.yaml")
+    print("See the runs (and re-execute them) in the Dagster UI:")
+    print(f"{env}  dagster dev -w workspace.yaml")

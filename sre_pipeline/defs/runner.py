@@ -12,6 +12,7 @@ module uses the instance's ``create_run_for_job`` and ``execute_run_iterator`` w
 origin objects ``dagster job launch`` builds, and keeps that in one place.
 """
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,8 @@ from dagster._core.remote_origin import (
 from sre_pipeline.config import REPO
 from sre_pipeline.defs.collection_assets import STEP_RETRIES_TAG
 
-LOCATION = "sre_pipeline.definitions"  # the location name workspace.yaml gives the module
+# the location name workspace.yaml gives the module; a deployment that names it otherwise says so
+LOCATION = os.environ.get("SRE_PIPELINE_LOCATION_NAME", "sre_pipeline.definitions")
 REPOSITORY = "__repository__"
 ASSET_JOB = "__ASSET_JOB"  # the implicit job UI back-fills and materialisations run
 RANGE_START = "dagster/asset_partition_range_start"
