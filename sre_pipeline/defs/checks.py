@@ -105,6 +105,29 @@ def _step_window(context, tz: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     return day_bounds(first, tz)[0], day_bounds(last, tz)[1]
 
 
+def _known_slos(settings: PipelineSettings) -> tuple[list[str], SpecError | None]:
+    """The catalog's SLO ids, or the problems that keep it from loading."""
+    try:
+        return settings.catalog().ids, None
+    except SpecError as exc:
+        return [], exc
+
+
+def _step_events(warehouse: WarehouseResource, start, end) -> pd.DataFrame:
+    frame = read_events(warehouse.engine(), start, end)
+    frame["slo"] = frame["slo"].astype(str)
+    return frame
+
+
+def _judging(settings: PipelineSettings) -> dict:
+    """What coverage and freshness are judged against (the suites' keyword arguments)."""
+    return {
+        "now": settings.now(),
+        "coverage_threshold": settings.coverage_threshold,
+        "freshness": timedelta(minutes=settings.freshness_minutes),
+    }
+
+
 def _in(frame: pd.DataFrame, column: str, start, end) -> pd.DataFrame:
     return frame[(frame[column] >= start) & (frame[column] < end)]
 
@@ -119,29 +142,14 @@ def _check_sli_events(
     of today's partition (warnings). Thresholds: ``coverage_threshold``/``freshness_minutes``."""
     from sre_pipeline.quality.suites import events_suite
 
-    tz, unreadable, ids = settings.time_zone, None, []
-    try:
-        ids = settings.catalog().ids
-    except SpecError as exc:
-        unreadable = exc
+    tz, (ids, unreadable) = settings.time_zone, _known_slos(settings)
     start, end = _step_window(context, tz)
-    frame = read_events(warehouse.engine(), start, end) if not unreadable else None
-    if frame is not None:
-        frame["slo"] = frame["slo"].astype(str)
-    now, freshness = settings.now(), timedelta(minutes=settings.freshness_minutes)
+    frame = None if unreadable else _step_events(warehouse, start, end)
+    bucket_s, judging = int(settings.width.total_seconds()), _judging(settings)
 
     def suite(days, day_start, day_end, rows):
-        return events_suite(
-            _in(frame, "bucket_start", day_start, day_end),
-            ids,
-            int(settings.width.total_seconds()),
-            day_start,
-            day_end,
-            now,
-            settings.coverage_threshold,
-            freshness,
-            validate_rows=rows,
-        )
+        part = _in(frame, "bucket_start", day_start, day_end)
+        return events_suite(part, ids, bucket_s, day_start, day_end, validate_rows=rows, **judging)
 
     yield from per_day(context, "sli_events", "check_sli_events", tz, suite, unreadable)
 
@@ -162,19 +170,11 @@ def _check_capacity_samples(
         unreadable = exc
     start, end = _step_window(context, tz)
     frame = read_slice(warehouse.engine(), tables.capacity_samples, "ts", start, end)
-    now, freshness = settings.now(), timedelta(minutes=settings.freshness_minutes)
+    judging = _judging(settings)
 
     def suite(days, day_start, day_end, rows):
-        return capacity_suite(
-            _in(frame, "ts", day_start, day_end),
-            steps,
-            day_start,
-            day_end,
-            now,
-            settings.coverage_threshold,
-            freshness,
-            validate_rows=rows,
-        )
+        part = _in(frame, "ts", day_start, day_end)
+        return capacity_suite(part, steps, day_start, day_end, validate_rows=rows, **judging)
 
     yield from per_day(context, "capacity_samples", "check_capacity_samples", tz, suite, unreadable)
 
@@ -190,33 +190,19 @@ def _check_slo_status(
     (an incomplete day) warn."""
     from sre_pipeline.quality.suites import status_suite
 
-    tz, unreadable, ids = settings.time_zone, None, []
-    try:
-        ids = settings.catalog().ids
-    except SpecError as exc:
-        unreadable = exc
+    tz, (ids, unreadable) = settings.time_zone, _known_slos(settings)
     start, end = _step_window(context, tz)
-    engine = warehouse.engine()
-    events = read_events(engine, start, end) if not unreadable else None
-    if events is not None:
-        events["slo"] = events["slo"].astype(str)
+    events = None if unreadable else _step_events(warehouse, start, end)
     keys = context.op_execution_context.partition_keys
     first, last = date.fromisoformat(keys[0]), date.fromisoformat(keys[-1])
-    status = read_slice(engine, tables.slo_status, "day", first, last + timedelta(days=1))
-    now, freshness = settings.now(), timedelta(minutes=settings.freshness_minutes)
+    status = read_slice(warehouse.engine(), tables.slo_status, "day", first, last + timedelta(1))
+    bucket_s, judging = int(settings.width.total_seconds()), _judging(settings)
 
     def suite(days, day_start, day_end, rows):
+        rows_of_days = status[status["day"].isin(days)]
+        part = _in(events, "bucket_start", day_start, day_end)
         return status_suite(
-            status[status["day"].isin(days)],
-            _in(events, "bucket_start", day_start, day_end),
-            ids,
-            int(settings.width.total_seconds()),
-            day_start,
-            day_end,
-            now,
-            settings.coverage_threshold,
-            freshness,
-            validate_rows=rows,
+            rows_of_days, part, ids, bucket_s, day_start, day_end, validate_rows=rows, **judging
         )
 
     yield from per_day(context, "slo_status", "check_slo_status", tz, suite, unreadable)
