@@ -127,3 +127,11 @@ def test_demo_prints_progress_and_results_not_framework_logs(first_run):
     assert "nan" not in done.stdout.lower().replace("financ", "")
     assert "Alerts firing: " in done.stdout
     assert "SRE_PIPELINE_CONFIG=" in done.stdout and "dagster dev -w workspace.yaml" in done.stdout
+
+
+def test_demo_results_are_unchanged(first_run):
+    """The printed results byte for byte (seconds and the home directory masked)."""
+    from sre_pipeline_tests.test_golden import check, demo_text
+
+    home, done = first_run
+    check("demo.txt", demo_text(done.stdout, home))
