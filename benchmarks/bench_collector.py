@@ -35,13 +35,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a checkout without installing the package
     sys.path.insert(0, str(ROOT))
 
+from sre_pipeline.demo.history import simulate, truth_frame  # noqa: E402
+from sre_pipeline.demo.openmetrics import write_openmetrics  # noqa: E402
+from sre_pipeline.demo.plan import CountersIn, DemoPlan, SeriesIn  # noqa: E402
+from sre_pipeline.inputs.promql import render as render_query  # noqa: E402
 from sre_pipeline.slo.model import SLI, SLO  # noqa: E402
-from sre_pipeline.slo.promql import render as render_query  # noqa: E402
-from sre_pipeline.slo.promql import sli_templates  # noqa: E402
+from sre_pipeline.slo.rules.promql import sli_templates  # noqa: E402
 from sre_pipeline.sources.collector import SLICollector  # noqa: E402
-from sre_pipeline.sources.demo import simulate, truth_frame  # noqa: E402
-from sre_pipeline.sources.demo_plan import CountersIn, DemoPlan, SeriesIn  # noqa: E402
-from sre_pipeline.sources.openmetrics import write_openmetrics  # noqa: E402
 from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusConfig  # noqa: E402
 from sre_pipeline_tests.services.prometheus import backfill, start_prometheus  # noqa: E402
 from sre_pipeline_tests.slo.factories import make_slo  # noqa: E402

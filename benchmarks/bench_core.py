@@ -42,9 +42,9 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing the pack
 
 import naive_pandas  # noqa: E402
 
-from sre_pipeline.slo.durations import format_duration  # noqa: E402
-from sre_pipeline.slo.episodes import alert_episodes  # noqa: E402
-from sre_pipeline.slo.evaluator import Evaluator  # noqa: E402
+from sre_pipeline.inputs.durations import format_duration  # noqa: E402
+from sre_pipeline.slo.budget.episodes import alert_episodes  # noqa: E402
+from sre_pipeline.slo.budget.evaluator import Evaluator  # noqa: E402
 from sre_pipeline.slo.model import SLI, SLO, Source  # noqa: E402
 from sre_pipeline.slo.periods import Period  # noqa: E402
 from sre_pipeline.slo.windows import google_windows  # noqa: E402

@@ -71,7 +71,7 @@ def scale_child(args) -> None:
     from sre_pipeline.config import load_config
     from sre_pipeline.defs.factory import build_defs
     from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
-    from sre_pipeline.slo.loader import load_catalog
+    from sre_pipeline.slo.spec.loader import load_catalog
     from sre_pipeline.warehouse.engine import make_engine
     from sre_pipeline.warehouse.migrate import upgrade
     from sre_pipeline.warehouse.schema import sli_events
@@ -127,7 +127,7 @@ def scale_child(args) -> None:
 def main(argv=None) -> None:
     """Run both measurements, print the Markdown section and record it."""
     from sre_pipeline.defs.partitions import lookback_days
-    from sre_pipeline.slo.loader import load_catalog
+    from sre_pipeline.slo.spec.loader import load_catalog
 
     LOOKBACK_DAYS = lookback_days(load_catalog([ROOT / "examples" / "slos"]).slos)  # noqa: N806
 

@@ -21,7 +21,7 @@ from sre_pipeline.cli_args import (
 )
 from sre_pipeline.cli_help import help_texts
 from sre_pipeline.commands import UsageError
-from sre_pipeline.slo.problems import SpecError
+from sre_pipeline.inputs.problems import SpecError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

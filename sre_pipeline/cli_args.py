@@ -13,9 +13,9 @@ from datetime import timedelta
 import pandas as pd
 from pydantic_core import PydanticCustomError
 
-from sre_pipeline.slo.durations import DurationError, parse_duration
-from sre_pipeline.slo.instants import TimeError, parse_day, parse_instant
-from sre_pipeline.slo.validation import check_time_zone
+from sre_pipeline.inputs.durations import DurationError, parse_duration
+from sre_pipeline.inputs.instants import TimeError, parse_day, parse_instant
+from sre_pipeline.inputs.validation import check_time_zone
 
 MAX_DAYS = 3660  # ten years: more is a typo, and far beyond what a review looks at
 

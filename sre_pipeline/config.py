@@ -21,9 +21,9 @@ from pydantic import Field, field_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from sre_pipeline.slo.problems import Problem, SpecError, format_path
-from sre_pipeline.slo.validation import Day, DocContext, InputModel, check_time_zone, invalid
-from sre_pipeline.slo.yamldocs import read_documents
+from sre_pipeline.inputs.problems import Problem, SpecError, format_path
+from sre_pipeline.inputs.validation import Day, DocContext, InputModel, check_time_zone, invalid
+from sre_pipeline.inputs.yamldocs import read_documents
 
 REPO = Path(__file__).resolve().parents[1]
 ENV_CONFIG = "SRE_PIPELINE_CONFIG"
@@ -233,9 +233,9 @@ def preflight(config: PipelineConfig) -> None:
     demo plan against the catalog (with the demo source) and the Prometheus secrets. Raises
     :class:`SpecError` with every problem, so a command stops with file:line before it starts
     a run or writes anything."""
-    from sre_pipeline.slo.loader import load_catalog
+    from sre_pipeline.demo.plan import check_plan, load_plan
+    from sre_pipeline.slo.spec.loader import load_catalog
     from sre_pipeline.sources.capacity import load_resources
-    from sre_pipeline.sources.demo_plan import check_plan, load_plan
 
     catalog = load_catalog(config.slos)
     if config.capacity:

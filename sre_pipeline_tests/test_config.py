@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sre_pipeline.config import REPO, load_config
-from sre_pipeline.slo.problems import SpecError
+from sre_pipeline.inputs.problems import SpecError
 
 
 def test_embedded_defaults_without_a_file(monkeypatch, tmp_path):

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from sre_pipeline.slo.events_io import write_events_csv
-from sre_pipeline.slo.report import status_records
+from sre_pipeline.slo.exchange.events_csv import write_events_csv
+from sre_pipeline.slo.exchange.report import status_records
 from sre_pipeline.warehouse.reads import read_events
 from sre_pipeline_tests.test_cli import assert_close
 

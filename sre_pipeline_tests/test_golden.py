@@ -38,10 +38,10 @@ def demo_text(stdout: str, home: Path) -> str:
 
 @pytest.fixture(scope="module")
 def events_csv(tmp_path_factory) -> Path:
-    from sre_pipeline.slo.events_io import write_events_csv
-    from sre_pipeline.slo.loader import load_catalog
-    from sre_pipeline.sources.demo import generate_events
-    from sre_pipeline.sources.demo_plan import load_plan
+    from sre_pipeline.demo.history import generate_events
+    from sre_pipeline.demo.plan import load_plan
+    from sre_pipeline.slo.exchange.events_csv import write_events_csv
+    from sre_pipeline.slo.spec.loader import load_catalog
 
     slos = load_catalog(["examples/slos"]).slos
     frame = generate_events(slos, END, days=36, plan=load_plan(), anchor=END)

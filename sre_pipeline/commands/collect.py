@@ -20,8 +20,8 @@ from sre_pipeline.commands.flags import (
     positive_int,
     positive_number,
 )
-from sre_pipeline.slo.events_io import write_events_csv
-from sre_pipeline.slo.loader import load_catalog
+from sre_pipeline.slo.exchange.events_csv import write_events_csv
+from sre_pipeline.slo.spec.loader import load_catalog
 from sre_pipeline.sources.collector import SLICollector
 from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusConfig, parse_headers
 

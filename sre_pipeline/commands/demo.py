@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from sre_pipeline.commands.flags import http_url
 from sre_pipeline.incidents.model import open_and_overdue
-from sre_pipeline.slo.report import status_table
+from sre_pipeline.slo.exchange.report import status_table
 from sre_pipeline.warehouse.engine import pipeline_home
 
 EXIT_FAILED = 1
@@ -59,7 +59,9 @@ def _progress(message: str) -> None:
 def run(args) -> int:
     """Run the graph, then print the SLOs at risk, the alerts and where the outputs went."""
     from sre_pipeline.config import load_config, preflight
-    from sre_pipeline.defs.demo_run import (
+    from sre_pipeline.defs.partitions import lookback_days
+    from sre_pipeline.defs.upstream_warnings import ignore_expected
+    from sre_pipeline.demo.run import (
         EXAMPLES,
         DemoFailed,
         DemoHome,
@@ -67,9 +69,7 @@ def run(args) -> int:
         use_home,
         write_home,
     )
-    from sre_pipeline.defs.partitions import lookback_days
-    from sre_pipeline.defs.upstream_warnings import ignore_expected
-    from sre_pipeline.slo.loader import load_catalog
+    from sre_pipeline.slo.spec.loader import load_catalog
 
     ignore_expected()
     if args.prometheus_url:

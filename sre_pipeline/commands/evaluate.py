@@ -7,12 +7,12 @@ import sys
 import pandas as pd
 
 from sre_pipeline.commands import UsageError
-from sre_pipeline.slo.evaluator import Evaluator
-from sre_pipeline.slo.events_grid import bucket_width
-from sre_pipeline.slo.events_io import read_events
-from sre_pipeline.slo.grid import NS
-from sre_pipeline.slo.loader import load_catalog
-from sre_pipeline.slo.report import status_json, status_table
+from sre_pipeline.slo.budget.evaluator import Evaluator
+from sre_pipeline.slo.budget.grid import NS
+from sre_pipeline.slo.exchange.events_csv import read_events
+from sre_pipeline.slo.exchange.events_grid import bucket_width
+from sre_pipeline.slo.exchange.report import status_json, status_table
+from sre_pipeline.slo.spec.loader import load_catalog
 
 
 def run(args) -> int:

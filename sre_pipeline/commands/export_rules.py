@@ -7,8 +7,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sre_pipeline.slo.loader import load_catalog
-from sre_pipeline.slo.rules import build_rules, rules_yaml
+from sre_pipeline.slo.rules.export import build_rules, rules_yaml
+from sre_pipeline.slo.spec.loader import load_catalog
 
 
 def write_atomically(path: Path, text: str) -> None:

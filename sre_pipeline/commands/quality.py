@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sre_pipeline.commands import UsageError
 from sre_pipeline.config import load_config
 from sre_pipeline.quality.report import inputs_from_config, quality_report
-from sre_pipeline.slo.daily import week_start
+from sre_pipeline.slo.budget.daily import week_start
 from sre_pipeline.warehouse.engine import make_engine
 from sre_pipeline.warehouse.migrate import current_revision, head_revision
 

@@ -11,9 +11,9 @@ import sys
 from sre_pipeline.commands import UsageError
 from sre_pipeline.incidents.completeness import incomplete_items
 from sre_pipeline.incidents.postmortems import load_postmortems
-from sre_pipeline.slo.durations import format_duration
-from sre_pipeline.slo.loader import load_catalog
-from sre_pipeline.slo.problems import Problem, SpecError
+from sre_pipeline.inputs.durations import format_duration
+from sre_pipeline.inputs.problems import Problem, SpecError
+from sre_pipeline.slo.spec.loader import load_catalog
 from sre_pipeline.sources.capacity import load_resources
 
 

@@ -17,7 +17,7 @@ import dagster as dg
 import pandas as pd
 
 from sre_pipeline.defs.runner import ASSET_JOB, LocalRunner, Progress, RunOutcome, range_tags
-from sre_pipeline.slo.daily import day_bounds
+from sre_pipeline.slo.budget.daily import day_bounds
 
 PHASES = (("sli_events", "capacity_samples"), ("slo_status", "burn_alerts"))
 DAILY_ASSETS = tuple(a for phase in PHASES for a in phase)

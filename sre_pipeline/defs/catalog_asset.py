@@ -12,7 +12,7 @@ import pandas as pd
 from sre_pipeline.defs.collection_assets import catalog_or_fail
 from sre_pipeline.defs.metadata import md_table, table_metadata
 from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
-from sre_pipeline.slo.loader import Catalog
+from sre_pipeline.slo.spec.loader import Catalog
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.writes import Slice, replace_slice
 

@@ -22,8 +22,8 @@ import pandas as pd
 from sre_pipeline.defs.metadata import problems_md
 from sre_pipeline.defs.partitions import Partitioning
 from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
-from sre_pipeline.slo.daily import day_bounds
-from sre_pipeline.slo.problems import SpecError
+from sre_pipeline.inputs.problems import SpecError
+from sre_pipeline.slo.budget.daily import day_bounds
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.reads import read_events, read_slice
 

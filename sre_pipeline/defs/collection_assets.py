@@ -17,8 +17,8 @@ import pandas as pd
 from sre_pipeline.defs.metadata import add_day_metadata, spec_failure, table_metadata
 from sre_pipeline.defs.partitions import Partitioning, days_of, utc_window
 from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
-from sre_pipeline.slo.daily import day_bounds
-from sre_pipeline.slo.problems import SpecError
+from sre_pipeline.inputs.problems import SpecError
+from sre_pipeline.slo.budget.daily import day_bounds
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.collected import CollectedWrite, write_collected
 

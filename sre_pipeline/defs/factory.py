@@ -37,9 +37,9 @@ from sre_pipeline.defs.resources import (
 )
 from sre_pipeline.defs.status_assets import status_assets
 from sre_pipeline.defs.upstream_warnings import expected_warnings_silenced
-from sre_pipeline.slo.loader import Catalog, load_catalog
-from sre_pipeline.slo.problems import SpecError
-from sre_pipeline.sources.demo_plan import load_plan
+from sre_pipeline.demo.plan import load_plan
+from sre_pipeline.inputs.problems import SpecError
+from sre_pipeline.slo.spec.loader import Catalog, load_catalog
 from sre_pipeline.warehouse.engine import default_url, make_engine
 from sre_pipeline.warehouse.reads import first_event_time
 

@@ -9,7 +9,7 @@ import pandas as pd
 from sre_pipeline.defs.metadata import md_table, spec_failure
 from sre_pipeline.defs.resources import IncidentSource, PipelineSettings, WarehouseResource
 from sre_pipeline.incidents.model import action_items_frame, incidents_frame, open_and_overdue
-from sre_pipeline.slo.problems import SpecError
+from sre_pipeline.inputs.problems import SpecError
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.writes import Slice, replace_slices
 

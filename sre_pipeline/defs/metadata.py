@@ -12,7 +12,7 @@ import dagster as dg
 import pandas as pd
 from sqlalchemy import Table
 
-from sre_pipeline.slo.problems import SpecError
+from sre_pipeline.inputs.problems import SpecError
 
 NO_DATA = "no data"
 

@@ -15,9 +15,11 @@ from pydantic import PrivateAttr
 from sqlalchemy import Engine
 
 from sre_pipeline.config import REPO, read_secrets
+from sre_pipeline.demo.history import generate_events, simulate_capacity
+from sre_pipeline.demo.plan import check_plan, load_plan
 from sre_pipeline.incidents.postmortems import PostmortemSet, load_postmortems
-from sre_pipeline.slo.loader import Catalog, load_catalog
-from sre_pipeline.slo.problems import SpecError
+from sre_pipeline.inputs.problems import SpecError
+from sre_pipeline.slo.spec.loader import Catalog, load_catalog
 from sre_pipeline.sources.capacity import (
     CapacityResult,
     Resource,
@@ -25,8 +27,6 @@ from sre_pipeline.sources.capacity import (
     load_resources,
 )
 from sre_pipeline.sources.collector import CollectResult, SLICollector
-from sre_pipeline.sources.demo import generate_events, simulate_capacity
-from sre_pipeline.sources.demo_plan import check_plan, load_plan
 from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusConfig
 from sre_pipeline.warehouse.engine import make_engine
 from sre_pipeline.warehouse.migrate import upgrade

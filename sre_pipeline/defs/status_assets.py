@@ -14,7 +14,7 @@ from sre_pipeline.defs.collection_assets import BACKFILL, catalog_or_fail
 from sre_pipeline.defs.metadata import add_day_metadata, md_table, table_metadata
 from sre_pipeline.defs.partitions import Partitioning, days_of, lookback_days, utc_window
 from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
-from sre_pipeline.slo.daily import EPISODE_CONTEXT, daily_episodes, daily_status, day_bounds
+from sre_pipeline.slo.budget.daily import EPISODE_CONTEXT, daily_episodes, daily_status, day_bounds
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.reads import read_events
 from sre_pipeline.warehouse.writes import Slice, replace_slice

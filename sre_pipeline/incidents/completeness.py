@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sre_pipeline.incidents.model import Incident
-from sre_pipeline.slo.problems import Problem
+from sre_pipeline.inputs.problems import Problem
 
 _MISSING = (
     ("owner", "Owner", "no owner", "a person or team in the Owner column"),

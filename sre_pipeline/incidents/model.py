@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from sre_pipeline.slo.daily import week_start
+from sre_pipeline.slo.budget.daily import week_start
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3")
 ACTION_ITEM_STATUSES = ("open", "in_progress", "done", "wontfix")

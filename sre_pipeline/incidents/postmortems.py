@@ -31,10 +31,10 @@ from sre_pipeline.incidents.model import (
     normalise_severity,
     normalise_status,
 )
-from sre_pipeline.slo.instants import YEARS
-from sre_pipeline.slo.problems import Problem, SpecError, did_you_mean
-from sre_pipeline.slo.validation import DocContext, InputModel, invalid
-from sre_pipeline.slo.yamldocs import parse_documents
+from sre_pipeline.inputs.instants import YEARS
+from sre_pipeline.inputs.problems import Problem, SpecError, did_you_mean
+from sre_pipeline.inputs.validation import DocContext, InputModel, invalid
+from sre_pipeline.inputs.yamldocs import parse_documents
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.#-]*$"
 POSTMORTEM_SUFFIXES = (".md", ".markdown")

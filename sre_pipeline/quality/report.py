@@ -25,8 +25,8 @@ from sre_pipeline.quality.suites import (
     incidents_suite,
     settled_end,
 )
-from sre_pipeline.slo.daily import day_bounds
-from sre_pipeline.slo.loader import load_catalog
+from sre_pipeline.slo.budget.daily import day_bounds
+from sre_pipeline.slo.spec.loader import load_catalog
 from sre_pipeline.sources.capacity import load_resources
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.reads import read_events, read_slice

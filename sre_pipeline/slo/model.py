@@ -62,7 +62,7 @@ class Budgeting(_Frozen):
 
 class AlertMeta(_Frozen):
     """How generated alerts are named and labelled (Sloth's ``alerting`` block); empty means
-    the defaults of :mod:`sre_pipeline.slo.rules`."""
+    the defaults of :mod:`sre_pipeline.slo.rules.export`."""
 
     name: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)

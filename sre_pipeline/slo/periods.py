@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from sre_pipeline.slo.durations import format_duration
+from sre_pipeline.inputs.durations import format_duration
 
 CALENDAR_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 

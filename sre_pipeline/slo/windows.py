@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from fractions import Fraction
 
-from sre_pipeline.slo.durations import format_duration
+from sre_pipeline.inputs.durations import format_duration
 
 PAGE, TICKET = "page", "ticket"
 SEVERITIES = (PAGE, TICKET)

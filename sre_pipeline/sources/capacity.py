@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from sre_pipeline.slo.durations import DurationError, parse_duration
-from sre_pipeline.slo.native_schema import NAME_PATTERN
-from sre_pipeline.slo.problems import SpecError
-from sre_pipeline.slo.validation import DocContext, InputModel, Number, check_promql, invalid
-from sre_pipeline.slo.yamldocs import read_documents
+from sre_pipeline.inputs.durations import DurationError, parse_duration
+from sre_pipeline.inputs.problems import SpecError
+from sre_pipeline.inputs.validation import DocContext, InputModel, Number, check_promql, invalid
+from sre_pipeline.inputs.yamldocs import read_documents
+from sre_pipeline.slo.spec.native_schema import NAME_PATTERN
 from sre_pipeline.sources.collector import answer_problems, query_chunks
 from sre_pipeline.sources.matrix import Matrix
 from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusError

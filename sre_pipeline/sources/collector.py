@@ -34,9 +34,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sre_pipeline.slo.durations import format_duration
+from sre_pipeline.inputs.durations import format_duration
+from sre_pipeline.inputs.promql import render
 from sre_pipeline.slo.model import SLO
-from sre_pipeline.slo.promql import render, sli_templates
+from sre_pipeline.slo.rules.promql import sli_templates
 from sre_pipeline.sources.matrix import Matrix
 from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusError
 

@@ -36,7 +36,7 @@ import jinja2
 import sqlalchemy as sa
 from jinja2 import nodes
 
-from sre_pipeline.slo.problems import did_you_mean
+from sre_pipeline.inputs.problems import did_you_mean
 from sre_pipeline.warehouse.schema import metadata
 
 MODELS_ROOT = Path(__file__).resolve().parents[2] / "dbt_like_sql"

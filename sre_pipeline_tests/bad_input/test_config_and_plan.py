@@ -8,9 +8,9 @@ import pytest
 
 from sre_pipeline.config import load_config
 from sre_pipeline.defs.factory import resources_from_config
-from sre_pipeline.slo.loader import load_catalog
-from sre_pipeline.slo.problems import SpecError
-from sre_pipeline.sources.demo_plan import DEFAULT_PLAN, check_plan, load_plan
+from sre_pipeline.demo.plan import DEFAULT_PLAN, check_plan, load_plan
+from sre_pipeline.inputs.problems import SpecError
+from sre_pipeline.slo.spec.loader import load_catalog
 from sre_pipeline_tests.bad_input.helpers import POSTMORTEM, cli, line_of, replaced, write
 
 PROMETHEUS = """\

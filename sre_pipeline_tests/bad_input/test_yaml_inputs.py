@@ -9,8 +9,8 @@ import time
 import pytest
 
 from sre_pipeline.config import load_config
-from sre_pipeline.slo.problems import SpecError
-from sre_pipeline.sources.demo_plan import load_plan
+from sre_pipeline.demo.plan import load_plan
+from sre_pipeline.inputs.problems import SpecError
 from sre_pipeline_tests.bad_input.helpers import (
     CAPACITY,
     LATENCY,

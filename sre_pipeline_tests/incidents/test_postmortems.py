@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sre_pipeline.incidents.postmortems import load_postmortems
-from sre_pipeline.slo.problems import SpecError
+from sre_pipeline.inputs.problems import SpecError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "postmortems"
 

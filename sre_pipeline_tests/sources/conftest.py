@@ -9,12 +9,12 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from sre_pipeline.slo.loader import load_catalog
+from sre_pipeline.demo.history import SLOHistory, simulate, simulate_capacity, truth_frame
+from sre_pipeline.demo.openmetrics import write_openmetrics
+from sre_pipeline.demo.plan import DemoPlan, Scenario, load_plan
 from sre_pipeline.slo.model import SLO
+from sre_pipeline.slo.spec.loader import load_catalog
 from sre_pipeline.sources.capacity import Resource, load_resources
-from sre_pipeline.sources.demo import SLOHistory, simulate, simulate_capacity, truth_frame
-from sre_pipeline.sources.demo_plan import DemoPlan, Scenario, load_plan
-from sre_pipeline.sources.openmetrics import write_openmetrics
 from sre_pipeline_tests.services.prometheus import PrometheusServer, backfill, start_prometheus
 
 END = pd.Timestamp("2026-11-01T00:00Z")

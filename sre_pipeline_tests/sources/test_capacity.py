@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sre_pipeline.slo.problems import SpecError
+from sre_pipeline.inputs.problems import SpecError
 from sre_pipeline.sources.capacity import collect_capacity, load_resources
 from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusConfig
 
@@ -51,7 +51,7 @@ def test_collected_capacity_equals_generated_gauges(backfilled):
 
 
 def test_demo_search_index_trends_past_80_percent():
-    from sre_pipeline.sources.demo import simulate_capacity
+    from sre_pipeline.demo.history import simulate_capacity
 
     end = pd.Timestamp("2026-11-01T00:00Z")
     samples = simulate_capacity(

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from sre_pipeline.cli import main
-from sre_pipeline.slo.evaluator import Evaluator
-from sre_pipeline.slo.report import status_records
+from sre_pipeline.slo.budget.evaluator import Evaluator
+from sre_pipeline.slo.exchange.report import status_records
 from sre_pipeline_tests.services.drip_server import DripServer
 from sre_pipeline_tests.services.faulty_proxy import FaultyProxy
 

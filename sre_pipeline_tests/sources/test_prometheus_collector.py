@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sre_pipeline.slo.evaluator import Evaluator
+from sre_pipeline.slo.budget.evaluator import Evaluator
 from sre_pipeline.slo.model import SLI
 from sre_pipeline.sources.collector import SLICollector
 from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusConfig

@@ -1,0 +1,247 @@
+"""Error budgets, burn rates, time to exhaustion, policy tiers and multiwindow alerts for every
+SLO at once (DESIGN §3), over a :class:`~sre_pipeline.slo.budget.grid.BucketGrid`.
+
+A window of length ``W`` evaluated at instant ``at`` covers the buckets that start at or after
+``at - W`` and end at or before ``at``; a window shorter than one bucket is widened to one
+bucket (at an instant between bucket boundaries such a window may hold no whole bucket).
+Missing buckets count as neither good nor bad; a window without events has an undefined
+(NaN) burn rate and attainment, never 100 %.
+
+Escalation pages a fast burn only (the 1-hour burn rate at the SLO's fastest page factor, or a
+page pair firing) and tickets a budget that runs out within a day; an exhausted budget on its
+own is the error-budget policy's business (tier ``exhausted``), not a page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+
+from sre_pipeline.inputs.durations import format_duration
+from sre_pipeline.slo.budget.grid import NS, BucketGrid, build_grid, event_times, infer_width, to_ns
+from sre_pipeline.slo.budget.timeslices import DAY_NS, slice_buckets
+from sre_pipeline.slo.model import SLO
+from sre_pipeline.slo.policy import tiers_for
+from sre_pipeline.slo.windows import PAGE
+
+STATUS_WINDOWS: dict[str, timedelta] = {
+    "5m": timedelta(minutes=5),
+    "30m": timedelta(minutes=30),
+    "1h": timedelta(hours=1),
+    "2h": timedelta(hours=2),
+    "6h": timedelta(hours=6),
+    "1d": timedelta(days=1),
+    "3d": timedelta(days=3),
+}
+DEFAULT_WIDTH = timedelta(minutes=5)
+TICKET_WITHIN_H = 24.0
+# a burn rate equal to the factor up to float noise (bad / total / E) counts as at the factor
+FACTOR_RTOL = 1e-9
+
+
+def _ns(td: timedelta) -> int:
+    return int(td.total_seconds()) * NS
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num/den with NaN where den is 0 (no events: undefined, not 0 and not 1)."""
+    out = np.full(np.shape(num), np.nan)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+class Evaluator:
+    """Builds one grid for ``slos`` that covers ``[start, end]`` plus every lookback needed
+    (the longest period and alert window), then answers status, episodes and burn-down series.
+    """
+
+    def __init__(
+        self,
+        events: pd.DataFrame,
+        slos: Sequence[SLO],
+        start,
+        end,
+        width: timedelta | None = None,
+    ):
+        self.slos = list(slos)
+        self.start_ns, self.end_ns = to_ns(start), to_ns(end)
+        if self.end_ns < self.start_ns:
+            raise ValueError("end is before start")
+        ts = event_times(events)
+        width_ns = _ns(width) if width else (infer_width(events, ts) or _ns(DEFAULT_WIDTH))
+        if DAY_NS % width_ns:
+            raise ValueError(f"bucket width of {width_ns / NS:g}s does not divide one day")
+        self.width_ns = width_ns
+        self.budget = np.array([s.error_budget for s in self.slos])
+        # fastest page factor per SLO; inf (never reached) for an SLO without a page pair
+        pages = ([w.factor for w in s.windows if w.severity == PAGE] for s in self.slos)
+        self.page_factor = np.array([max(f, default=np.inf) for f in pages], dtype=np.float64)
+        self.aspirational = np.array([s.aspirational for s in self.slos], dtype=bool)
+        lookback = self._lookback_start()
+        if len(ts):  # nothing to hold before the first bucket of data
+            lookback = max(lookback, int(ts.min()))
+        grid_start = lookback - lookback % DAY_NS  # day-aligned so timeslices line up
+        grid_end = -(-self.end_ns // width_ns) * width_ns
+        slices = {}
+        for i, slo in enumerate(self.slos):
+            if slo.budgeting.method == "timeslices":
+                try:
+                    k = slice_buckets(_ns(slo.budgeting.slice), width_ns)
+                except ValueError as exc:
+                    raise ValueError(f"SLO {slo.id}: {exc}") from None
+                slices[i] = (k, slo.budgeting.slice_target)
+        if slices:
+            grid_end = -(-grid_end // DAY_NS) * DAY_NS
+        self.grid: BucketGrid = build_grid(
+            events, [s.id for s in self.slos], grid_start, grid_end, width_ns, slices, ts
+        )
+
+    # -- geometry -------------------------------------------------------------------------
+    def _window_ns(self, td: timedelta) -> int:
+        return max(_ns(td), self.width_ns)
+
+    def _lookback_start(self) -> int:
+        earliest = self.start_ns - _ns(STATUS_WINDOWS["3d"])
+        for slo in self.slos:
+            longest = max(_ns(w.long) for w in slo.windows)
+            earliest = min(
+                earliest, self.start_ns - longest, self._period_start_ns(slo, self.start_ns)
+            )
+        return earliest
+
+    @staticmethod
+    def _period_start_ns(slo: SLO, at_ns: int) -> int:
+        if slo.period.is_rolling:
+            return at_ns - _ns(slo.period.length)
+        return to_ns(slo.period.start_at(pd.Timestamp(at_ns, unit="ns", tz="UTC")))
+
+    def period_starts(self, at_ns: Sequence[int]) -> np.ndarray:
+        """``n_slos x len(at)`` period start instants (ns); calendar periods in their zone."""
+        at = np.asarray(at_ns, dtype=np.int64)
+        out = np.empty((len(self.slos), len(at)), dtype=np.int64)
+        cache: dict = {}
+        for i, slo in enumerate(self.slos):
+            p = slo.period
+            if p.is_rolling:
+                out[i] = at - _ns(p.length)
+                continue
+            key = (p.unit, p.time_zone)
+            if key not in cache:
+                cache[key] = np.array([self._period_start_ns(slo, int(t)) for t in at])
+            out[i] = cache[key]
+        return out
+
+    def _period_length_ns(self, at_ns: int) -> np.ndarray:
+        at = pd.Timestamp(at_ns, unit="ns", tz="UTC")
+        return np.array([_ns(s.period.length_at(at)) for s in self.slos], dtype=np.float64)
+
+    def _sums(self, s_idx: np.ndarray, e_idx: int) -> tuple[np.ndarray, ...]:
+        """Per-SLO (bad, total, buckets with data, expected buckets) between two indexes."""
+        g, rows = self.grid, np.arange(len(self.slos))
+        s_idx = np.broadcast_to(np.minimum(s_idx, e_idx), (len(self.slos),))
+        return (
+            g.cbad[:, e_idx] - g.cbad[rows, s_idx],
+            g.ctotal[:, e_idx] - g.ctotal[rows, s_idx],
+            g.cpresent[:, e_idx] - g.cpresent[rows, s_idx],
+            (e_idx - s_idx).astype(np.float64),
+        )
+
+    # -- status at an instant -----------------------------------------------------------------
+    def status(self, at=None) -> pd.DataFrame:
+        """One row per SLO with every figure of DESIGN §3 as of ``at`` (default: range end)."""
+        at_ns = self.end_ns if at is None else to_ns(at)
+        if not self.start_ns <= at_ns <= self.end_ns:
+            # outside the range the grid's lookback was sized for: windows would be cut short
+            raise ValueError("status instant is outside the evaluator's [start, end] range")
+        g = self.grid
+        e = int(g.index_at(at_ns))
+        budget = self.budget
+        out: dict[str, object] = {"slo": g.ids, "objective": 1 - budget}
+        out["period"] = [s.period.label for s in self.slos]
+        out["at"] = pd.Timestamp(at_ns, unit="ns", tz="UTC")
+        window_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+        def window(td: timedelta):
+            w = self._window_ns(td)
+            if w not in window_cache:
+                bad, total, _, _ = self._sums(g.index_from(at_ns - w), e)
+                window_cache[w] = (bad, total)
+            return window_cache[w]
+
+        for label, td in STATUS_WINDOWS.items():
+            bad, total = window(td)
+            out[f"burn_rate_{label}"] = _ratio(bad, total) / budget
+        ps_ns = self.period_starts([at_ns])[:, 0]
+        bad_p, total_p, present_p, _ = self._sums(g.index_from(ps_ns), e)
+        # expected buckets from the clock, not the grid: history missing before the first
+        # bucket of data lowers coverage instead of vanishing
+        expected_p = (g.time_of(e) - (-(-ps_ns // g.width) * g.width)) / g.width
+        consumed = _ratio(bad_p, total_p) / budget
+        remaining = 1 - consumed
+        period_min = self._period_length_ns(at_ns) / (60 * NS)
+        out["burn_rate_period"] = consumed
+        out["attainment"] = 1 - _ratio(bad_p, total_p)
+        out["budget_remaining"] = remaining
+        out["budget_remaining_events"] = np.where(total_p > 0, budget * total_p - bad_p, np.nan)
+        out["budget_remaining_minutes"] = remaining * budget * period_min
+        out["events_total"] = total_p
+        out["events_bad"] = bad_p
+        out["coverage"] = _ratio(present_p.astype(np.float64), expected_p)
+        tte = self._time_to_exhaustion(remaining, out["burn_rate_1h"], period_min / 60)
+        alerts = [self._alerts_at(i, window) for i in range(len(self.slos))]
+        out["time_to_exhaustion_hours"] = tte
+        out["escalation"] = self._escalation(tte, out["burn_rate_1h"], alerts)
+        out["policy_tier"] = [
+            tiers_for(np.array([r]), s.policy_tiers)[0]
+            for r, s in zip(remaining, self.slos, strict=True)
+        ]
+        out["alerts"] = alerts
+        out["good_gt_total_buckets"] = g.good_gt_total
+        out["aspirational"] = self.aspirational.tolist()
+        return pd.DataFrame(out)
+
+    @staticmethod
+    def _time_to_exhaustion(remaining, burn_1h, period_h) -> np.ndarray:
+        """``R * P / BR_1h``: 0 when exhausted, NaN when nothing burns or R is undefined."""
+        tte = np.full(remaining.shape, np.nan)
+        burning = np.nan_to_num(burn_1h, nan=0.0) > 0
+        np.divide(remaining * period_h, burn_1h, out=tte, where=burning & (remaining > 0))
+        tte[np.nan_to_num(remaining, nan=1.0) <= 0] = 0.0
+        return tte
+
+    def _escalation(
+        self, tte: np.ndarray, burn_1h: np.ndarray, alerts: Sequence[list[dict]]
+    ) -> list[str | None]:
+        """``page`` for a fast burn: ``BR_1h`` at or above the SLO's fastest page factor
+        (14.4 for Google 30 d) or a page pair firing; otherwise ``ticket`` when the budget runs
+        out within a day (``TTE < 24 h``, so an exhausted budget still burning); else None.
+        Only while burning (``BR_1h > 0``), never for aspirational SLOs (tracked, not paged).
+        """
+        burn = np.nan_to_num(burn_1h, nan=0.0)
+        firing = np.array([any(a["severity"] == PAGE for a in fired) for fired in alerts], bool)
+        fast = (burn >= self.page_factor * (1 - FACTOR_RTOL)) | firing
+        live = (burn > 0) & ~self.aspirational
+        page, ticket = live & fast, live & (tte < TICKET_WITHIN_H)  # NaN TTE: no ticket
+        return np.select([page, ticket], ["page", "ticket"], None).tolist()
+
+    def _alerts_at(self, i: int, window) -> list[dict]:
+        slo, budget = self.slos[i], self.budget[i]
+        firing = []
+        for pair in slo.windows:
+            bl, tl = (a[i] for a in window(pair.long))
+            bs, ts = (a[i] for a in window(pair.short))
+            if bl > pair.factor * budget * tl and bs > pair.factor * budget * ts:
+                firing.append(
+                    {
+                        "severity": pair.severity,
+                        "long_window": format_duration(pair.long),
+                        "short_window": format_duration(pair.short),
+                        "factor": round(pair.factor, 6),
+                        "burn_rate_long": float(bl / tl / budget),
+                        "burn_rate_short": float(bs / ts / budget),
+                    }
+                )
+        return firing

@@ -1,0 +1,233 @@
+"""OpenSLO v1 import: Service, SLI, SLO, AlertPolicy and AlertCondition documents, inline or
+referenced by name across files.
+
+The loader hands every ``openslo/*`` document to :meth:`Registry.add`, which validates it
+against the schema (:mod:`~sre_pipeline.slo.spec.openslo_kinds`) and keeps it by kind and name;
+:meth:`Registry.resolve` runs once all files are read, so an SLO may reference an SLI or an
+AlertPolicy defined in another file. Each objective of an SLO becomes one model SLO.
+
+Alert conditions become window pairs: the long window is ``lookbackWindow``, the short one a
+twelfth of it (the Google workbook's convention), the factor is the burn-rate threshold.
+An SLO without alert policies gets the Google window set. ``DataSource`` and
+``AlertNotificationTarget`` documents are accepted and ignored; a Service that is referenced
+but not defined is fine (the name is all an SLO needs from it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from sre_pipeline.inputs.problems import Problem, did_you_mean
+from sre_pipeline.inputs.validation import DocContext
+from sre_pipeline.slo.model import SLO, Budgeting, Source
+from sre_pipeline.slo.spec.openslo_kinds import (
+    DOCS,
+    IGNORED,
+    KINDS,
+    PolicyItemIn,
+    SLODoc,
+    SLOSpecIn,
+)
+from sre_pipeline.slo.spec.openslo_schema import InlineSLIIn, SLISpecIn, label_values
+from sre_pipeline.slo.windows import WindowPair, preset_windows
+
+WINDOW_SET = "openslo"
+
+
+@dataclass
+class _Def:
+    """A named document and the context its problems are reported in."""
+
+    ctx: DocContext
+    doc: BaseModel | None  # None when invalid: its problems are reported, references stay quiet
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
+
+
+class Registry:
+    """Every OpenSLO document seen so far, by kind and ``metadata.name``."""
+
+    def __init__(self) -> None:
+        self._defs: dict[str, dict[str, _Def]] = {kind: {} for kind in DOCS}
+        self._slos: list[_Def] = []
+
+    def add(self, ctx: DocContext) -> None:
+        """Validate one document; its problems go to ``ctx``."""
+        data = ctx.doc.data
+        kind = data.get("kind")
+        if kind in IGNORED:
+            return
+        if kind not in DOCS:
+            what = f"unknown kind '{kind}'{did_you_mean(kind, KINDS)}" if kind else "no 'kind'"
+            ctx.problem(("kind",), what, "one of: " + ", ".join(KINDS))
+            return
+        doc = ctx.validate(DOCS[kind], data)
+        name = doc.metadata.name if doc else _raw_name(data)
+        if name is None:
+            return
+        first = self._defs[kind].get(name)
+        if first is not None:
+            where = f"{first.ctx.doc.file} (document {first.ctx.doc.index})"
+            ctx.problem(
+                ("metadata", "name"),
+                f"duplicate {kind} name '{name}', first defined in {where}",
+                f"each {kind} name once across all files",
+            )
+            return
+        self._defs[kind][name] = _Def(ctx, doc)
+        if kind == "SLO" and doc is not None:
+            self._slos.append(self._defs[kind][name])
+
+    def resolve(self) -> tuple[list[SLO], list[Problem]]:
+        """Resolve references and convert every valid SLO; returns SLOs and new problems."""
+        problems: list[Problem] = []
+        policies: dict[str, tuple[WindowPair, ...] | None] = {}
+        # named policies first, so that a broken one is reported once, not once per SLO
+        for name, d in self._defs["AlertPolicy"].items():
+            rctx = DocContext(d.ctx.doc)
+            policies[name] = self._pairs(rctx, d.doc.spec, ("spec",)) if d.doc else None
+            problems += rctx.problems
+        slos: list[SLO] = []
+        for d in self._slos:
+            rctx = DocContext(d.ctx.doc)
+            slos += self._convert(rctx, d.doc, policies)
+            problems += rctx.problems
+        return slos, problems
+
+    def _lookup(self, ctx: DocContext, kind: str, name: str, path: tuple) -> BaseModel | None:
+        """The referenced document, or None (reported here when the name is unknown)."""
+        known = self._defs[kind]
+        if name in known:
+            return known[name].doc
+        names = ", ".join(sorted(known)) or "none defined in the files loaded"
+        ctx.problem(
+            path,
+            f"no {kind} named '{name}'{did_you_mean(name, known)}",
+            f"the metadata.name of an {kind} ({names})",
+        )
+        return None
+
+    def _pairs(self, ctx: DocContext, spec, path: tuple) -> tuple[WindowPair, ...] | None:
+        """Window pairs of an alert policy's conditions, or None when one cannot be resolved."""
+        pairs, ok = [], True
+        for j, item in enumerate(spec.conditions):
+            cond = item.spec
+            if item.condition_ref is not None:
+                where = path + ("conditions", j, "conditionRef")
+                found = self._lookup(ctx, "AlertCondition", item.condition_ref, where)
+                cond = found.spec if found else None
+            if cond is None:
+                ok = False
+            else:
+                pairs.append(cond.window_pair())
+        return tuple(pairs) if ok else None
+
+    def _windows(self, ctx: DocContext, items: list[PolicyItemIn], policies: dict):
+        """All window pairs of an SLO's alert policies, or None when one cannot be resolved."""
+        pairs, ok = [], True
+        for i, item in enumerate(items):
+            path = ("spec", "alertPolicies", i)
+            if item.alert_policy_ref is None:
+                got = self._pairs(ctx, item.spec, path + ("spec",))
+            else:
+                where = path + ("alertPolicyRef",)
+                found = self._lookup(ctx, "AlertPolicy", item.alert_policy_ref, where)
+                got = policies.get(item.alert_policy_ref) if found else None
+            if got is None:
+                ok = False
+            else:
+                pairs += got
+        # a policy referenced twice would otherwise alert twice on the same pair
+        return tuple(dict.fromkeys(pairs)) if ok else None
+
+    def _indicator(
+        self, ctx: DocContext, inline: InlineSLIIn | None, ref: str | None, path: tuple
+    ) -> tuple[bool, SLISpecIn | None]:
+        """(whether an indicator is given, its spec or None when it cannot be resolved)."""
+        if inline is not None:
+            return True, inline.spec
+        if ref is None:
+            return False, None
+        found = self._lookup(ctx, "SLI", ref, path + ("indicatorRef",))
+        return True, found.spec if found else None
+
+    def _convert(self, ctx: DocContext, doc: SLODoc, policies: dict) -> list[SLO]:
+        """Model SLOs of one SLO document, one per objective; problems go to ``ctx``."""
+        spec: SLOSpecIn = doc.spec
+        n_errors = len(ctx.problems)
+        windows = self._windows(ctx, spec.alert_policies, policies)
+        given, base = self._indicator(ctx, spec.indicator, spec.indicator_ref, ("spec",))
+        indicators = []
+        for i, obj in enumerate(spec.objectives):
+            path = ("spec", "objectives", i)
+            own, sli = self._indicator(ctx, obj.indicator, obj.indicator_ref, path)
+            indicators.append(sli if own else base)
+            if not own and not given:
+                ctx.problem(
+                    path if len(spec.objectives) > 1 else ("spec",),
+                    "no indicator",
+                    "indicator or indicatorRef on the SLO (or on each objective)",
+                )
+            _check_slices(ctx, spec.budgeting_method, obj, path)
+        if len(ctx.problems) > n_errors or None in indicators or windows is None:
+            return []
+        period = spec.time_window[0].to_period()
+        service = self._defs["Service"].get(spec.service)
+        svc_labels = label_values(service.doc.metadata.labels) if service and service.doc else {}
+        labels = label_values(doc.metadata.labels)
+        out = []
+        for i, (obj, sli) in enumerate(zip(spec.objectives, indicators, strict=True)):
+            name = doc.metadata.name
+            if len(spec.objectives) > 1:
+                name += "-" + (_slug(obj.name or obj.display_name or "") or str(i + 1))
+            budgeting = Budgeting()
+            if spec.budgeting_method == "Timeslices":
+                budgeting = Budgeting(
+                    method="timeslices", slice=obj.slice, slice_target=obj.time_slice_target
+                )
+            out.append(
+                SLO(
+                    id=f"{spec.service}-{name}",
+                    service=spec.service,
+                    name=name,
+                    description=spec.description,
+                    owner=svc_labels.get("owner", labels.get("owner")),
+                    team=svc_labels.get("team", labels.get("team")),
+                    labels=labels,
+                    objective=obj.ratio,
+                    period=period,
+                    budgeting=budgeting,
+                    sli=sli.to_model(),
+                    window_set=WINDOW_SET if windows else "google",
+                    windows=windows or preset_windows("google", period.nominal),
+                    source=Source(format="openslo", file=ctx.doc.file, document=ctx.doc.index),
+                )
+            )
+        return out
+
+
+def _check_slices(ctx: DocContext, method: str, obj, path: tuple) -> None:
+    """Timeslices need a slice target and length per objective; other methods take none."""
+    fields = {"timeSliceTarget": obj.time_slice_target, "timeSliceWindow": obj.time_slice_window}
+    for key, value in fields.items():
+        if method == "Timeslices" and value is None:
+            ctx.problem(
+                path + (key,),
+                f"budgetingMethod Timeslices needs '{key}'",
+                "e.g. timeSliceTarget: 0.95 and timeSliceWindow: 1m",
+            )
+        elif method != "Timeslices" and value is not None:
+            message = f"'{key}' only applies to budgetingMethod Timeslices"
+            ctx.problem(path + (key,), message, "budgetingMethod: Timeslices")
+
+
+def _raw_name(data: dict) -> str | None:
+    """``metadata.name`` of a document that failed validation, so references to it stay quiet."""
+    meta = data.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) else None

@@ -1,0 +1,225 @@
+"""Input schema for OpenSLO v1 alert policies and conditions, SLO specs and each kind's
+document (``Service``, ``SLI``, ``SLO``, ``AlertPolicy``, ``AlertCondition``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from sre_pipeline.inputs.durations import parse_duration
+from sre_pipeline.inputs.problems import did_you_mean
+from sre_pipeline.inputs.validation import InputModel, Number, invalid
+from sre_pipeline.slo.spec.native_schema import NAME_PATTERN
+from sre_pipeline.slo.spec.openslo_period import TimeWindowIn
+from sre_pipeline.slo.spec.openslo_schema import (
+    InlineSLIIn,
+    MetadataIn,
+    ObjectiveIn,
+    SLISpecIn,
+    duration_input,
+)
+from sre_pipeline.slo.windows import PAGE, TICKET, WindowPair
+
+BUDGETING = ("Occurrences", "Timeslices")
+PAGE_SEVERITIES = frozenset({"page", "critical", "high"})
+
+
+class BurnRateIn(InputModel):
+    """``condition`` of an AlertCondition: burn rate over ``lookbackWindow`` above a threshold."""
+
+    kind: Literal["burnrate"] = "burnrate"
+    op: str = "gt"
+    threshold: Number = Field(gt=0)
+    lookback_window: str = Field(alias="lookbackWindow")
+    alert_after: str | None = Field(None, alias="alertAfter")  # Prometheus 'for:', not modelled
+
+    @field_validator("op")
+    @classmethod
+    def _above(cls, v: str) -> str:
+        if v not in ("gt", "gte"):
+            raise invalid(f"op '{v}' would alert while the budget is safe", "gt or gte")
+        return v
+
+    @field_validator("lookback_window")
+    @classmethod
+    def _lookback(cls, v: str) -> str:
+        if duration_input(v, "window") <= timedelta(minutes=1):
+            raise invalid(f"lookbackWindow '{v}' is too short for a burn-rate window", "e.g. 1h")
+        return v
+
+    @field_validator("alert_after")
+    @classmethod
+    def _after(cls, v: str | None) -> str | None:
+        if v is not None:
+            duration_input(v, "duration")
+        return v
+
+
+class AlertConditionSpecIn(InputModel):
+    """``spec`` of an AlertCondition."""
+
+    description: str = ""
+    severity: str
+    condition: BurnRateIn
+
+    def window_pair(self) -> WindowPair:
+        """The window pair: short window 1/12 of the long one, the Google workbook's rule."""
+        long = parse_duration(self.condition.lookback_window)
+        minutes = max(1, int(long.total_seconds() / 60 / 12 + 0.5))
+        severity = PAGE if self.severity.lower() in PAGE_SEVERITIES else TICKET
+        return WindowPair(long, timedelta(minutes=minutes), self.condition.threshold, severity)
+
+
+def _inline_or_ref(ref: str | None, spec: Any, ref_key: str, kind: str) -> None:
+    if ref is not None and spec is not None:
+        raise invalid(
+            f"both '{ref_key}' and an inline {kind}", f"either {ref_key} or kind/metadata/spec"
+        )
+    if ref is None and spec is None:
+        raise invalid(f"neither '{ref_key}' nor an inline {kind} 'spec'", f"{ref_key}: <name>")
+
+
+class ConditionItemIn(InputModel):
+    """An item of ``conditions``: a ``conditionRef`` or an inline AlertCondition."""
+
+    condition_ref: str | None = Field(None, alias="conditionRef")
+    kind: Literal["AlertCondition"] | None = None
+    metadata: MetadataIn | None = None
+    spec: AlertConditionSpecIn | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        _inline_or_ref(self.condition_ref, self.spec, "conditionRef", "AlertCondition")
+        return self
+
+
+class TargetItemIn(InputModel):
+    """An item of ``notificationTargets``; routing is left to Alertmanager, so it is unused."""
+
+    target_ref: str | None = Field(None, alias="targetRef")
+    kind: Literal["AlertNotificationTarget"] | None = None
+    metadata: MetadataIn | None = None
+    spec: dict[str, Any] | None = None
+
+
+class AlertPolicySpecIn(InputModel):
+    """``spec`` of an AlertPolicy."""
+
+    description: str = ""
+    alert_when_no_data: bool = Field(False, alias="alertWhenNoData")
+    alert_when_resolved: bool = Field(False, alias="alertWhenResolved")
+    alert_when_breaching: bool = Field(True, alias="alertWhenBreaching")
+    conditions: list[ConditionItemIn] = Field(min_length=1)
+    notification_targets: list[TargetItemIn] = Field([], alias="notificationTargets")
+
+
+class PolicyItemIn(InputModel):
+    """An item of an SLO's ``alertPolicies``: an ``alertPolicyRef`` or an inline AlertPolicy."""
+
+    alert_policy_ref: str | None = Field(None, alias="alertPolicyRef")
+    kind: Literal["AlertPolicy"] | None = None
+    metadata: MetadataIn | None = None
+    spec: AlertPolicySpecIn | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        _inline_or_ref(self.alert_policy_ref, self.spec, "alertPolicyRef", "AlertPolicy")
+        return self
+
+
+class SLOSpecIn(InputModel):
+    """``spec`` of an SLO."""
+
+    description: str = ""
+    service: str = Field(pattern=NAME_PATTERN)
+    indicator: InlineSLIIn | None = None
+    indicator_ref: str | None = Field(None, alias="indicatorRef")
+    time_window: list[TimeWindowIn] = Field(alias="timeWindow")
+    budgeting_method: str = Field(alias="budgetingMethod")
+    objectives: list[ObjectiveIn] = Field(min_length=1)
+    alert_policies: list[PolicyItemIn] = Field([], alias="alertPolicies")
+
+    @field_validator("time_window")
+    @classmethod
+    def _one_window(cls, v: list[TimeWindowIn]) -> list[TimeWindowIn]:
+        if len(v) != 1:
+            raise invalid(f"timeWindow has {len(v)} items", "exactly one time window")
+        return v
+
+    @field_validator("budgeting_method")
+    @classmethod
+    def _method(cls, v: str) -> str:
+        if v == "RatioTimeslices":
+            raise invalid(
+                "budgetingMethod RatioTimeslices is not supported", "Occurrences or Timeslices"
+            )
+        if v not in BUDGETING:
+            hint = did_you_mean(v, BUDGETING)
+            raise invalid(f"unknown budgetingMethod '{v}'{hint}", "Occurrences or Timeslices")
+        return v
+
+    @model_validator(mode="after")
+    def _indicator(self):
+        if self.indicator is not None and self.indicator_ref is not None:
+            raise invalid("both 'indicator' and 'indicatorRef' given", "one of them")
+        return self
+
+
+class ServiceSpecIn(InputModel):
+    """``spec`` of a Service."""
+
+    description: str = ""
+
+
+class _DocIn(InputModel):
+    api_version: Literal["openslo/v1"] = Field(alias="apiVersion")
+    metadata: MetadataIn
+
+
+class ServiceDoc(_DocIn):
+    """A Service document."""
+
+    kind: Literal["Service"]
+    spec: ServiceSpecIn = ServiceSpecIn()
+
+
+class SLIDoc(_DocIn):
+    """An SLI document."""
+
+    kind: Literal["SLI"]
+    spec: SLISpecIn
+
+
+class SLODoc(_DocIn):
+    """An SLO document."""
+
+    kind: Literal["SLO"]
+    spec: SLOSpecIn
+
+
+class AlertPolicyDoc(_DocIn):
+    """An AlertPolicy document."""
+
+    kind: Literal["AlertPolicy"]
+    spec: AlertPolicySpecIn
+
+
+class AlertConditionDoc(_DocIn):
+    """An AlertCondition document."""
+
+    kind: Literal["AlertCondition"]
+    spec: AlertConditionSpecIn
+
+
+DOCS: dict[str, type[_DocIn]] = {
+    "Service": ServiceDoc,
+    "SLI": SLIDoc,
+    "SLO": SLODoc,
+    "AlertPolicy": AlertPolicyDoc,
+    "AlertCondition": AlertConditionDoc,
+}
+IGNORED = ("DataSource", "AlertNotificationTarget")  # valid OpenSLO with nothing to evaluate
+KINDS = (*DOCS, *IGNORED)

@@ -1,0 +1,218 @@
+"""Sloth ``prometheus/v1`` import, as a plain file or as the Kubernetes ``PrometheusServiceLevel``
+resource (``apiVersion: sloth.slok.dev/v1``).
+
+The resource nests the same body under ``spec`` and spells keys in camelCase as Kubernetes
+does (``errorQuery``, ``pageAlert``), so the schema is built twice, once per spelling, and
+unknown keys are suggested in the spelling of the document they appear in.
+
+Sloth's period is a flag of ``sloth generate`` (30 days by default), not part of the spec, so
+the caller passes it. Sloth always generates the Google workbook's multiwindow alerts: a
+disabled ``page_alert`` or ``ticket_alert`` drops that severity's window pairs. With both
+disabled Sloth generates recording rules only; the SLO then keeps the full window set (the
+model needs at least one pair, and burn rates are still reported) and is marked
+``aspirational``, so nothing pages or files tickets for it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from sre_pipeline.inputs.durations import format_duration
+from sre_pipeline.inputs.validation import DocContext, InputModel, Number, check_promql, invalid
+from sre_pipeline.slo.model import SLI, SLO, AlertMeta, Source
+from sre_pipeline.slo.periods import Period
+from sre_pipeline.slo.spec.native_schema import NAME_PATTERN, has_window, percent_to_ratio
+from sre_pipeline.slo.windows import PAGE, TICKET, preset_windows
+
+VERSION = "prometheus/v1"
+CRD_API_VERSION = "sloth.slok.dev/v1"
+
+
+def _query(value: str) -> str:
+    if not has_window(value):
+        raise invalid(
+            "query has no {{.window}} placeholder",
+            "PromQL such as sum(rate(http_requests_total[{{.window}}]))",
+        )
+    return check_promql(value)
+
+
+class _CamelIn(InputModel):
+    model_config = ConfigDict(alias_generator=to_camel)
+
+
+def _schema(base: type[InputModel], key) -> type[InputModel]:
+    """The body schema (service, labels, slos) with keys spelled by ``base``'s aliases."""
+
+    class EventsIn(base):
+        error_query: str
+        total_query: str
+
+        @field_validator("error_query", "total_query")
+        @classmethod
+        def _placeholder(cls, v: str) -> str:
+            return _query(v)
+
+    class RawIn(base):
+        error_ratio_query: str
+
+        @field_validator("error_ratio_query")
+        @classmethod
+        def _placeholder(cls, v: str) -> str:
+            return _query(v)
+
+    class PluginIn(base):
+        id: str
+        options: dict[str, Any] = {}
+
+    class SLIIn(base):
+        events: EventsIn | None = None
+        raw: RawIn | None = None
+        plugin: PluginIn | None = None
+
+        @field_validator("plugin")
+        @classmethod
+        def _unsupported(cls, v):
+            raise invalid(
+                "SLI plugins are not supported (their queries live in the plugin's code)",
+                f"events ({key('error_query')}, {key('total_query')}) or raw "
+                f"({key('error_ratio_query')})",
+            )
+
+        @model_validator(mode="after")
+        def _one(self):
+            given = [k for k in ("events", "raw") if getattr(self, k)]
+            if len(given) != 1:
+                raise invalid(f"{len(given)} SLI kinds given", "exactly one of events or raw")
+            return self
+
+    class AlertIn(base):
+        disable: bool = False
+        labels: dict[str, str] = {}
+        annotations: dict[str, str] = {}
+
+    class AlertingIn(base):
+        name: str | None = None
+        labels: dict[str, str] = {}
+        annotations: dict[str, str] = {}
+        page_alert: AlertIn = AlertIn()
+        ticket_alert: AlertIn = AlertIn()
+
+        @model_validator(mode="after")
+        def _named(self):
+            if not self.name and not (self.page_alert.disable and self.ticket_alert.disable):
+                raise invalid(
+                    "alerting has no 'name'",
+                    "an alert name such as MyServiceHighErrorRate (required unless both "
+                    f"{key('page_alert')} and {key('ticket_alert')} are disabled)",
+                )
+            return self
+
+    class SLOIn(base):
+        name: str = Field(pattern=NAME_PATTERN)
+        objective: Number
+        description: str = ""
+        labels: dict[str, str] = {}
+        sli: SLIIn
+        alerting: AlertingIn
+
+        @field_validator("objective")
+        @classmethod
+        def _objective(cls, v: float) -> float:
+            if not 0 < v < 100:
+                raise invalid(f"objective {v} is out of range", "a percentage, e.g. 99.9")
+            return v
+
+    class BodyIn(base):
+        service: str = Field(pattern=NAME_PATTERN)
+        labels: dict[str, str] = {}
+        slos: list[SLOIn] = Field(min_length=1)
+
+    return BodyIn
+
+
+_Body = _schema(InputModel, lambda k: k)
+_CamelBody = _schema(_CamelIn, to_camel)
+
+
+class SlothFileIn(_Body):
+    """A plain Sloth file: ``version: prometheus/v1`` and the body at the top level."""
+
+    version: Literal["prometheus/v1"]
+
+
+class SlothResourceIn(InputModel):
+    """The ``PrometheusServiceLevel`` resource; Kubernetes metadata is allowed and ignored."""
+
+    api_version: Literal["sloth.slok.dev/v1"] = Field(alias="apiVersion")
+    kind: Literal["PrometheusServiceLevel"]
+    metadata: dict[str, Any] = {}
+    spec: _CamelBody
+
+
+def _sli(sli) -> SLI:
+    if sli.events:
+        e = sli.events
+        return SLI(kind="events", bad_query=e.error_query, total_query=e.total_query)
+    return SLI(kind="ratio", error_ratio_query=sli.raw.error_ratio_query)
+
+
+def convert(ctx: DocContext, period: timedelta) -> list[SLO]:
+    """Validate a Sloth document and convert its SLOs over ``period``; problems go to ``ctx``."""
+    if period < timedelta(days=1) or period % timedelta(days=1):
+        ctx.problem((), f"Sloth period {format_duration(period)} is not whole days", "e.g. 30d")
+        return []
+    resource = "apiVersion" in ctx.doc.data
+    doc = ctx.validate(SlothResourceIn if resource else SlothFileIn, ctx.doc.data)
+    if doc is None:
+        return []
+    body, prefix = (doc.spec, ("spec",)) if resource else (doc, ())
+    out = []
+    for i, slo in enumerate(body.slos):
+        if 0 < slo.objective < 1:
+            ctx.problem(
+                prefix + ("slos", i, "objective"),
+                f"objective {slo.objective} looks like a ratio, read as {slo.objective}%",
+                f"a percentage, e.g. {slo.objective * 100:g} for {slo.objective * 100:g}%",
+                warning=True,
+            )
+        alerting = slo.alerting
+        off = {PAGE: alerting.page_alert.disable, TICKET: alerting.ticket_alert.disable}
+        google = preset_windows("google", period)
+        kept = tuple(w for w in google if not off[w.severity])
+        out.append(
+            SLO(
+                id=f"{body.service}-{slo.name}",
+                service=body.service,
+                name=slo.name,
+                description=slo.description,
+                owner=body.labels.get("owner"),
+                team=body.labels.get("team"),
+                labels={**body.labels, **slo.labels},
+                objective=percent_to_ratio(slo.objective),
+                period=Period.rolling(period),
+                sli=_sli(slo.sli),
+                window_set="google",
+                windows=kept or google,
+                aspirational=not kept,
+                alert_meta=AlertMeta(
+                    name=alerting.name,
+                    labels=alerting.labels,
+                    annotations=alerting.annotations,
+                    by_severity_labels={
+                        PAGE: alerting.page_alert.labels,
+                        TICKET: alerting.ticket_alert.labels,
+                    },
+                    by_severity_annotations={
+                        PAGE: alerting.page_alert.annotations,
+                        TICKET: alerting.ticket_alert.annotations,
+                    },
+                ),
+                source=Source(format="sloth", file=ctx.doc.file, document=ctx.doc.index),
+            )
+        )
+    return out
