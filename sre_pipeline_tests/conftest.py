@@ -14,7 +14,11 @@ import sqlalchemy as sa
 
 from sre_pipeline_tests.services.postgres import PostgresServer, start_postgres
 
-WAREHOUSE_DIALECTS = ["sqlite", "postgresql"]
+# the fast lane (-m "not slow") runs the SQLite variant; CI runs both
+DIALECT_PARAMS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.slow),
+]
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +59,7 @@ def new_warehouse_url(request, tmp_path) -> Iterator[Callable[[str], str]]:
             server.drop_database(name)
 
 
-@pytest.fixture(params=WAREHOUSE_DIALECTS, ids=WAREHOUSE_DIALECTS)
+@pytest.fixture(params=DIALECT_PARAMS)
 def warehouse_url(request, new_warehouse_url) -> str:
     """The URL of a fresh, empty warehouse database, once on SQLite and once on PostgreSQL."""
     return new_warehouse_url(request.param)

@@ -1,8 +1,11 @@
-"""The ``sre-pipeline`` command, run as users run it: as a real process, through the installed
-console script (and ``python -m sre_pipeline.cli``)."""
+"""The ``sre-pipeline`` command: in process through ``main(argv)`` (what every sub-command does
+with its arguments), plus the installed console script and ``python -m sre_pipeline.cli`` as
+real processes."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -12,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from sre_pipeline.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "slos"
 ENTRY = Path(sys.executable).parent / "sre-pipeline"
@@ -27,17 +32,37 @@ BURN_KEYS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d", "period"]
 def run(
     *args, module: bool = False, env_home: Path | None = None, env: dict | None = None
 ) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "sre_pipeline.cli"] if module else [str(ENTRY)]
-    env = {
-        **os.environ,
-        **({"SRE_PIPELINE_HOME": str(env_home)} if env_home else {}),
-        **(env or {}),
-    }
-    done = subprocess.run(
-        [*cmd, *map(str, args)], capture_output=True, text=True, timeout=300, env=env
-    )
+    """The command with these arguments: in this process through ``main(argv)`` (fast), or,
+    with ``module``, as ``python -m sre_pipeline.cli`` in a real process."""
+    extra = {**({"SRE_PIPELINE_HOME": str(env_home)} if env_home else {}), **(env or {})}
+    if module:
+        done = subprocess.run(
+            [sys.executable, "-m", "sre_pipeline.cli", *map(str, args)],
+            capture_output=True, text=True, timeout=300, env={**os.environ, **extra},
+        )  # fmt: skip
+    else:
+        done = _in_process([str(a) for a in args], extra)
     assert "Traceback" not in done.stderr, done.stderr
     return done
+
+
+def _in_process(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    out, err = io.StringIO(), io.StringIO()
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(argv)
+            except SystemExit as exc:  # argparse: --help, --version, usage errors
+                code = exc.code if isinstance(exc.code, int) else 2
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
 
 
 def specs(tmp_path: Path, *names: str) -> Path:
@@ -95,6 +120,8 @@ def assert_close(a, b, path="$"):
 
 def test_entry_point_is_installed():
     assert ENTRY.is_file() and os.access(ENTRY, os.X_OK)
+    done = subprocess.run([str(ENTRY), "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("sre-pipeline ")
 
 
 def test_validate_examples_lists_every_slo():
@@ -193,6 +220,7 @@ def test_validate_postmortems_errors_and_unknown_services(tmp_path):
 # -- quality -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_quality_week_from_the_configured_warehouse(tmp_path):
     from sre_pipeline.incidents.model import action_items_frame, incidents_frame
     from sre_pipeline.incidents.postmortems import load_postmortems

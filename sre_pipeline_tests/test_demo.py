@@ -21,6 +21,8 @@ from sre_pipeline.slo.exchange.report import status_records
 from sre_pipeline.warehouse.reads import read_events
 from sre_pipeline_tests.test_cli import assert_close
 
+pytestmark = pytest.mark.slow  # the demo end to end, twice
+
 CLI = str(Path(sys.executable).parent / "sre-pipeline")
 END = "2026-11-16"
 TABLES = ["slo_catalog", "sli_events", "slo_status", "burn_alert_episodes", "capacity_samples",

@@ -39,6 +39,7 @@ def defs(tmp_path_factory) -> dg.Definitions:
         return load_defs()
 
 
+@pytest.mark.slow
 def test_definitions_validate(tmp_path: Path):
     """``dagster definitions validate`` loads ``workspace.yaml`` the way ``dagster dev`` does."""
     (tmp_path / "dagster.yaml").write_text("")
@@ -59,6 +60,7 @@ def test_definitions_validate(tmp_path: Path):
     assert f"Validation successful for code location {LOCATION}" in output
 
 
+@pytest.mark.slow
 def test_import_has_no_deprecation_warnings():
     """A fresh interpreter imports the code location with deprecation warnings as errors (they
     are removals announced for dagster 2.0)."""

@@ -14,6 +14,8 @@ from sre_pipeline.warehouse.migrate import upgrade
 from sre_pipeline.warehouse.writes import Slice, replace_slice
 from sre_pipeline_tests.slo.factories import constant_events
 
+pytestmark = pytest.mark.slow  # the weekly section over both warehouses
+
 DAYS = [date(2026, 11, 9), date(2026, 11, 10), date(2026, 11, 11)]
 NOW = pd.Timestamp("2026-11-20T12:00Z")
 INPUTS = QualityInputs(

@@ -7,6 +7,8 @@ import sqlalchemy as sa
 
 from sre_pipeline_tests.services.postgres import _proc_alive, start_postgres
 
+pytestmark = pytest.mark.slow  # starts and stops PostgreSQL servers
+
 
 def test_server_is_postgres_15_on_loopback_without_fsync(postgres_server):
     with postgres_server.connect() as conn:

@@ -17,6 +17,8 @@ from sre_pipeline.slo.exchange.report import status_records
 from sre_pipeline_tests.services.drip_server import DripServer
 from sre_pipeline_tests.services.faulty_proxy import FaultyProxy
 
+pytestmark = pytest.mark.slow  # a real Prometheus and dripping servers
+
 CLI = str(Path(sys.executable).parent / "sre-pipeline")
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -81,6 +83,7 @@ def test_bad_flags_exit_2(tmp_path, monkeypatch):
     assert "Traceback" not in no_url.stderr + odd.stderr
 
 
+@pytest.mark.slow
 def test_demo_against_prometheus_collects_the_same_counts(backfilled, tmp_path):
     import sqlalchemy as sa
 

@@ -17,6 +17,8 @@ from sre_pipeline.warehouse.schema import metadata
 from sre_pipeline_tests.defs.pipeline import pipeline
 from sre_pipeline_tests.services.faulty_proxy import FaultyProxy
 
+pytestmark = pytest.mark.slow  # a real Prometheus, stopped and proxied
+
 DAY = "2026-10-30"  # inside the back-filled history (2026-10-29 .. 2026-10-31)
 COLLECTION = ["sli_events", "capacity_samples"]
 

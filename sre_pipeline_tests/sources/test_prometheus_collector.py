@@ -15,6 +15,8 @@ from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusCon
 from sre_pipeline_tests.services.faulty_proxy import FaultyProxy
 from sre_pipeline_tests.slo.factories import make_slo
 
+pytestmark = pytest.mark.slow  # a real Prometheus
+
 
 def collect(url, slos, start, end, **config):
     cfg = PrometheusConfig(url=url, **{"backoff_s": 0.05, **config})

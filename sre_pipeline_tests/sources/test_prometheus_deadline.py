@@ -22,6 +22,8 @@ from sre_pipeline.sources.prometheus_http import (
 )
 from sre_pipeline_tests.services.drip_server import DripServer
 
+pytestmark = pytest.mark.slow  # servers that drip for seconds
+
 BOUND_S = 10.0  # far above the 1-2 s expected; only there so that a regression fails, not hangs
 
 
