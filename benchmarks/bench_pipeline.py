@@ -37,8 +37,13 @@ def bench_demo(home: Path) -> dict:
     cli = Path(sys.executable).parent / "sre-pipeline"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SRE_PIPELINE", "DAGSTER"))}
     t0 = time.perf_counter()
-    done = subprocess.run([str(cli), "demo", "--output-dir", str(home), "--end", END.isoformat()],
-                          capture_output=True, text=True, env=env, check=False)  # fmt: skip
+    done = subprocess.run(
+        [str(cli), "demo", "--output-dir", str(home), "--end", END.isoformat()],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     wall = time.perf_counter() - t0
     if done.returncode:
         raise RuntimeError(done.stderr[-2000:])
@@ -90,9 +95,14 @@ def scale_child(args) -> None:
         day = pd.Timestamp(END - timedelta(days=args.days - d), tz="UTC")
         starts = pd.date_range(day, periods=288, freq="5min")
         total = rng.poisson(500, len(ids) * 288).astype(float)
-        frame = pd.DataFrame({"slo": np.repeat(ids, 288), "bucket_start": np.tile(starts, len(ids)),
-                              "good": total - rng.binomial(total.astype(np.int64), 0.0005),
-                              "total": total})  # fmt: skip
+        frame = pd.DataFrame(
+            {
+                "slo": np.repeat(ids, 288),
+                "bucket_start": np.tile(starts, len(ids)),
+                "good": total - rng.binomial(total.astype(np.int64), 0.0005),
+                "total": total,
+            }
+        )
         replace_slice(
             engine, sli_events, frame, Slice("bucket_start", day, day + pd.Timedelta(days=1))
         )
@@ -104,9 +114,12 @@ def scale_child(args) -> None:
         "warehouse": WarehouseResource(url=url),
     }
     config = dataclasses.replace(
-        load_config(), slos=[str(work / "slos")], capacity=None, warehouse_url=url,
+        load_config(),
+        slos=[str(work / "slos")],
+        capacity=None,
+        warehouse_url=url,
         start_date=END - timedelta(days=args.days),
-    )  # fmt: skip
+    )
     defs = build_defs(config, resources=resources)
     slo_status = next(a for a in defs.assets if dg.AssetKey("slo_status") in a.keys)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -119,8 +132,14 @@ def scale_child(args) -> None:
     status_s = time.perf_counter() - t0
     assert result.success
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    figures = {"slos": len(ids), "event_rows": rows, "write_s": write_s, "status_s": status_s,
-               "peak_mb": peak / 1024, "before_mb": before / 1024}  # fmt: skip
+    figures = {
+        "slos": len(ids),
+        "event_rows": rows,
+        "write_s": write_s,
+        "status_s": status_s,
+        "peak_mb": peak / 1024,
+        "before_mb": before / 1024,
+    }
     print(json.dumps(figures))
 
 
@@ -143,40 +162,60 @@ def main(argv=None) -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         demo = bench_demo(Path(tmp) / "demo")
-        child = subprocess.run([sys.executable, __file__, "--child", "--work", tmp, "--slos",
-                                str(args.slos), "--days", str(args.days)],
-                               capture_output=True, text=True, check=True, cwd=ROOT)  # fmt: skip
+        child = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                "--work",
+                tmp,
+                "--slos",
+                str(args.slos),
+                "--days",
+                str(args.days),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
         scale = json.loads(child.stdout.strip().splitlines()[-1])
-    text = "\n".join([
-        HEADING, "",
-        f"Measured {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC on this machine "
-        f"({os.cpu_count()} cores). Reproduce: `.venv/bin/python benchmarks/bench_pipeline.py`.",
-        "",
-        "| Measure | Value | Target | Result |", "|---|---:|---:|:---:|",
-        f"| `sre-pipeline demo` (18 SLOs, 28 days + {LOOKBACK_DAYS} days of look-back, whole "
-        "graph incl. incidents and the 7-day data-quality summary (GX import), cold "
-        f"process): wall | {demo['wall_s']:.1f} s | < 60 s | "
-        f"{'PASS' if demo['wall_s'] < 60 else 'FAIL'} |",
-        f"| - peak RSS of the demo process | {demo['peak_mb']:.0f} MB | | |",
-        f"| Scale: {scale['slos']:,} SLOs, {scale['event_rows']:,} event rows written "
-        f"({args.days} days, SQLite) | {scale['write_s']:.1f} s | | |",
-        f"| - `slo_status` asset for the last day (reads the whole period before it) | "
-        f"{scale['status_s']:.1f} s | | |",
-        f"| - peak RSS of that process (before the asset: {scale['before_mb']:.0f} MB) | "
-        f"{scale['peak_mb']:.0f} MB | | |",
-        "",
-        "Notes: the demo runs the code location's own jobs in process: the catalog; the "
-        f"collection of {28 + LOOKBACK_DAYS} days and the status and episodes of 28 days in "
-        "back-fill chunks of up to 14 days (5 + 2 runs), each with its blocking checks "
-        "evaluated per day; incidents and the five SQL models; then the data-quality summary "
-        "of its last 7 days (about 2 s of it is the Great Expectations import). "
-        "In the scale run most of the status asset's "
-        "time is reading 17.3 M event rows back from SQLite through the driver cursor (in "
-        "chunks of 500,000 rows); the evaluation itself is about 2 s at this size (see the core "
-        "section). A daily run at this scale therefore costs about a minute on SQLite; "
-        "PostgreSQL or a catalog without long periods shortens it.",
-        "",
-    ])  # fmt: skip
+    text = "\n".join(
+        [
+            HEADING,
+            "",
+            f"Measured {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC on this machine "
+            f"({os.cpu_count()} cores). "
+            "Reproduce: `.venv/bin/python benchmarks/bench_pipeline.py`.",
+            "",
+            "| Measure | Value | Target | Result |",
+            "|---|---:|---:|:---:|",
+            f"| `sre-pipeline demo` (18 SLOs, 28 days + {LOOKBACK_DAYS} days of look-back, whole "
+            "graph incl. incidents and the 7-day data-quality summary (GX import), cold "
+            f"process): wall | {demo['wall_s']:.1f} s | < 60 s | "
+            f"{'PASS' if demo['wall_s'] < 60 else 'FAIL'} |",
+            f"| - peak RSS of the demo process | {demo['peak_mb']:.0f} MB | | |",
+            f"| Scale: {scale['slos']:,} SLOs, {scale['event_rows']:,} event rows written "
+            f"({args.days} days, SQLite) | {scale['write_s']:.1f} s | | |",
+            f"| - `slo_status` asset for the last day (reads the whole period before it) | "
+            f"{scale['status_s']:.1f} s | | |",
+            f"| - peak RSS of that process (before the asset: {scale['before_mb']:.0f} MB) | "
+            f"{scale['peak_mb']:.0f} MB | | |",
+            "",
+            "Notes: the demo runs the code location's own jobs in process: the catalog; the "
+            f"collection of {28 + LOOKBACK_DAYS} days and the status and episodes of 28 days in "
+            "back-fill chunks of up to 14 days (5 + 2 runs), each with its blocking checks "
+            "evaluated per day; incidents and the five SQL models; then the data-quality summary "
+            "of its last 7 days (about 2 s of it is the Great Expectations import). "
+            "In the scale run most of the status asset's "
+            "time is reading 17.3 M event rows back from SQLite through the driver cursor (in "
+            "chunks of 500,000 rows); the evaluation itself is about 2 s at this size (see the "
+            "core "
+            "section). A daily run at this scale therefore costs about a minute on SQLite; "
+            "PostgreSQL or a catalog without long periods shortens it.",
+            "",
+        ]
+    )
     print(text)
     if not args.no_write:
         write_section(HEADING, text)

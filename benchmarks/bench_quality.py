@@ -78,8 +78,12 @@ def bench_week(n: int, rng: np.random.Generator) -> dict:
             frame, slos = events_day(n, rng)
             frame["bucket_start"] += pd.Timedelta(days=i)
             start = DAY + pd.Timedelta(days=i)
-            replace_slice(engine, tables.sli_events, frame,
-                          Slice("bucket_start", start, start + pd.Timedelta(days=1)))  # fmt: skip
+            replace_slice(
+                engine,
+                tables.sli_events,
+                frame,
+                Slice("bucket_start", start, start + pd.Timedelta(days=1)),
+            )
         inputs = QualityInputs(slos, ["svc"], {}, 300, "UTC", 0.95, timedelta(minutes=30))
         started = time.perf_counter()
         report = quality_report(engine, inputs, days, DAY + pd.Timedelta(days=8))

@@ -98,7 +98,7 @@ def status_days(n: int, days: int, rng: np.random.Generator) -> pd.DataFrame:
             "time_to_exhaustion_hours": rng.uniform(0, 2000, rows),
             "escalation": rng.choice(
                 np.array([None, "ticket", "page"], dtype=object), rows, p=[0.9, 0.07, 0.03]
-            ),  # fmt: skip
+            ),
             "policy_tier": np.where(remaining > 0.5, "normal", "slow_down"),
             "coverage": 1.0,
             "events_total": 8.64e5,

@@ -54,13 +54,19 @@ def add_prometheus_flags(p: argparse.ArgumentParser) -> None:
     line."""
     p.add_argument("--prometheus-url", default=None, help="base URL (env PROMETHEUS_URL)")
     p.add_argument("--bearer-token", default=None, help="env PROMETHEUS_BEARER_TOKEN")
-    p.add_argument("--basic-auth", default=None, metavar="USER:PASSWORD",
-                   help="env PROMETHEUS_BASIC_AUTH")  # fmt: skip
+    p.add_argument(
+        "--basic-auth", default=None, metavar="USER:PASSWORD", help="env PROMETHEUS_BASIC_AUTH"
+    )
     p.add_argument("--ca-bundle", default=None, help="CA bundle file (env PROMETHEUS_CA_BUNDLE)")
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
-    p.add_argument("--header", action="append", default=[], metavar="NAME=VALUE",
-                   help="extra header, e.g. X-Scope-OrgID=tenant (repeatable; env "
-                   "PROMETHEUS_HEADERS as NAME=VALUE,NAME=VALUE)")  # fmt: skip
+    p.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra header, e.g. X-Scope-OrgID=tenant (repeatable; env "
+        "PROMETHEUS_HEADERS as NAME=VALUE,NAME=VALUE)",
+    )
     p.add_argument("--concurrency", type=int, default=4, help="queries in flight (default 4)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
     p.add_argument("--retries", type=int, default=4, help="attempts per query (default 4)")
@@ -88,9 +94,12 @@ def _validate_flags(sub) -> None:
     p = _command(sub, "validate", "check SLO specs, capacity files and postmortems")
     p.add_argument("paths", nargs="*", metavar="PATH", help="spec files or directories")
     p.add_argument(
-        "--postmortems", action="append", default=[], metavar="PATH",
+        "--postmortems",
+        action="append",
+        default=[],
+        metavar="PATH",
         help="a postmortem Markdown file or directory (docs/incidents.md); repeat for more",
-    )  # fmt: skip
+    )
     p.add_argument(
         "--capacity",
         action="append",

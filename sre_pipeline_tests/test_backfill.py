@@ -54,8 +54,10 @@ def runs(home: Path) -> list[dg.DagsterRun]:
 def test_plan_chunks_like_the_backfill_policy_and_skips_complete_days():
     days = [date(2026, 10, 1) + timedelta(days=n) for n in range(20)]
     done = {("sli_events", d) for d in days[:3]} | {("capacity_samples", d) for d in days[:5]}
-    chunks = plan(phases_for(["sli_events", "capacity_samples", "slo_status"], days),
-                  lambda a, d: (a, d) in done)  # fmt: skip
+    chunks = plan(
+        phases_for(["sli_events", "capacity_samples", "slo_status"], days),
+        lambda a, d: (a, d) in done,
+    )
     collection = ("sli_events", "capacity_samples")
     assert chunks == [
         Chunk(collection, days[3], days[16]),  # 14 days: both assets incomplete from day 4
@@ -100,12 +102,16 @@ def test_backfill_resumes_and_equals_one_run_over_the_same_days(home, capsys, mo
     job = defs().resolve_implicit_global_asset_job_def()
     with dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(
-            tags={"dagster/asset_partition_range_start": "2026-11-01",
-                  "dagster/asset_partition_range_end": "2026-11-03"},
-            asset_selection=[dg.AssetKey(a) for a in ("sli_events", "capacity_samples",
-                                                       "slo_status", "burn_alerts")],
+            tags={
+                "dagster/asset_partition_range_start": "2026-11-01",
+                "dagster/asset_partition_range_end": "2026-11-03",
+            },
+            asset_selection=[
+                dg.AssetKey(a)
+                for a in ("sli_events", "capacity_samples", "slo_status", "burn_alerts")
+            ],
             instance=instance,
-        )  # fmt: skip
+        )
     assert result.success
     for name, frame in first.items():
         pd.testing.assert_frame_equal(table(home, name, "other.db"), frame, obj=name)
@@ -116,9 +122,11 @@ def test_backfill_refuses_bad_ranges_with_a_clear_line(home, capsys):
         (["--start", "2026-11-05", "--end", "2026-11-01"], "--end: 2026-11-01 is not after"),
         (["--start", "2026-09-01", "--end", "2026-09-03"], "--start: 2026-09-01 is before"),
         (["--start", "2026-11-01", "--end", "2099-01-01"], "--end: 2099-01-01 is in the future"),
-        (["--start", "2026-11-01", "--end", "2026-11-02", "--assets", "sli_event"],
-         "--assets: unknown asset(s) sli_event"),
-    ]  # fmt: skip
+        (
+            ["--start", "2026-11-01", "--end", "2026-11-02", "--assets", "sli_event"],
+            "--assets: unknown asset(s) sli_event",
+        ),
+    ]
     for flags, message in cases:
         assert main(["backfill", *flags]) == 2, flags
         err = capsys.readouterr().err

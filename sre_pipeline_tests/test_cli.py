@@ -38,8 +38,11 @@ def run(
     if module:
         done = subprocess.run(
             [sys.executable, "-m", "sre_pipeline.cli", *map(str, args)],
-            capture_output=True, text=True, timeout=300, env={**os.environ, **extra},
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, **extra},
+        )
     else:
         done = _in_process([str(a) for a in args], extra)
     assert "Traceback" not in done.stderr, done.stderr
@@ -143,8 +146,12 @@ def test_validate_examples_lists_every_slo():
     assert table["api-gateway-uptime"] == ["99.9%", "30d", "probe", "native"]
     assert table["user-profile-availability"] == ["99.5%", "30d", "ratio", "native"]
     assert table["notifications-requests-latency"] == ["99%", "30d", "ratio", "sloth"]
-    assert table["search-latency"] == ["99%", "calendar-month (Europe/Berlin)",
-                                       "events (timeslices)", "openslo"]  # fmt: skip
+    assert table["search-latency"] == [
+        "99%",
+        "calendar-month (Europe/Berlin)",
+        "events (timeslices)",
+        "openslo",
+    ]
     assert {v[3] for v in table.values()} == {"native", "openslo", "sloth"}
     assert done.stderr.strip() == "18 SLO(s) OK"
 
@@ -209,8 +216,10 @@ def test_validate_postmortems_errors_and_unknown_services(tmp_path):
     (tmp_path / "a.md").write_text(text.replace("| 2026-11-27 |", "| 27/11/2026 |"))
     done = run("validate", "--postmortems", tmp_path)
     assert (done.returncode, done.stdout) == (2, "")
-    assert ("a.md:25: action items row 2: Due: '27/11/2026' is not a date; expected a real day "
-            "as YYYY-MM-DD") in done.stderr  # fmt: skip
+    assert (
+        "a.md:25: action items row 2: Due: '27/11/2026' is not a date; expected a real day "
+        "as YYYY-MM-DD"
+    ) in done.stderr
     done = run("validate")
     assert done.returncode == 2 and "--postmortems" in done.stderr
     done = run("validate", "--postmortems", tmp_path, "--time-zone", "Mars/Base")
@@ -232,13 +241,18 @@ def test_quality_week_from_the_configured_warehouse(tmp_path):
 
     url = f"sqlite:///{tmp_path}/w.db"
     config = tmp_path / "sre_pipeline.yaml"
-    config.write_text(f"slos: [{EXAMPLES / 'checkout.yaml'}]\ncapacity: null\n"
-                      f"warehouse_url: {url}\n")  # fmt: skip
+    config.write_text(
+        f"slos: [{EXAMPLES / 'checkout.yaml'}]\ncapacity: null\nwarehouse_url: {url}\n"
+    )
     engine = make_engine(url)
     upgrade(engine)
     start, end = pd.Timestamp("2026-11-09", tz="UTC"), pd.Timestamp("2026-11-16", tz="UTC")
-    events = pd.concat([constant_events(s, "2026-11-09", "2026-11-16T00:00")
-                        for s in ("checkout-availability", "checkout-latency")])  # fmt: skip
+    events = pd.concat(
+        [
+            constant_events(s, "2026-11-09", "2026-11-16T00:00")
+            for s in ("checkout-availability", "checkout-latency")
+        ]
+    )
     events = events[events["bucket_start"] < pd.Timestamp("2026-11-15T12:00Z")]  # half a day lost
     replace_slice(engine, tables.sli_events, events, Slice("bucket_start", start, end))
     found = load_postmortems([POSTMORTEMS / "2026-11-20-checkout-payment-errors.md"])
@@ -257,8 +271,9 @@ def test_quality_week_from_the_configured_warehouse(tmp_path):
     done = run("quality", "--week", "2026-11-12", "--format", "json", env=env)
     assert done.returncode == 1
     report = json.loads(done.stdout)
-    assert report["failed"] == [{"suite": "action_items", "scope": "all",
-                                 "errors": ["owner not null"]}]  # fmt: skip
+    assert report["failed"] == [
+        {"suite": "action_items", "scope": "all", "errors": ["owner not null"]}
+    ]
     assert report["low_coverage"][0]["slo"] == "checkout-availability"  # same loss, sorted
     assert report["partial_data"] is True and report["check_runs"] == 9
     done = run("quality", "--week", "last monday", env=env)

@@ -25,15 +25,29 @@ pytestmark = pytest.mark.slow  # the demo end to end, twice
 
 CLI = str(Path(sys.executable).parent / "sre-pipeline")
 END = "2026-11-16"
-TABLES = ["slo_catalog", "sli_events", "slo_status", "burn_alert_episodes", "capacity_samples",
-          "weekly_slo_summary", "incidents", "action_items", "incident_metrics",
-          "action_item_completion"]  # fmt: skip
+TABLES = [
+    "slo_catalog",
+    "sli_events",
+    "slo_status",
+    "burn_alert_episodes",
+    "capacity_samples",
+    "weekly_slo_summary",
+    "incidents",
+    "action_items",
+    "incident_metrics",
+    "action_item_completion",
+]
 
 
 def demo(home: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SRE_PIPELINE", "DAGSTER"))}
-    return subprocess.run([CLI, "demo", "--output-dir", str(home), "--end", END],
-                          capture_output=True, text=True, env=env, check=False)  # fmt: skip
+    return subprocess.run(
+        [CLI, "demo", "--output-dir", str(home), "--end", END],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
 
 
 def dump(home: Path) -> dict[str, pd.DataFrame]:
@@ -77,8 +91,9 @@ def test_demo_incidents_line_up_with_the_alerts_they_describe(first_run):
     started = pd.Timestamp(incident["started_at"], tz="UTC")
     assert started == pd.Timestamp("2026-11-13T19:00Z")
     episodes = tables["burn_alert_episodes"]
-    pages = episodes[(episodes["slo"] == "checkout-availability")
-                     & (episodes["severity"] == "page")]  # fmt: skip
+    pages = episodes[
+        (episodes["slo"] == "checkout-availability") & (episodes["severity"] == "page")
+    ]
     starts = pd.to_datetime(pages["start"], utc=True)
     resolved = pd.Timestamp(incident["resolved_at"], tz="UTC")
     assert ((starts >= started) & (starts <= resolved)).any(), pages
@@ -93,8 +108,17 @@ def test_evaluate_on_the_demo_events_agrees_with_the_stored_status(first_run, tm
         stored = pd.read_sql(sa.text("SELECT * FROM slo_status WHERE day = '2026-11-15'"), conn)
     engine.dispose()
     write_events_csv(events, tmp_path / "events.csv")
-    args = ["evaluate", "--slos", "examples/slos", "--events", str(tmp_path / "events.csv"),
-            "--at", f"{END}T00:00Z", "--format", "json"]  # fmt: skip
+    args = [
+        "evaluate",
+        "--slos",
+        "examples/slos",
+        "--events",
+        str(tmp_path / "events.csv"),
+        "--at",
+        f"{END}T00:00Z",
+        "--format",
+        "json",
+    ]
     done = subprocess.run([CLI, *args], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     stored["alerts"] = stored["alerts"].map(json.loads)
@@ -119,8 +143,9 @@ def test_demo_prints_progress_and_results_not_framework_logs(first_run):
     _, done = first_run
     progress = done.stderr.splitlines()
     assert progress[0].startswith("demo: status of the 28 days before 2026-11-16")
-    assert any(line.startswith("[1/") and "sli_events, capacity_samples" in line
-               for line in progress)  # fmt: skip
+    assert any(
+        line.startswith("[1/") and "sli_events, capacity_samples" in line for line in progress
+    )
     assert sum("done in" in line for line in progress) >= 4
     for noise in ("DEBUG", "Telemetry", "BetaWarning", "PreviewWarning", "UserWarning"):
         assert noise not in done.stderr + done.stdout, noise

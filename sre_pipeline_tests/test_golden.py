@@ -51,15 +51,31 @@ def events_csv(tmp_path_factory) -> Path:
 
 
 def test_evaluate_json_is_unchanged(events_csv, capsys):
-    args = ["evaluate", "--slos", "examples/slos", "--events", str(events_csv), "--format",
-            "json", "--at", "2026-11-16T00:00Z"]  # fmt: skip
+    args = [
+        "evaluate",
+        "--slos",
+        "examples/slos",
+        "--events",
+        str(events_csv),
+        "--format",
+        "json",
+        "--at",
+        "2026-11-16T00:00Z",
+    ]
     assert main(args) == 0
     check("evaluate.json", capsys.readouterr().out)
 
 
 def test_evaluate_table_is_unchanged(events_csv, capsys):
-    args = ["evaluate", "--slos", "examples/slos", "--events", str(events_csv),
-            "--at", "2026-11-16T00:00Z"]  # fmt: skip
+    args = [
+        "evaluate",
+        "--slos",
+        "examples/slos",
+        "--events",
+        str(events_csv),
+        "--at",
+        "2026-11-16T00:00Z",
+    ]
     assert main(args) == 0
     check("evaluate.txt", capsys.readouterr().out)
 

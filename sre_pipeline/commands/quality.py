@@ -43,17 +43,23 @@ def _existing_warehouse(url: str | None):
     if engine.dialect.name == "sqlite":
         path = engine.url.database
         if not path or path == ":memory:" or not Path(path).exists():
-            raise UsageError(f"no warehouse at {shown}; expected the pipeline's warehouse "
-                             "(run the pipeline or `sre-pipeline demo` first)")  # fmt: skip
+            raise UsageError(
+                f"no warehouse at {shown}; expected the pipeline's warehouse "
+                "(run the pipeline or `sre-pipeline demo` first)"
+            )
     try:
         revision = current_revision(engine)
     except SQLAlchemyError as exc:
-        raise UsageError(f"cannot read the warehouse {shown}: {exc.__class__.__name__}: "
-                         f"{str(exc).splitlines()[0]}") from None  # fmt: skip
+        raise UsageError(
+            f"cannot read the warehouse {shown}: {exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0]}"
+        ) from None
     if revision != head_revision():
         engine.dispose()
-        raise UsageError(f"the warehouse {shown} is at schema {revision or '(none)'}, expected "
-                         f"{head_revision()}; run the pipeline once to upgrade it")  # fmt: skip
+        raise UsageError(
+            f"the warehouse {shown} is at schema {revision or '(none)'}, expected "
+            f"{head_revision()}; run the pipeline once to upgrade it"
+        )
     return engine
 
 
@@ -68,22 +74,36 @@ def run(args) -> int:
     finally:
         engine.dispose()
     if report.events_rows == 0:
-        print(f"error: no SLI events stored for {days[0]}..{days[-1]} in {engine.url!r}; "
-              "is this the pipeline's warehouse?", file=sys.stderr)  # fmt: skip
+        print(
+            f"error: no SLI events stored for {days[0]}..{days[-1]} in {engine.url!r}; "
+            "is this the pipeline's warehouse?",
+            file=sys.stderr,
+        )
         return 1
     if args.format == "json":
-        print(json.dumps({
-            "week_start": days[0].isoformat(),
-            "summary": report.summary(),
-            "check_runs": len(report.runs),
-            "failed": [{"suite": r.suite, "scope": r.scope, "errors": list(r.errors)}
-                       for r in report.failed],
-            "warnings": [{"suite": r.suite, "scope": r.scope, "warnings": list(r.warnings)}
-                         for r in report.warned],
-            "low_coverage": [{"slo": r.slo, "worst": round(r.worst, 4), "days": int(r.days)}
-                             for r in report.low_coverage.itertuples()],
-            "partial_data": report.rests_on_partial_data,
-        }, indent=2))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "week_start": days[0].isoformat(),
+                    "summary": report.summary(),
+                    "check_runs": len(report.runs),
+                    "failed": [
+                        {"suite": r.suite, "scope": r.scope, "errors": list(r.errors)}
+                        for r in report.failed
+                    ],
+                    "warnings": [
+                        {"suite": r.suite, "scope": r.scope, "warnings": list(r.warnings)}
+                        for r in report.warned
+                    ],
+                    "low_coverage": [
+                        {"slo": r.slo, "worst": round(r.worst, 4), "days": int(r.days)}
+                        for r in report.low_coverage.itertuples()
+                    ],
+                    "partial_data": report.rests_on_partial_data,
+                },
+                indent=2,
+            )
+        )
     else:
         print(report.markdown())
     return 1 if report.failed else 0

@@ -74,16 +74,21 @@ def _postmortems(args, services: set[str] | None) -> None:
     for i in found.incidents:
         unknown = sorted(set(i.services) - services) if services is not None else []
         if unknown:
-            print(f"warning: {i.incident_id}: service(s) {', '.join(unknown)} not in the SLO "
-                  "catalog", file=sys.stderr)  # fmt: skip
+            print(
+                f"warning: {i.incident_id}: service(s) {', '.join(unknown)} not in the SLO catalog",
+                file=sys.stderr,
+            )
         rows.append(
             (
-                i.incident_id, i.severity, f"{i.started_at:%Y-%m-%d %H:%M}",
+                i.incident_id,
+                i.severity,
+                f"{i.started_at:%Y-%m-%d %H:%M}",
                 "yes" if i.resolved_at else "no",
                 "published" if i.postmortem_published_at else "draft",
-                str(len(i.action_items)), i.source,
+                str(len(i.action_items)),
+                i.source,
             )
-        )  # fmt: skip
+        )
     _print_rows(rows)
     items = sum(len(i.action_items) for i in found.incidents)
     print(f"{len(found.incidents)} incident(s), {items} action item(s) OK", file=sys.stderr)

@@ -88,9 +88,10 @@ class Completeness:
             cursor = None
             while True:  # newest first, in pages (Dagster serves at most 10,000 at a time)
                 page = self.instance.fetch_materializations(
-                    dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset)), limit=10_000,
+                    dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset)),
+                    limit=10_000,
                     cursor=cursor,
-                )  # fmt: skip
+                )
                 for record in page.records:
                     if record.partition_key is not None:
                         latest.setdefault(record.partition_key, record.timestamp)
@@ -108,9 +109,11 @@ class Completeness:
 
 
 def run_plan(
-    runner: LocalRunner, chunks: Sequence[Chunk], progress: Progress | None = None,
+    runner: LocalRunner,
+    chunks: Sequence[Chunk],
+    progress: Progress | None = None,
     on_done: Callable[[Chunk, RunOutcome], None] | None = None,
-) -> list[tuple[Chunk, RunOutcome]]:  # fmt: skip
+) -> list[tuple[Chunk, RunOutcome]]:
     """Run the chunks in order; stop at the first failed run (later runs would compute from
     it). Returns what ran."""
     done = []

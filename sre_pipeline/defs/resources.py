@@ -101,8 +101,7 @@ class DemoSLISource(SLISource):
         if problems:
             raise SpecError(problems)
         days = (end - start) / pd.Timedelta(days=1)
-        frame = generate_events(slos, end, days=days, plan=plan,
-                                width=width, anchor=self._anchor())  # fmt: skip
+        frame = generate_events(slos, end, days=days, plan=plan, width=width, anchor=self._anchor())
         return CollectResult(events=frame, queries=0)
 
     def capacity(self, resources, start, end) -> CapacityResult:

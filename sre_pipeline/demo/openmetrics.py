@@ -122,8 +122,12 @@ def _histogram(w: _Writer, h: SLOHistory, spec: HistogramIn) -> None:
             counts = h.total
         else:
             counts = good + np.floor(h.bad * 0.7)
-        w.series(f"{metric}_bucket", {**labels, "le": le}, times[keep],
-                 _cumulative(counts, h.resets)[keep])  # fmt: skip
+        w.series(
+            f"{metric}_bucket",
+            {**labels, "le": le},
+            times[keep],
+            _cumulative(counts, h.resets)[keep],
+        )
     w.series(f"{metric}_count", labels, times[keep], _cumulative(h.total, h.resets)[keep])
 
 

@@ -139,10 +139,15 @@ def load_plan(path: str | Path = DEFAULT_PLAN) -> DemoPlan:
     )
     pm = plan.postmortems
     return DemoPlan(
-        plan.seed, scenarios, dict(plan.series), dict(plan.capacity),
-        (Path(path).parent / pm.path).resolve() if pm else None, pm.authored_for if pm else None,
-        str(path), docs[0].lines if docs else {},
-    )  # fmt: skip
+        plan.seed,
+        scenarios,
+        dict(plan.series),
+        dict(plan.capacity),
+        (Path(path).parent / pm.path).resolve() if pm else None,
+        pm.authored_for if pm else None,
+        str(path),
+        docs[0].lines if docs else {},
+    )
 
 
 def check_plan(plan: DemoPlan, catalog: Iterable[SLO]) -> list[Problem]:

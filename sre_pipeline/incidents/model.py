@@ -95,13 +95,31 @@ class Incident:
 
 
 INCIDENT_COLUMNS = [
-    "incident_id", "title", "severity", "services", "started_at", "detected_at",
-    "acknowledged_at", "resolved_at", "postmortem_published_at", "postmortem_ref", "week_start",
-]  # fmt: skip
+    "incident_id",
+    "title",
+    "severity",
+    "services",
+    "started_at",
+    "detected_at",
+    "acknowledged_at",
+    "resolved_at",
+    "postmortem_published_at",
+    "postmortem_ref",
+    "week_start",
+]
 ACTION_ITEM_COLUMNS = [
-    "item_id", "incident_id", "title", "owner", "team", "severity", "status", "created_at",
-    "due_date", "completed_at", "tracker_ref",
-]  # fmt: skip
+    "item_id",
+    "incident_id",
+    "title",
+    "owner",
+    "team",
+    "severity",
+    "status",
+    "created_at",
+    "due_date",
+    "completed_at",
+    "tracker_ref",
+]
 
 
 CLOSED_STATUSES = ("done", "wontfix")

@@ -131,14 +131,22 @@ def postmortem_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Prob
         p = Path(raw)
         if p.is_dir():
             files += sorted(
-                f for f in p.rglob("*")
+                f
+                for f in p.rglob("*")
                 if f.suffix in POSTMORTEM_SUFFIXES and f.is_file() and f.stem.lower() != "readme"
-            )  # fmt: skip
+            )
         elif p.is_file():
             files.append(p)
         else:
-            problems.append(Problem(str(p), None, "(file)", "no such file or directory",
-                                    "a postmortem file or a directory of them"))  # fmt: skip
+            problems.append(
+                Problem(
+                    str(p),
+                    None,
+                    "(file)",
+                    "no such file or directory",
+                    "a postmortem file or a directory of them",
+                )
+            )
     return files, problems
 
 
@@ -202,8 +210,12 @@ class _Reader:
         self.problems += [_no_document(p) for p in problems]
         if not docs or not isinstance(docs[0].data, dict):
             if not problems:
-                self.problem(fm.first_line, "(front matter)", "front matter is not a mapping",
-                             "keys such as id, title, severity, services, started")  # fmt: skip
+                self.problem(
+                    fm.first_line,
+                    "(front matter)",
+                    "front matter is not a mapping",
+                    "keys such as id, title, severity, services, started",
+                )
             return None
         ctx = DocContext(docs[0])
         self.id_line = docs[0].line_of(("id",))
@@ -216,9 +228,13 @@ class _Reader:
         for key in ("started", "detected", "acknowledged", "resolved", "published"):
             value = getattr(meta, key)
             if value is not None and value.tzinfo is None and not _exists(value, self.zone):
-                self.problem(docs[0].line_of((key,)), key,
-                             f"{value:%Y-%m-%d %H:%M} does not exist in {self.zone.key} (the "
-                             "clocks skip it)", "a time with an offset, e.g. +01:00")  # fmt: skip
+                self.problem(
+                    docs[0].line_of((key,)),
+                    key,
+                    f"{value:%Y-%m-%d %H:%M} does not exist in {self.zone.key} (the "
+                    "clocks skip it)",
+                    "a time with an offset, e.g. +01:00",
+                )
             times[key] = _aware(value, self.zone, self.shift)
         return Incident(
             incident_id=meta.id,
@@ -243,31 +259,51 @@ class _Reader:
             if target is None:
                 if key not in IGNORED_COLUMNS:
                     hint = did_you_mean(key, list(COLUMNS))
-                    self.problem(table.header_line, f"action items column '{name}'",
-                                 f"unknown column, ignored{hint}",
-                                 "columns among: " + ", ".join(sorted(set(COLUMNS))),
-                                 warning=True)  # fmt: skip
+                    self.problem(
+                        table.header_line,
+                        f"action items column '{name}'",
+                        f"unknown column, ignored{hint}",
+                        "columns among: " + ", ".join(sorted(set(COLUMNS))),
+                        warning=True,
+                    )
             elif target in columns:
-                self.problem(table.header_line, f"action items column '{name}'",
-                             f"a second column for {target}", "each column once")  # fmt: skip
+                self.problem(
+                    table.header_line,
+                    f"action items column '{name}'",
+                    f"a second column for {target}",
+                    "each column once",
+                )
             else:
                 columns[target] = i
         if "title" not in columns:
-            self.problem(table.header_line, "action items table", "no 'Action' column",
-                         "a column named Action (or Action item, Item, Title)")  # fmt: skip
+            self.problem(
+                table.header_line,
+                "action items table",
+                "no 'Action' column",
+                "a column named Action (or Action item, Item, Title)",
+            )
         return columns
 
     def _items(self, text: str, body_line: int, meta: PostmortemIn) -> list[ActionItem]:
         tables, heading = action_item_tables(text, body_line)
         if not tables:
             if heading is not None:
-                self.problem(heading, "action items", "the section has no table",
-                             "a Markdown table under the heading", warning=True)  # fmt: skip
+                self.problem(
+                    heading,
+                    "action items",
+                    "the section has no table",
+                    "a Markdown table under the heading",
+                    warning=True,
+                )
             elif meta.published is not None:
-                self.problem(body_line, "action items", "a published postmortem without an "
-                             "'Action items' section", "a heading such as '## Action items' "
-                             "with a table under it (or none, if there is nothing to do)",
-                             warning=True)  # fmt: skip
+                self.problem(
+                    body_line,
+                    "action items",
+                    "a published postmortem without an 'Action items' section",
+                    "a heading such as '## Action items' "
+                    "with a table under it (or none, if there is nothing to do)",
+                    warning=True,
+                )
             return []
         created = _aware(meta.published or meta.resolved or meta.started, self.zone, self.shift)
         items: list[ActionItem] = []
@@ -280,17 +316,24 @@ class _Reader:
                 if "title" not in columns:
                     continue
                 if len(cells) > len(table.header):
-                    self.problem(line, f"action items row {n}",
-                                 f"{len(cells)} cells under {len(table.header)} columns; the "
-                                 "extra ones are ignored", "a '\\|' for a pipe inside a cell",
-                                 warning=True)  # fmt: skip
+                    self.problem(
+                        line,
+                        f"action items row {n}",
+                        f"{len(cells)} cells under {len(table.header)} columns; the "
+                        "extra ones are ignored",
+                        "a '\\|' for a pipe inside a cell",
+                        warning=True,
+                    )
                 item = self._item(n, line, cells, columns, meta, created)
                 if item is None:
                     continue
                 if item.item_id in seen:
-                    self.problem(line, f"action items row {n}: ID",
-                                 f"action item '{item.item_id}' already on line "
-                                 f"{seen[item.item_id]}", "unique ids")  # fmt: skip
+                    self.problem(
+                        line,
+                        f"action items row {n}: ID",
+                        f"action item '{item.item_id}' already on line {seen[item.item_id]}",
+                        "unique ids",
+                    )
                     continue
                 seen[item.item_id] = line
                 items.append(item)
@@ -310,13 +353,21 @@ class _Reader:
         if not _missing(cell("severity")):
             severity = normalise_severity(cell("severity"))
             if severity is None:
-                self.problem(line, f"{where}: Severity", f"unknown severity '{cell('severity')}'",
-                             "one of " + ", ".join(SEVERITIES))  # fmt: skip
+                self.problem(
+                    line,
+                    f"{where}: Severity",
+                    f"unknown severity '{cell('severity')}'",
+                    "one of " + ", ".join(SEVERITIES),
+                )
                 ok = False
         status = normalise_status(cell("status"))
         if status is None:
-            self.problem(line, f"{where}: Status", f"unknown status '{cell('status')}'",
-                         "one of " + ", ".join(ACTION_ITEM_STATUSES))  # fmt: skip
+            self.problem(
+                line,
+                f"{where}: Status",
+                f"unknown status '{cell('status')}'",
+                "one of " + ", ".join(ACTION_ITEM_STATUSES),
+            )
             ok = False
         dates: dict[str, date | None] = {}
         for name, label in (("due_date", "Due"), ("completed_at", "Completed")):
@@ -325,8 +376,12 @@ class _Reader:
                 try:
                     dates[name] = _cell_date(cell(name))
                 except ValueError:
-                    self.problem(line, f"{where}: {label}", f"'{cell(name)}' is not a date",
-                                 "a real day as YYYY-MM-DD")  # fmt: skip
+                    self.problem(
+                        line,
+                        f"{where}: {label}",
+                        f"'{cell(name)}' is not a date",
+                        "a real day as YYYY-MM-DD",
+                    )
                     ok = False
         if not ok:
             return None
@@ -370,16 +425,23 @@ def load_postmortems(
         if incident.incident_id in seen:
             where = seen[incident.incident_id]
             message = f"incident '{incident.incident_id}' also in {where}"
-            problems.append(Problem(str(path), None, "id", message, "each incident once",
-                                    reader.id_line))  # fmt: skip
+            problems.append(
+                Problem(str(path), None, "id", message, "each incident once", reader.id_line)
+            )
             continue
         seen[incident.incident_id] = str(path)
         for item in incident.action_items:
             if item.item_id in items_seen:
-                problems.append(Problem(str(path), None, "action items: ID",
-                                        f"action item '{item.item_id}' also in "
-                                        f"{items_seen[item.item_id]}", "unique ids across "
-                                        "postmortems", item.line))  # fmt: skip
+                problems.append(
+                    Problem(
+                        str(path),
+                        None,
+                        "action items: ID",
+                        f"action item '{item.item_id}' also in {items_seen[item.item_id]}",
+                        "unique ids across postmortems",
+                        item.line,
+                    )
+                )
             items_seen[item.item_id] = f"{path}:{item.line}"
         incidents.append(incident)
     if any(p.severity == "error" for p in problems):

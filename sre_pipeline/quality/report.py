@@ -56,15 +56,24 @@ def inputs_from_config(config) -> QualityInputs:
     """Inputs for a :class:`~sre_pipeline.config.PipelineConfig` (the CLI's view of what the
     Dagster checks get from their settings resource)."""
     resources = load_resources(config.capacity) if config.capacity else []
-    return quality_inputs(load_catalog(config.slos), resources, config.bucket_minutes,
-                          config.time_zone, config.coverage_threshold,
-                          config.freshness_minutes)  # fmt: skip
+    return quality_inputs(
+        load_catalog(config.slos),
+        resources,
+        config.bucket_minutes,
+        config.time_zone,
+        config.coverage_threshold,
+        config.freshness_minutes,
+    )
 
 
 def quality_inputs(
-    catalog, resources, bucket_minutes: int, time_zone: str, coverage_threshold: float,
+    catalog,
+    resources,
+    bucket_minutes: int,
+    time_zone: str,
+    coverage_threshold: float,
     freshness_minutes: int,
-) -> QualityInputs:  # fmt: skip
+) -> QualityInputs:
     """Inputs from a loaded catalog and capacity resources."""
     return QualityInputs(
         slos=catalog.ids,
@@ -148,24 +157,40 @@ class QualityReport:
         first, last = self.days[0], self.days[-1]
         lines = [f"## Data quality ({first} to {last})", "", self.summary(), ""]
         if self.failed:
-            lines += ["**Failed checks** (publishing from these stops):", "",
-                      "| Suite | Scope | Rows | Failed |", "|---|---|---:|---|"]  # fmt: skip
-            lines += [f"| {r.suite} | {r.scope} | {r.rows:,} | {'; '.join(r.errors)} |"
-                      for r in self.failed]  # fmt: skip
+            lines += [
+                "**Failed checks** (publishing from these stops):",
+                "",
+                "| Suite | Scope | Rows | Failed |",
+                "|---|---|---:|---|",
+            ]
+            lines += [
+                f"| {r.suite} | {r.scope} | {r.rows:,} | {'; '.join(r.errors)} |"
+                for r in self.failed
+            ]
             lines.append("")
         low = self.low_coverage
         if len(low):
-            lines += [f"**SLOs with low coverage** (below {self.threshold:.0%} of expected "
-                      "buckets on at least one day):", "", "| SLO | Worst day | Days below |",
-                      "|---|---:|---:|"]  # fmt: skip
+            lines += [
+                f"**SLOs with low coverage** (below {self.threshold:.0%} of expected "
+                "buckets on at least one day):",
+                "",
+                "| SLO | Worst day | Days below |",
+                "|---|---:|---:|",
+            ]
             lines += [f"| {r.slo} | {r.worst:.1%} | {r.days} |" for r in low.itertuples()]
             lines.append("")
         if self.rests_on_partial_data:
-            lines += ["**Partial data**: these figures count only the buckets that were "
-                      "collected; missing buckets are neither good nor bad.", "",
-                      "| SLO | Day | Coverage |", "|---|---|---:|"]  # fmt: skip
-            lines += [f"| {r.slo} | {r.day} | {r.coverage:.1%} |"
-                      for r in self.partial.head(20).itertuples()]  # fmt: skip
+            lines += [
+                "**Partial data**: these figures count only the buckets that were "
+                "collected; missing buckets are neither good nor bad.",
+                "",
+                "| SLO | Day | Coverage |",
+                "|---|---|---:|",
+            ]
+            lines += [
+                f"| {r.slo} | {r.day} | {r.coverage:.1%} |"
+                for r in self.partial.head(20).itertuples()
+            ]
             if len(self.partial) > 20:
                 lines.append(f"| ... | {len(self.partial) - 20} more SLO-days | |")
             lines.append("")
@@ -177,9 +202,12 @@ class QualityReport:
 
 def _run(result: SuiteResult, scope: str) -> CheckRun:
     return CheckRun(
-        result.suite, scope, result.rows,
-        tuple(o.name for o in result.errors), tuple(o.name for o in result.warnings),
-    )  # fmt: skip
+        result.suite,
+        scope,
+        result.rows,
+        tuple(o.name for o in result.errors),
+        tuple(o.name for o in result.warnings),
+    )
 
 
 def quality_report(
@@ -195,9 +223,15 @@ def quality_report(
         events = read_events(engine, start, end)
         events["slo"] = events["slo"].astype(str)
         result = events_suite(
-            events, inputs.slos, inputs.bucket_seconds, start, end, now,
-            inputs.coverage_threshold, inputs.freshness,
-        )  # fmt: skip
+            events,
+            inputs.slos,
+            inputs.bucket_seconds,
+            start,
+            end,
+            now,
+            inputs.coverage_threshold,
+            inputs.freshness,
+        )
         report.runs.append(_run(result, day.isoformat()))
         report.events_rows += len(events)
         window = (start, settled_end(end, now, inputs.freshness, inputs.bucket_seconds))
@@ -207,8 +241,15 @@ def quality_report(
         partial += [(r.series, day, r.coverage) for r in cover.itertuples()]
         if inputs.resource_steps:
             samples = read_slice(engine, tables.capacity_samples, "ts", start, end)
-            result = capacity_suite(samples, inputs.resource_steps, start, end, now,
-                                    inputs.coverage_threshold, inputs.freshness)  # fmt: skip
+            result = capacity_suite(
+                samples,
+                inputs.resource_steps,
+                start,
+                end,
+                now,
+                inputs.coverage_threshold,
+                inputs.freshness,
+            )
             report.runs.append(_run(result, day.isoformat()))
     incidents = read_slice(engine, tables.incidents)
     report.runs.append(_run(incidents_suite(incidents, inputs.services), "all"))

@@ -96,14 +96,26 @@ def coverage_table(
 
 
 def _coverage(
-    name: str, key: str, keys: pd.Series, stamps: pd.Series, window: tuple, steps: Mapping,
+    name: str,
+    key: str,
+    keys: pd.Series,
+    stamps: pd.Series,
+    window: tuple,
+    steps: Mapping,
     threshold: float,
-) -> Outcome:  # fmt: skip
+) -> Outcome:
     """Per series: distinct stamps in ``window`` / the number its step fits; WARN if too low."""
     table = coverage_table(keys, stamps, window, steps)
     bad = table[table["coverage"] < threshold]
-    samples = [{key: r.series, "coverage": round(r.coverage, 4), "present": r.present,
-                "expected": r.expected} for r in bad.itertuples()]  # fmt: skip
+    samples = [
+        {
+            key: r.series,
+            "coverage": round(r.coverage, 4),
+            "present": r.present,
+            "expected": r.expected,
+        }
+        for r in bad.itertuples()
+    ]
     pct = 100.0 * len(bad) / len(table) if len(table) else None
     return Outcome(name, "custom", WARN, bad.empty, len(bad), pct, samples[:SAMPLES])
 
@@ -142,28 +154,52 @@ def events_suite(
         }
     )
     specs = [
-        Spec("slo known to the catalog", ERROR, "ExpectColumnValuesToBeInSet",
-             {"column": "slo", "value_set": {"$PARAMETER": "known_slos"}}),
+        Spec(
+            "slo known to the catalog",
+            ERROR,
+            "ExpectColumnValuesToBeInSet",
+            {"column": "slo", "value_set": {"$PARAMETER": "known_slos"}},
+        ),
         *(_not_null(c) for c in ("slo", "bucket_start", "good", "total")),
-        Spec("good >= 0", ERROR, "ExpectColumnValuesToBeBetween",
-             {"column": "good", "min_value": 0}),
-        Spec("total >= 0", ERROR, "ExpectColumnValuesToBeBetween",
-             {"column": "total", "min_value": 0}),
-        Spec("good <= total", ERROR, "ExpectColumnPairValuesAToBeGreaterThanB",
-             {"column_A": "total", "column_B": "good", "or_equal": True,
-              "ignore_row_if": "either_value_is_missing"}),
+        Spec(
+            "good >= 0", ERROR, "ExpectColumnValuesToBeBetween", {"column": "good", "min_value": 0}
+        ),
+        Spec(
+            "total >= 0",
+            ERROR,
+            "ExpectColumnValuesToBeBetween",
+            {"column": "total", "min_value": 0},
+        ),
+        Spec(
+            "good <= total",
+            ERROR,
+            "ExpectColumnPairValuesAToBeGreaterThanB",
+            {
+                "column_A": "total",
+                "column_B": "good",
+                "or_equal": True,
+                "ignore_row_if": "either_value_is_missing",
+            },
+        ),
         _flag("bucket_start aligned to the bucket width", "bucket_aligned"),
-        Spec("no duplicate (slo, bucket)", ERROR, "ExpectCompoundColumnsToBeUnique",
-             {"column_list": ["slo", "bucket_start"]}),
-    ]  # fmt: skip
+        Spec(
+            "no duplicate (slo, bucket)",
+            ERROR,
+            "ExpectCompoundColumnsToBeUnique",
+            {"column_list": ["slo", "bucket_start"]},
+        ),
+    ]
 
     def custom() -> list[Outcome]:
         day_start_utc = pd.Timestamp(day_start)
         end = settled_end(day_end, now, freshness, bucket_seconds)
         name = f"coverage per SLO >= {coverage_threshold:.0%}"
         steps = dict.fromkeys(known_slos, bucket_seconds)
-        out = [_coverage(name, "slo", frame["slo"], stamps, (day_start_utc, end), steps,
-                         coverage_threshold)]  # fmt: skip
+        out = [
+            _coverage(
+                name, "slo", frame["slo"], stamps, (day_start_utc, end), steps, coverage_threshold
+            )
+        ]
         ok, samples = True, []
         if now < day_end and now - freshness > day_start_utc:
             newest = stamps.max() if present.any() else None
@@ -171,16 +207,27 @@ def events_suite(
             ok = reached is not None and reached >= now - freshness
             if not ok:
                 lag = None if reached is None else round((now - reached).total_seconds() / 60, 1)
-                samples = [{"newest_bucket_start": json_safe(newest), "now": json_safe(now),
-                            "lag_minutes": lag}]  # fmt: skip
+                samples = [
+                    {
+                        "newest_bucket_start": json_safe(newest),
+                        "now": json_safe(now),
+                        "lag_minutes": lag,
+                    }
+                ]
         name = f"fresh: newest bucket within {freshness.total_seconds() / 60:g} min"
         out.append(Outcome(name, "custom", WARN, ok, 0 if ok else 1, None, samples))
         return out
 
     return run_suite(
-        "sli_events", frame, checked, specs, {"known_slos": list(known_slos)}, custom,
-        ["slo", "bucket_start", "good", "total"], validate_rows,
-    )  # fmt: skip
+        "sli_events",
+        frame,
+        checked,
+        specs,
+        {"known_slos": list(known_slos)},
+        custom,
+        ["slo", "bucket_start", "good", "total"],
+        validate_rows,
+    )
 
 
 def capacity_suite(
@@ -214,27 +261,48 @@ def capacity_suite(
         }
     )
     specs = [
-        Spec("resource known", ERROR, "ExpectColumnValuesToBeInSet",
-             {"column": "resource", "value_set": {"$PARAMETER": "known_resources"}}),
+        Spec(
+            "resource known",
+            ERROR,
+            "ExpectColumnValuesToBeInSet",
+            {"column": "resource", "value_set": {"$PARAMETER": "known_resources"}},
+        ),
         *(_not_null(c) for c in ("resource", "ts", "utilisation")),
-        Spec("utilisation within [0, 1]", ERROR, "ExpectColumnValuesToBeBetween",
-             {"column": "utilisation_unless_overcommit", "min_value": 0, "max_value": 1}),
+        Spec(
+            "utilisation within [0, 1]",
+            ERROR,
+            "ExpectColumnValuesToBeBetween",
+            {"column": "utilisation_unless_overcommit", "min_value": 0, "max_value": 1},
+        ),
         _flag("over-commit (utilisation > 1 with a capacity series)", "not_overcommitted", WARN),
-        Spec("no duplicate (resource, ts)", ERROR, "ExpectCompoundColumnsToBeUnique",
-             {"column_list": ["resource", "ts"]}),
-    ]  # fmt: skip
+        Spec(
+            "no duplicate (resource, ts)",
+            ERROR,
+            "ExpectCompoundColumnsToBeUnique",
+            {"column_list": ["resource", "ts"]},
+        ),
+    ]
 
     def custom() -> list[Outcome]:
         window = (pd.Timestamp(day_start), settled_end(day_end, now, freshness))
         name = f"coverage per resource >= {coverage_threshold:.0%}"
         stamps = _utc(frame["ts"])
-        return [_coverage(name, "resource", frame["resource"], stamps, window, steps,
-                          coverage_threshold)]  # fmt: skip
+        return [
+            _coverage(
+                name, "resource", frame["resource"], stamps, window, steps, coverage_threshold
+            )
+        ]
 
     return run_suite(
-        "capacity_samples", frame, checked, specs, {"known_resources": list(steps)}, custom,
-        ["resource", "ts", "utilisation", "capacity"], validate_rows,
-    )  # fmt: skip
+        "capacity_samples",
+        frame,
+        checked,
+        specs,
+        {"known_resources": list(steps)},
+        custom,
+        ["resource", "ts", "utilisation", "capacity"],
+        validate_rows,
+    )
 
 
 _STAMPS = ("started_at", "detected_at", "acknowledged_at", "resolved_at")
@@ -276,19 +344,33 @@ def incidents_suite(frame: pd.DataFrame, known_services: Sequence[str]) -> Suite
     )
     specs = [
         _not_null("incident_id"),
-        Spec("no duplicate incident_id", ERROR, "ExpectColumnValuesToBeUnique",
-             {"column": "incident_id"}),
+        Spec(
+            "no duplicate incident_id",
+            ERROR,
+            "ExpectColumnValuesToBeUnique",
+            {"column": "incident_id"},
+        ),
         _not_null("started_at"),
-        _flag("started <= detected <= acknowledged <= resolved (where present)",
-              "timestamps_ordered"),
-        Spec("severity in SEV1..SEV3", ERROR, "ExpectColumnValuesToBeInSet",
-             {"column": "severity", "value_set": list(SEVERITIES)}),
+        _flag(
+            "started <= detected <= acknowledged <= resolved (where present)", "timestamps_ordered"
+        ),
+        Spec(
+            "severity in SEV1..SEV3",
+            ERROR,
+            "ExpectColumnValuesToBeInSet",
+            {"column": "severity", "value_set": list(SEVERITIES)},
+        ),
         _flag("services known", "services_known"),
-    ]  # fmt: skip
+    ]
     return run_suite(
-        "incidents", frame, checked, specs, {}, None,
+        "incidents",
+        frame,
+        checked,
+        specs,
+        {},
+        None,
         ["incident_id", "severity", "services", *_STAMPS, "postmortem_ref"],
-    )  # fmt: skip
+    )
 
 
 def _real_date(value: object) -> bool:
@@ -327,17 +409,30 @@ def action_items_suite(frame: pd.DataFrame) -> SuiteResult:
         _not_null("item_id"),
         Spec("no duplicate item_id", ERROR, "ExpectColumnValuesToBeUnique", {"column": "item_id"}),
         _not_null("owner"),
-        Spec("owner not blank", ERROR, "ExpectColumnValuesToMatchRegex",
-             {"column": "owner_text", "regex": r"\S"}),
+        Spec(
+            "owner not blank",
+            ERROR,
+            "ExpectColumnValuesToMatchRegex",
+            {"column": "owner_text", "regex": r"\S"},
+        ),
         _not_null("due_date"),
         _flag("due_date is a real date", "due_date_real"),
-        Spec("status in the allowed set", ERROR, "ExpectColumnValuesToBeInSet",
-             {"column": "status", "value_set": list(ACTION_ITEM_STATUSES)}),
-    ]  # fmt: skip
+        Spec(
+            "status in the allowed set",
+            ERROR,
+            "ExpectColumnValuesToBeInSet",
+            {"column": "status", "value_set": list(ACTION_ITEM_STATUSES)},
+        ),
+    ]
     return run_suite(
-        "action_items", frame, checked, specs, {}, None,
+        "action_items",
+        frame,
+        checked,
+        specs,
+        {},
+        None,
         ["item_id", "incident_id", "title", "owner", "due_date", "status"],
-    )  # fmt: skip
+    )
 
 
 def status_suite(

@@ -115,7 +115,7 @@ def load_resources(path: str | Path) -> list[Resource]:
                     r.service,
                     r.unit,
                     (t.warn / 100, t.scale / 100, t.emergency / 100),
-                )  # fmt: skip
+                )
             )
         problems += ctx.problems
     if problems:

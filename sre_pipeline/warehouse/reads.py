@@ -29,9 +29,11 @@ def read_slice(
         conditions.append(table.c[time_column] < end)
     order = list(table.primary_key.columns)
     frames = []
-    key_sets = [None] if keys is None else [
-        list(keys)[i : i + KEY_CHUNK] for i in range(0, len(keys), KEY_CHUNK)
-    ] or [[]]  # fmt: skip
+    key_sets = (
+        [None]
+        if keys is None
+        else [list(keys)[i : i + KEY_CHUNK] for i in range(0, len(keys), KEY_CHUNK)] or [[]]
+    )
     with engine.connect() as conn:
         for part in key_sets:
             where = conditions + ([table.c[key_column].in_(part)] if part is not None else [])
@@ -42,8 +44,9 @@ def read_slice(
         if isinstance(column.type, DateTime):
             frame[column.name] = pd.to_datetime(frame[column.name], utc=True)
         elif isinstance(column.type, Date):
-            frame[column.name] = [pd.Timestamp(v).date() if v is not None else None
-                                  for v in frame[column.name]]  # fmt: skip
+            frame[column.name] = [
+                pd.Timestamp(v).date() if v is not None else None for v in frame[column.name]
+            ]
     return frame
 
 
@@ -63,13 +66,17 @@ def read_events(engine: Engine, start, end, slos: Sequence[str] | None = None) -
     end_ts = end_ts.tz_localize("UTC") if end_ts.tzinfo is None else end_ts.tz_convert("UTC")
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
-            sql = ("SELECT slo, EXTRACT(EPOCH FROM bucket_start)::float8, good, total "
-                   "FROM sli_events WHERE bucket_start >= %s AND bucket_start < %s")  # fmt: skip
+            sql = (
+                "SELECT slo, EXTRACT(EPOCH FROM bucket_start)::float8, good, total "
+                "FROM sli_events WHERE bucket_start >= %s AND bucket_start < %s"
+            )
             params = (start_ts.to_pydatetime(), end_ts.to_pydatetime())
         else:
             fmt = "%Y-%m-%d %H:%M:%S.%f"  # the text SQLAlchemy's SQLite DATETIME stores
-            sql = ("SELECT slo, bucket_start, good, total FROM sli_events "
-                   "WHERE bucket_start >= ? AND bucket_start < ?")  # fmt: skip
+            sql = (
+                "SELECT slo, bucket_start, good, total FROM sli_events "
+                "WHERE bucket_start >= ? AND bucket_start < ?"
+            )
             params = (start_ts.strftime(fmt), end_ts.strftime(fmt))
         cursor = conn.connection.dbapi_connection.cursor()
         try:
@@ -82,8 +89,14 @@ def read_events(engine: Engine, start, end, slos: Sequence[str] | None = None) -
     if parts:
         frame = pd.concat(parts, ignore_index=True)
     else:
-        frame = pd.DataFrame({"slo": pd.Series(dtype=object), "good": [], "total": [],
-                              "bucket_start": pd.Series(dtype="datetime64[ns, UTC]")})  # fmt: skip
+        frame = pd.DataFrame(
+            {
+                "slo": pd.Series(dtype=object),
+                "good": [],
+                "total": [],
+                "bucket_start": pd.Series(dtype="datetime64[ns, UTC]"),
+            }
+        )
     wanted = list(slos) if slos is not None else sorted(frame["slo"].unique())
     if slos is not None:
         frame = frame[frame["slo"].isin(set(wanted))]
@@ -118,8 +131,9 @@ def first_event_time(engine: Engine) -> pd.Timestamp | None:
     if not sa.inspect(engine).has_table("sli_events"):
         return None
     with engine.connect() as conn:
-        oldest = conn.execute(sa.select(sa.func.min(sa.text("bucket_start"))).select_from(
-            sa.table("sli_events"))).scalar()  # fmt: skip
+        oldest = conn.execute(
+            sa.select(sa.func.min(sa.text("bucket_start"))).select_from(sa.table("sli_events"))
+        ).scalar()
     if oldest is None:
         return None
     ts = pd.Timestamp(oldest)

@@ -60,5 +60,4 @@ def pipeline(resources: dict, **config) -> Pipeline:
 
 def range_tags(first: str, last: str) -> dict[str, str]:
     """Run tags of a multi-day (single-run) range, as a back-fill chunk carries them."""
-    return {"dagster/asset_partition_range_start": first,
-            "dagster/asset_partition_range_end": last}  # fmt: skip
+    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}

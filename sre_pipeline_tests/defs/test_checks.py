@@ -54,8 +54,9 @@ def test_clean_partition_passes_and_downstream_runs(tmp_path):
 def test_good_above_total_fails_with_error_and_blocks_status(tmp_path):
     p = pipeline(resources(tmp_path, broken=True))
     p.materialize(["slo_catalog"])
-    result = p.materialize(["sli_events", "slo_status"], ("check_sli_events",), partition_key=DAY,
-                           raise_on_error=False)  # fmt: skip
+    result = p.materialize(
+        ["sli_events", "slo_status"], ("check_sli_events",), partition_key=DAY, raise_on_error=False
+    )
     assert not result.success
     (evaluation,) = result.get_asset_check_evaluations()
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
@@ -91,10 +92,13 @@ def test_coverage_threshold_comes_from_the_settings(tmp_path):
             return CollectResult(events=result.events.iloc[10:], queries=0)
 
     res["source"] = Gappy()
-    result = pipeline(res).materialize(["sli_events", "slo_status"], ("check_sli_events",),
-                                       partition_key=DAY)  # fmt: skip
+    result = pipeline(res).materialize(
+        ["sli_events", "slo_status"], ("check_sli_events",), partition_key=DAY
+    )
     (evaluation,) = result.get_asset_check_evaluations()
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
-    assert any("coverage" in name and "100%" in name
-               for name in evaluation.metadata["failed_expectations"].value)  # fmt: skip
+    assert any(
+        "coverage" in name and "100%" in name
+        for name in evaluation.metadata["failed_expectations"].value
+    )
     assert result.success  # a warning does not block slo_status

@@ -53,8 +53,13 @@ def test_definitions_validate(tmp_path: Path):
     dagster = Path(sys.executable).with_name("dagster")
     result = subprocess.run(
         [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     assert f"Validation successful for code location {LOCATION}" in output
@@ -66,8 +71,12 @@ def test_import_has_no_deprecation_warnings():
     are removals announced for dagster 2.0)."""
     result = subprocess.run(
         [sys.executable, "-W", "error::DeprecationWarning", "-c", f"import {LOCATION}"],
-        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr.strip().splitlines()[-1]
 
 

@@ -68,8 +68,10 @@ def evaluations(result) -> dict:
 def tables(url: str) -> dict[str, list]:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        out = {t: sorted(map(tuple, conn.execute(sa.text(f"SELECT * FROM {t}")).all()), key=str)
-               for t in ("incidents", "action_items", "incident_metrics")}  # fmt: skip
+        out = {
+            t: sorted(map(tuple, conn.execute(sa.text(f"SELECT * FROM {t}")).all()), key=str)
+            for t in ("incidents", "action_items", "incident_metrics")
+        }
     engine.dispose()
     return out
 
@@ -78,8 +80,12 @@ def test_clean_postmortems_pass_and_the_marts_run(tmp_path, warehouse_url):
     res = resources(tmp_path, POSTMORTEM, warehouse_url)
     result = run(res)
     assert result.success
-    assert materialized(result) == {"incidents", "action_items", "incident_metrics",
-                                    "action_item_completion"}  # fmt: skip
+    assert materialized(result) == {
+        "incidents",
+        "action_items",
+        "incident_metrics",
+        "action_item_completion",
+    }
     checks = evaluations(result)
     assert checks["check_incidents"].passed and checks["check_action_items"].passed
     meta = result.asset_materializations_for_node("incident_records")
@@ -109,10 +115,13 @@ def test_item_without_owner_blocks_the_action_item_mart(tmp_path):
     ("old", "new", "failed"),
     [
         ("services: [shop]", "services: [shopp]", "services known"),
-        ("detected: 2026-11-10T10:05:00Z", "detected: 2026-11-10T09:05:00Z",
-         "started <= detected <= acknowledged <= resolved (where present)"),
+        (
+            "detected: 2026-11-10T10:05:00Z",
+            "detected: 2026-11-10T09:05:00Z",
+            "started <= detected <= acknowledged <= resolved (where present)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_incident_blocks_the_incident_mart(tmp_path, old, new, failed):
     url = f"sqlite:///{tmp_path}/w.db"
     result = run(resources(tmp_path, POSTMORTEM.replace(old, new), url))
@@ -146,8 +155,9 @@ def test_demo_postmortems_line_up_with_the_demo_end(tmp_path):
 
     source = resources_from_config(load_config())["incident_source"]
     assert source.authored_for == "2026-11-23"
-    moved = PostmortemSource(paths=source.paths, authored_for=source.authored_for,
-                             anchor="2026-12-07")  # fmt: skip
+    moved = PostmortemSource(
+        paths=source.paths, authored_for=source.authored_for, anchor="2026-12-07"
+    )
     found = moved.incidents("UTC")
     checkout = next(i for i in found.incidents if i.incident_id == "INC-2026-042")
     # checkout's outage is 2d5h before the end in demo.yaml: 2026-12-04 19:00 for this end

@@ -66,9 +66,11 @@ def all_text(metadata: dict) -> str:
 
 def test_two_days_of_one_run_show_their_own_figures(p):
     result = p.materialize(
-        ["sli_events", "slo_status"], ("check_sli_events",), tags=range_tags(GAPPY, BURNING),
+        ["sli_events", "slo_status"],
+        ("check_sli_events",),
+        tags=range_tags(GAPPY, BURNING),
         raise_on_error=False,
-    )  # fmt: skip
+    )
     events = by_day(result, "sli_events")
     assert events[GAPPY]["dagster/row_count"] == 288 - 48
     assert events[BURNING]["dagster/row_count"] == 288
@@ -86,9 +88,11 @@ def test_two_days_of_one_run_show_their_own_figures(p):
 def test_a_day_without_data_says_no_data_and_fails_its_status_check(p):
     p.materialize(["sli_events"], partition_key=BURNING)
     result = p.materialize(
-        ["sli_events", "slo_status"], ("check_slo_status",), partition_key=EMPTY,
+        ["sli_events", "slo_status"],
+        ("check_slo_status",),
+        partition_key=EMPTY,
         raise_on_error=False,
-    )  # fmt: skip
+    )
     (check,) = checks_by_day(result, "check_slo_status").values()
     assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
     assert "status day has data" in check.metadata["failed_expectations"].value
@@ -103,8 +107,7 @@ def test_a_day_without_data_says_no_data_and_fails_its_status_check(p):
 
 
 def test_a_status_with_no_events_in_its_period_reads_no_data_not_nan(p):
-    result = p.materialize(["sli_events", "slo_status"], partition_key=EMPTY,
-                           raise_on_error=False)  # fmt: skip
+    result = p.materialize(["sli_events", "slo_status"], partition_key=EMPTY, raise_on_error=False)
     status = by_day(result, "slo_status")[EMPTY]
     assert status["slos_without_data"] == ["shop-availability"]
     assert "no data" in status["worst_budgets"] and "nan" not in all_text(status)

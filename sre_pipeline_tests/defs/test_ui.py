@@ -139,8 +139,13 @@ def test_asset_graph_screenshot(dagster_dev, tmp_path):
     # what the "join the community" dialog's Skip button does; it would cover the graph
     assert dagster_dev.graphql("mutation { setNuxSeen }")["setNuxSeen"] is True
     # tall enough for the four groups the initial fit lays out one above the other
-    out = screenshot(chromium, graph_url(dagster_dev.url), tmp_path / "asset-graph.png",
-                     profile=tmp_path / "profile", size=(1600, 1300))  # fmt: skip
+    out = screenshot(
+        chromium,
+        graph_url(dagster_dev.url),
+        tmp_path / "asset-graph.png",
+        profile=tmp_path / "profile",
+        size=(1600, 1300),
+    )
     image = read_png(out)
     assert (image.width, image.height) == (1600, 1300)
     colours, not_background = colour_stats(image)

@@ -33,8 +33,12 @@ def demo_home(tmp_path_factory) -> Path:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SRE_PIPELINE", "DAGSTER"))}
     done = subprocess.run(
         [CLI, "demo", "--output-dir", str(home), "--end", END.isoformat(), "--days", str(DAYS)],
-        capture_output=True, text=True, env=env, check=False, timeout=900,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return home
 
@@ -154,9 +158,10 @@ def test_each_collected_day_shows_its_own_rows_and_coverage(ui, demo_home):
     events = materializations(ui, "sli_events", days)
     assert set(events) == set(days)
     counts = warehouse(
-        demo_home, "SELECT substr(bucket_start, 1, 10) AS day, count(*) AS n FROM sli_events "
+        demo_home,
+        "SELECT substr(bucket_start, 1, 10) AS day, count(*) AS n FROM sli_events "
         "GROUP BY substr(bucket_start, 1, 10)",
-    ).set_index("day")["n"]  # fmt: skip
+    ).set_index("day")["n"]
     for day in days:
         assert events[day]["dagster/row_count"] == counts[day], day
         assert events[day]["coverage"] == round(counts[day] / (18 * 288), 4), day

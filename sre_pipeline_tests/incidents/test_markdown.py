@@ -77,10 +77,17 @@ def test_table_under_the_action_items_heading():
 
 @pytest.mark.parametrize(
     "title",
-    ["## Action Items", "# Action item", "## Follow-ups", "### Corrective actions",
-     "## 5. Action items", "## IV) Action items", "Action Items\n------------",
-     "Action items\n===="],
-)  # fmt: skip
+    [
+        "## Action Items",
+        "# Action item",
+        "## Follow-ups",
+        "### Corrective actions",
+        "## 5. Action items",
+        "## IV) Action items",
+        "Action Items\n------------",
+        "Action items\n====",
+    ],
+)
 def test_heading_spellings(title):
     text = f"{title}\n\n| Action |\n|---|\n| a |\n"
     (table,), heading = action_item_tables(text)
@@ -94,9 +101,11 @@ def test_section_without_table_and_no_section():
 
 
 def test_every_table_of_the_section_and_its_subsections():
-    text = ("## Action items\n### Short term\n| Action |\n|---|\n| a |\n\n### Long term\n"
-            "| Action | Owner |\n|---|---|\n| b | x |\n| c | y |\n## Lessons\n| Action |\n"
-            "|---|\n| z |\n")  # fmt: skip
+    text = (
+        "## Action items\n### Short term\n| Action |\n|---|\n| a |\n\n### Long term\n"
+        "| Action | Owner |\n|---|---|\n| b | x |\n| c | y |\n## Lessons\n| Action |\n"
+        "|---|\n| z |\n"
+    )
     tables, _ = action_item_tables(text)
     assert [t.rows for t in tables] == [[(5, ["a"])], [(10, ["b", "x"]), (11, ["c", "y"])]]
 

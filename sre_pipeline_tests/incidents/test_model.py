@@ -18,29 +18,54 @@ from sre_pipeline.incidents.model import (
 
 @pytest.mark.parametrize(
     ("raw", "want"),
-    [("SEV1", "SEV1"), ("sev2", "SEV2"), ("Sev 3", "SEV3"), ("SEV-2", "SEV2"), (2, "SEV2"),
-     ("SEV4", None), ("P1", None), ("critical", None)],
-)  # fmt: skip
+    [
+        ("SEV1", "SEV1"),
+        ("sev2", "SEV2"),
+        ("Sev 3", "SEV3"),
+        ("SEV-2", "SEV2"),
+        (2, "SEV2"),
+        ("SEV4", None),
+        ("P1", None),
+        ("critical", None),
+    ],
+)
 def test_severity(raw, want):
     assert normalise_severity(raw) == want
 
 
 @pytest.mark.parametrize(
     ("raw", "want"),
-    [("", "open"), ("Open", "open"), ("In progress", "in_progress"), ("in_progress", "in_progress"),
-     ("DONE", "done"), ("Closed", "done"), ("won't fix", "wontfix"), ("Won’t fix", "wontfix"),
-     ("wontfix", "wontfix"), ("blocked", None), ("maybe", None)],
-)  # fmt: skip
+    [
+        ("", "open"),
+        ("Open", "open"),
+        ("In progress", "in_progress"),
+        ("in_progress", "in_progress"),
+        ("DONE", "done"),
+        ("Closed", "done"),
+        ("won't fix", "wontfix"),
+        ("Won’t fix", "wontfix"),
+        ("wontfix", "wontfix"),
+        ("blocked", None),
+        ("maybe", None),
+    ],
+)
 def test_status(raw, want):
     assert normalise_status(raw) == want
 
 
 def incident(**fields) -> Incident:
     base = dict(
-        incident_id="INC-1", title="t", severity="SEV2", services=("shop",),
-        started_at=datetime(2026, 11, 15, 23, 30, tzinfo=UTC), detected_at=None,
-        acknowledged_at=None, resolved_at=None, postmortem_published_at=None, postmortem_ref="x.md",
-    )  # fmt: skip
+        incident_id="INC-1",
+        title="t",
+        severity="SEV2",
+        services=("shop",),
+        started_at=datetime(2026, 11, 15, 23, 30, tzinfo=UTC),
+        detected_at=None,
+        acknowledged_at=None,
+        resolved_at=None,
+        postmortem_published_at=None,
+        postmortem_ref="x.md",
+    )
     return Incident(**{**base, **fields})
 
 
@@ -59,7 +84,8 @@ def test_frames_of_nothing_have_the_columns():
 
 
 def test_action_items_frame():
-    item = ActionItem("A-1", "INC-1", "fix", "alice", None, "SEV2", "open", None,
-                      date(2026, 12, 1), None, None)  # fmt: skip
+    item = ActionItem(
+        "A-1", "INC-1", "fix", "alice", None, "SEV2", "open", None, date(2026, 12, 1), None, None
+    )
     frame = action_items_frame([incident(action_items=(item,))])
     assert frame.loc[0, "due_date"] == date(2026, 12, 1) and frame.loc[0, "owner"] == "alice"

@@ -51,8 +51,14 @@ def errors(tmp_path: Path, text: str) -> list[str]:
 def test_examples_load():
     found = load_postmortems([EXAMPLES])
     ids = [i.incident_id for i in found.incidents]
-    assert ids == ["INC-2026-031", "INC-2026-039", "INC-2026-040", "INC-2026-041",
-                   "INC-2026-042", "INC-2026-043"]  # fmt: skip
+    assert ids == [
+        "INC-2026-031",
+        "INC-2026-039",
+        "INC-2026-040",
+        "INC-2026-041",
+        "INC-2026-042",
+        "INC-2026-043",
+    ]
     assert sum(len(i.action_items) for i in found.incidents) == 11
     assert not found.warnings and len(found.files) == 6  # the README is not a postmortem
     cart = found.incidents[1]
@@ -99,36 +105,69 @@ def test_shift_moves_times_and_dates(tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("severity: sev1", "severity: SEV5", "pm.md:4: severity: unknown severity 'SEV5'; "
-                                              "expected one of SEV1, SEV2, SEV3"),
-        ("services: [shop, payments]", "servics: [shop]",
-         "pm.md:5: servics: unknown key 'servics' (did you mean 'services'?)"),
+        (
+            "severity: sev1",
+            "severity: SEV5",
+            "pm.md:4: severity: unknown severity 'SEV5'; expected one of SEV1, SEV2, SEV3",
+        ),
+        (
+            "services: [shop, payments]",
+            "servics: [shop]",
+            "pm.md:5: servics: unknown key 'servics' (did you mean 'services'?)",
+        ),
         ("started: 2026-11-10T10:00:00Z", "started: yesterday", "pm.md:6: started:"),
         ("id: INC-7", "id: INC 7", "pm.md:2: id: 'INC 7' is not a valid name"),
-        ("| 2026-11-20 |", "| 2026-11-31 |",
-         "pm.md:18: action items row 1: Due: '2026-11-31' is not a date; expected a real day"),
-        ("| Done |", "| someday |",
-         "pm.md:18: action items row 1: Status: unknown status 'someday'; expected one of open"),
+        (
+            "| 2026-11-20 |",
+            "| 2026-11-31 |",
+            "pm.md:18: action items row 1: Due: '2026-11-31' is not a date; expected a real day",
+        ),
+        (
+            "| Done |",
+            "| someday |",
+            "pm.md:18: action items row 1: Status: unknown status 'someday'; expected one of open",
+        ),
         ("| SEV2 |", "| P0 |", "pm.md:18: action items row 1: Severity: unknown severity 'P0'"),
         ("| Add a canary |", "|  |", "pm.md:18: action items row 1: Action: empty action"),
         ("| ID | Action |", "| ID | Task |", "pm.md:16: action items table: no 'Action' column"),
         ("title: Shop down\n", "title: Shop down\ntitle: again\n", "pm.md:4: title: duplicate key"),
-        ("services: [shop, payments]", "services: [shop, payments",
-         "pm.md:6: (document): YAML syntax error"),
-        ("detected: 2026-11-10T10:05:00Z", "detected: 10:06",
-         "pm.md:7: detected: 606 is not a date and time; expected an ISO 8601 date and time"),
-        ("resolved: 2026-11-10T11:00:00Z", "resolved: 1763640000",
-         "pm.md:9: resolved: 1763640000 is not a date and time"),
-        ("started: 2026-11-10T10:00:00Z", "started: 2026-11-10",
-         "pm.md:6: started: '2026-11-10' is a date without a time"),
-        ("started: 2026-11-10T10:00:00Z", "started: '2026-11-10'",
-         "pm.md:6: started: '2026-11-10' is a date without a time"),
-        ("started: 2026-11-10T10:00:00Z", "started: 1026-11-10T10:00:00Z",
-         "pm.md:6: started: year 1026 is out of range; expected a year in 1970..2200"),
-        ("services: [shop, payments]", "services: shop",
-         "pm.md:5: services: Input should be a valid list"),
+        (
+            "services: [shop, payments]",
+            "services: [shop, payments",
+            "pm.md:6: (document): YAML syntax error",
+        ),
+        (
+            "detected: 2026-11-10T10:05:00Z",
+            "detected: 10:06",
+            "pm.md:7: detected: 606 is not a date and time; expected an ISO 8601 date and time",
+        ),
+        (
+            "resolved: 2026-11-10T11:00:00Z",
+            "resolved: 1763640000",
+            "pm.md:9: resolved: 1763640000 is not a date and time",
+        ),
+        (
+            "started: 2026-11-10T10:00:00Z",
+            "started: 2026-11-10",
+            "pm.md:6: started: '2026-11-10' is a date without a time",
+        ),
+        (
+            "started: 2026-11-10T10:00:00Z",
+            "started: '2026-11-10'",
+            "pm.md:6: started: '2026-11-10' is a date without a time",
+        ),
+        (
+            "started: 2026-11-10T10:00:00Z",
+            "started: 1026-11-10T10:00:00Z",
+            "pm.md:6: started: year 1026 is out of range; expected a year in 1970..2200",
+        ),
+        (
+            "services: [shop, payments]",
+            "services: shop",
+            "pm.md:5: services: Input should be a valid list",
+        ),
     ],
-)  # fmt: skip
+)
 def test_format_errors_name_file_line_and_field(tmp_path, old, new, expected):
     assert old in GOOD
     found = errors(tmp_path, GOOD.replace(old, new))
@@ -150,8 +189,11 @@ def test_duplicates_across_files_and_within_one(tmp_path):
     write(tmp_path, "a.md", GOOD)
     write(tmp_path, "b.md", GOOD.replace("| A-1 |", "| A-9 |"))
     second_row = "| | Write the runbook |"
-    write(tmp_path, "c.md", GOOD.replace("id: INC-7", "id: INC-8")
-          .replace(second_row, "| X-1 | Write the runbook |"))  # fmt: skip
+    write(
+        tmp_path,
+        "c.md",
+        GOOD.replace("id: INC-7", "id: INC-8").replace(second_row, "| X-1 | Write the runbook |"),
+    )
     with pytest.raises(SpecError) as exc:
         load_postmortems([tmp_path])
     found = sorted(str(p).replace(f"error: {tmp_path}/", "") for p in exc.value.problems)

@@ -95,8 +95,17 @@ def test_round_trip(text):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("1M", (1, "M")), (" 3M ", (3, "M")), ("1Q", (1, "Q")), ("2Y", (2, "Y")), ("1m", None),
-     ("1y", None), ("1M1d", None), ("", None), (None, None)],
-)  # fmt: skip
+    [
+        ("1M", (1, "M")),
+        (" 3M ", (3, "M")),
+        ("1Q", (1, "Q")),
+        ("2Y", (2, "Y")),
+        ("1m", None),
+        ("1y", None),
+        ("1M1d", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_split_calendar(text, expected):
     assert split_calendar(text) == expected

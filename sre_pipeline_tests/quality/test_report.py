@@ -27,8 +27,18 @@ INPUTS = QualityInputs(
 
 
 def incident(services: tuple[str, ...]) -> Incident:
-    return Incident("INC-1", "t", "SEV2", services, datetime(2026, 11, 10, tzinfo=UTC), None,
-                    None, None, None, "inc-1.md")  # fmt: skip
+    return Incident(
+        "INC-1",
+        "t",
+        "SEV2",
+        services,
+        datetime(2026, 11, 10, tzinfo=UTC),
+        None,
+        None,
+        None,
+        None,
+        "inc-1.md",
+    )
 
 
 @pytest.fixture
@@ -37,17 +47,20 @@ def warehouse(warehouse_engine):
     blog-availability misses one bucket of the 11th (99.65 %); hourly capacity samples; an
     incident on a service nobody knows."""
     upgrade(warehouse_engine)
-    events = pd.concat([
-        constant_events("shop-availability", "2026-11-09", "2026-11-12"),
-        constant_events("shop-latency", "2026-11-09", "2026-11-10T00:00"),
-        constant_events("shop-latency", "2026-11-10T12:00", "2026-11-12"),
-        constant_events("blog-availability", "2026-11-09", "2026-11-12").drop(index=[700]),
-    ])  # fmt: skip
+    events = pd.concat(
+        [
+            constant_events("shop-availability", "2026-11-09", "2026-11-12"),
+            constant_events("shop-latency", "2026-11-09", "2026-11-10T00:00"),
+            constant_events("shop-latency", "2026-11-10T12:00", "2026-11-12"),
+            constant_events("blog-availability", "2026-11-09", "2026-11-12").drop(index=[700]),
+        ]
+    )
     start, end = pd.Timestamp("2026-11-09", tz="UTC"), pd.Timestamp("2026-11-12", tz="UTC")
     replace_slice(warehouse_engine, tables.sli_events, events, Slice("bucket_start", start, end))
     hours = pd.date_range(start, end, freq="1h", inclusive="left")
-    samples = pd.DataFrame({"resource": "db-cpu", "ts": hours, "utilisation": 0.5,
-                            "capacity": None})  # fmt: skip
+    samples = pd.DataFrame(
+        {"resource": "db-cpu", "ts": hours, "utilisation": 0.5, "capacity": None}
+    )
     replace_slice(warehouse_engine, tables.capacity_samples, samples, Slice("ts", start, end))
     bad = [incident(("shop", "payroll"))]
     replace_slice(warehouse_engine, tables.incidents, incidents_frame(bad, "UTC"), Slice())
@@ -69,8 +82,9 @@ def test_runs_failures_coverage_and_partial_data(warehouse):
         {"slo": "blog-availability", "day": date(2026, 11, 11), "coverage": 287 / 288},
     ]
     assert report.rests_on_partial_data
-    assert report.summary() == ("8 check runs, 1 failed, 1 with warnings; figures of 2 SLO(s) "
-                                "rest on partial data.")  # fmt: skip
+    assert report.summary() == (
+        "8 check runs, 1 failed, 1 with warnings; figures of 2 SLO(s) rest on partial data."
+    )
     text = report.markdown()
     assert "## Data quality (2026-11-09 to 2026-11-11)" in text
     assert "| incidents | all | 1 | services known |" in text
@@ -82,8 +96,9 @@ def test_runs_failures_coverage_and_partial_data(warehouse):
 
 
 def test_clean_week_says_so(warehouse):
-    replace_slice(warehouse, tables.incidents, incidents_frame([incident(("shop",))], "UTC"),
-                  Slice())  # fmt: skip
+    replace_slice(
+        warehouse, tables.incidents, incidents_frame([incident(("shop",))], "UTC"), Slice()
+    )
     report = quality_report(warehouse, INPUTS, DAYS[:1], NOW)
     assert not report.failed and not report.warned and not report.rests_on_partial_data
     assert report.summary() == "4 check runs, 0 failed, 0 with warnings."

@@ -134,83 +134,228 @@ class Bad:
 
 T0 = DAY.isoformat()
 CASES = [
-    Bad("events", "slo known to the catalog", "error",
+    Bad(
+        "events",
+        "slo known to the catalog",
+        "error",
         add({"slo": "ghost", "bucket_start": DAY, "good": 1.0, "total": 1.0}),
-        sample={"slo": "ghost"}),
-    Bad("events", "slo not null", "error",
-        add({"slo": None, "bucket_start": DAY, "good": 1.0, "total": 1.0})),
-    Bad("events", "bucket_start not null", "error",
-        add({"slo": SLOS[0], "bucket_start": None, "good": 1.0, "total": 1.0})),
+        sample={"slo": "ghost"},
+    ),
+    Bad(
+        "events",
+        "slo not null",
+        "error",
+        add({"slo": None, "bucket_start": DAY, "good": 1.0, "total": 1.0}),
+    ),
+    Bad(
+        "events",
+        "bucket_start not null",
+        "error",
+        add({"slo": SLOS[0], "bucket_start": None, "good": 1.0, "total": 1.0}),
+    ),
     Bad("events", "good not null", "error", put(4, good=np.nan), sample={"good": None}),
     Bad("events", "total not null", "error", put(4, total=np.nan), sample={"total": None}),
     Bad("events", "good >= 0", "error", put(5, good=-1.0), sample={"good": -1.0}),
     # total < 0 with good >= 0 is also good > total: both fail by construction
-    Bad("events", "total >= 0", "error", put(5, total=-1.0), sample={"total": -1.0},
-        also=("good <= total",)),
-    Bad("events", "good <= total", "error", put(7, good=101.0),
-        sample={"slo": SLOS[0], "bucket_start": "2026-11-01T00:35:00+00:00", "good": 101.0}),
-    Bad("events", "bucket_start aligned to the bucket width", "error",
-        add({"slo": SLOS[1], "bucket_start": DAY + pd.Timedelta(seconds=61), "good": 1.0,
-             "total": 1.0}), sample={"bucket_start": "2026-11-01T00:01:01+00:00"}),
-    Bad("events", "no duplicate (slo, bucket)", "error",
-        lambda f: pd.concat([f, f.iloc[[13]]], ignore_index=True), count=2,
-        sample={"slo": SLOS[1], "bucket_start": "2026-11-01T00:05:00+00:00"}),
-    Bad("events", "coverage per SLO >= 95%", "warn", lambda f: f.drop(index=[14]),
-        sample={"slo": SLOS[1], "coverage": round(11 / 12, 4), "present": 11, "expected": 12}),
-    Bad("events", "coverage per SLO >= 90%", "warn", lambda f: f[f.slo != SLOS[2]],
-        sample={"slo": SLOS[2], "coverage": 0.0}, kwargs={"coverage_threshold": 0.9}),
+    Bad(
+        "events",
+        "total >= 0",
+        "error",
+        put(5, total=-1.0),
+        sample={"total": -1.0},
+        also=("good <= total",),
+    ),
+    Bad(
+        "events",
+        "good <= total",
+        "error",
+        put(7, good=101.0),
+        sample={"slo": SLOS[0], "bucket_start": "2026-11-01T00:35:00+00:00", "good": 101.0},
+    ),
+    Bad(
+        "events",
+        "bucket_start aligned to the bucket width",
+        "error",
+        add(
+            {
+                "slo": SLOS[1],
+                "bucket_start": DAY + pd.Timedelta(seconds=61),
+                "good": 1.0,
+                "total": 1.0,
+            }
+        ),
+        sample={"bucket_start": "2026-11-01T00:01:01+00:00"},
+    ),
+    Bad(
+        "events",
+        "no duplicate (slo, bucket)",
+        "error",
+        lambda f: pd.concat([f, f.iloc[[13]]], ignore_index=True),
+        count=2,
+        sample={"slo": SLOS[1], "bucket_start": "2026-11-01T00:05:00+00:00"},
+    ),
+    Bad(
+        "events",
+        "coverage per SLO >= 95%",
+        "warn",
+        lambda f: f.drop(index=[14]),
+        sample={"slo": SLOS[1], "coverage": round(11 / 12, 4), "present": 11, "expected": 12},
+    ),
+    Bad(
+        "events",
+        "coverage per SLO >= 90%",
+        "warn",
+        lambda f: f[f.slo != SLOS[2]],
+        sample={"slo": SLOS[2], "coverage": 0.0},
+        kwargs={"coverage_threshold": 0.9},
+    ),
     # today's partition, 40 minutes after the newest bucket ended; coverage 12/20 >= 50 %
-    Bad("events", "fresh: newest bucket within 30 min", "warn", lambda f: f,
+    Bad(
+        "events",
+        "fresh: newest bucket within 30 min",
+        "warn",
+        lambda f: f,
         sample={"newest_bucket_start": "2026-11-01T00:55:00+00:00", "lag_minutes": 40.0},
-        kwargs={"day_end": DAY + pd.Timedelta(days=1), "now": HOUR + pd.Timedelta(minutes=40),
-                "coverage_threshold": 0.5}),
-    Bad("capacity", "resource known", "error",
+        kwargs={
+            "day_end": DAY + pd.Timedelta(days=1),
+            "now": HOUR + pd.Timedelta(minutes=40),
+            "coverage_threshold": 0.5,
+        },
+    ),
+    Bad(
+        "capacity",
+        "resource known",
+        "error",
         add({"resource": "gpu-z", "ts": DAY, "utilisation": 0.5, "capacity": None}),
-        sample={"resource": "gpu-z"}),
-    Bad("capacity", "resource not null", "error",
-        add({"resource": None, "ts": DAY, "utilisation": 0.5, "capacity": None})),
-    Bad("capacity", "ts not null", "error",
-        add({"resource": "cpu-a", "ts": None, "utilisation": 0.5, "capacity": None})),
+        sample={"resource": "gpu-z"},
+    ),
+    Bad(
+        "capacity",
+        "resource not null",
+        "error",
+        add({"resource": None, "ts": DAY, "utilisation": 0.5, "capacity": None}),
+    ),
+    Bad(
+        "capacity",
+        "ts not null",
+        "error",
+        add({"resource": "cpu-a", "ts": None, "utilisation": 0.5, "capacity": None}),
+    ),
     Bad("capacity", "utilisation not null", "error", put(3, utilisation=np.nan)),
-    Bad("capacity", "utilisation within [0, 1]", "error", put(3, utilisation=-0.1),
-        sample={"resource": "cpu-a", "utilisation": -0.1}),
-    Bad("capacity", "utilisation within [0, 1]", "error", put(3, utilisation=1.5),
-        sample={"resource": "cpu-a", "utilisation": 1.5, "capacity": None}),
-    Bad("capacity", "over-commit (utilisation > 1 with a capacity series)", "warn",
-        put(15, utilisation=1.25), sample={"resource": "mem-b", "utilisation": 1.25}),
-    Bad("capacity", "no duplicate (resource, ts)", "error",
-        lambda f: pd.concat([f, f.iloc[[0]]], ignore_index=True), count=2,
-        sample={"resource": "cpu-a", "ts": T0}),
-    Bad("capacity", "coverage per resource >= 95%", "warn", lambda f: f.drop(index=[20]),
-        sample={"resource": "mem-b", "present": 11, "expected": 12}),
+    Bad(
+        "capacity",
+        "utilisation within [0, 1]",
+        "error",
+        put(3, utilisation=-0.1),
+        sample={"resource": "cpu-a", "utilisation": -0.1},
+    ),
+    Bad(
+        "capacity",
+        "utilisation within [0, 1]",
+        "error",
+        put(3, utilisation=1.5),
+        sample={"resource": "cpu-a", "utilisation": 1.5, "capacity": None},
+    ),
+    Bad(
+        "capacity",
+        "over-commit (utilisation > 1 with a capacity series)",
+        "warn",
+        put(15, utilisation=1.25),
+        sample={"resource": "mem-b", "utilisation": 1.25},
+    ),
+    Bad(
+        "capacity",
+        "no duplicate (resource, ts)",
+        "error",
+        lambda f: pd.concat([f, f.iloc[[0]]], ignore_index=True),
+        count=2,
+        sample={"resource": "cpu-a", "ts": T0},
+    ),
+    Bad(
+        "capacity",
+        "coverage per resource >= 95%",
+        "warn",
+        lambda f: f.drop(index=[20]),
+        sample={"resource": "mem-b", "present": 11, "expected": 12},
+    ),
     Bad("incidents", "incident_id not null", "error", put(1, incident_id=None)),
-    Bad("incidents", "no duplicate incident_id", "error", put(2, incident_id="INC-1"), count=2,
-        sample={"incident_id": "INC-1"}),
-    Bad("incidents", "started_at not null", "error", put(1, started_at=pd.NaT),
-        sample={"incident_id": "INC-2"}),
-    Bad("incidents", "started <= detected <= acknowledged <= resolved (where present)", "error",
-        put(0, detected_at=DAY), sample={"incident_id": "INC-1"}),
+    Bad(
+        "incidents",
+        "no duplicate incident_id",
+        "error",
+        put(2, incident_id="INC-1"),
+        count=2,
+        sample={"incident_id": "INC-1"},
+    ),
+    Bad(
+        "incidents",
+        "started_at not null",
+        "error",
+        put(1, started_at=pd.NaT),
+        sample={"incident_id": "INC-2"},
+    ),
+    Bad(
+        "incidents",
+        "started <= detected <= acknowledged <= resolved (where present)",
+        "error",
+        put(0, detected_at=DAY),
+        sample={"incident_id": "INC-1"},
+    ),
     # acknowledged is missing: resolved is compared with detected
-    Bad("incidents", "started <= detected <= acknowledged <= resolved (where present)", "error",
+    Bad(
+        "incidents",
+        "started <= detected <= acknowledged <= resolved (where present)",
+        "error",
         put(1, resolved_at=DAY + pd.Timedelta(hours=2, seconds=30)),
-        sample={"incident_id": "INC-2"}),
-    Bad("incidents", "severity in SEV1..SEV3", "error", put(2, severity="SEV4"),
-        sample={"severity": "SEV4"}),
-    Bad("incidents", "services known", "error", put(1, services=["api", "ghost"]),
-        sample={"incident_id": "INC-2", "services": "api, ghost"}),
+        sample={"incident_id": "INC-2"},
+    ),
+    Bad(
+        "incidents",
+        "severity in SEV1..SEV3",
+        "error",
+        put(2, severity="SEV4"),
+        sample={"severity": "SEV4"},
+    ),
+    Bad(
+        "incidents",
+        "services known",
+        "error",
+        put(1, services=["api", "ghost"]),
+        sample={"incident_id": "INC-2", "services": "api, ghost"},
+    ),
     Bad("action_items", "item_id not null", "error", put(0, item_id=None)),
     Bad("action_items", "no duplicate item_id", "error", put(1, item_id="AI-3"), count=2),
     Bad("action_items", "owner not null", "error", put(1, owner=None), sample={"item_id": "AI-2"}),
     Bad("action_items", "owner not blank", "error", put(1, owner="  "), sample={"item_id": "AI-2"}),
-    Bad("action_items", "due_date not null", "error", put(2, due_date=None),
-        sample={"item_id": "AI-3", "due_date": None}),
-    Bad("action_items", "due_date is a real date", "error", put(2, due_date="2026-02-30"),
-        sample={"due_date": "2026-02-30"}),
-    Bad("action_items", "due_date is a real date", "error", put(0, due_date="next week"),
-        sample={"item_id": "AI-1"}),
-    Bad("action_items", "status in the allowed set", "error", put(0, status="closed"),
-        sample={"status": "closed"}),
-]  # fmt: skip
+    Bad(
+        "action_items",
+        "due_date not null",
+        "error",
+        put(2, due_date=None),
+        sample={"item_id": "AI-3", "due_date": None},
+    ),
+    Bad(
+        "action_items",
+        "due_date is a real date",
+        "error",
+        put(2, due_date="2026-02-30"),
+        sample={"due_date": "2026-02-30"},
+    ),
+    Bad(
+        "action_items",
+        "due_date is a real date",
+        "error",
+        put(0, due_date="next week"),
+        sample={"item_id": "AI-1"},
+    ),
+    Bad(
+        "action_items",
+        "status in the allowed set",
+        "error",
+        put(0, status="closed"),
+        sample={"status": "closed"},
+    ),
+]
 
 
 @pytest.mark.parametrize("suite", list(RUNNERS))
@@ -301,8 +446,9 @@ def test_great_expectations_is_imported_lazily():
     ],
 )
 def test_settled_end(now, expected):
-    end = suites.settled_end(DAY + pd.Timedelta(days=1), pd.Timestamp(now), timedelta(minutes=30),
-                             300)  # fmt: skip
+    end = suites.settled_end(
+        DAY + pd.Timedelta(days=1), pd.Timestamp(now), timedelta(minutes=30), 300
+    )
     assert end == pd.Timestamp(expected)
 
 
@@ -310,7 +456,8 @@ def test_events_collected_up_to_now_are_complete_for_today():
     """12:02, collected up to 12:00: no coverage warning for the bucket still in progress."""
     now = pd.Timestamp("2026-11-01T12:02Z")
     starts = pd.date_range(DAY, now.floor("5min"), freq="5min", inclusive="left")
-    frame = pd.DataFrame([{"slo": s, "bucket_start": t, "good": 9.0, "total": 10.0}
-                          for s in SLOS for t in starts])  # fmt: skip
+    frame = pd.DataFrame(
+        [{"slo": s, "bucket_start": t, "good": 9.0, "total": 10.0} for s in SLOS for t in starts]
+    )
     result = suites.events_suite(frame, SLOS, 300, DAY, DAY + pd.Timedelta(days=1), now, 1.0)
     assert result.passed and not result.warnings, result.markdown()

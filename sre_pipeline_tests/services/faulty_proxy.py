@@ -18,9 +18,18 @@ class FaultyProxy:
     outage: queries containing ``fail_matching`` always get ``fail_status``, and those
     containing ``empty_matching`` a successful answer without any series."""
 
-    def __init__(self, upstream: str, *, delay_s=0.0, fail_first=0, fail_status=503,
-                 retry_after: str | None = None, garbage=False,
-                 fail_matching: str | None = None, empty_matching: str | None = None):  # fmt: skip
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        delay_s=0.0,
+        fail_first=0,
+        fail_status=503,
+        retry_after: str | None = None,
+        garbage=False,
+        fail_matching: str | None = None,
+        empty_matching: str | None = None,
+    ):
         self.upstream, self.delay_s, self.fail_first = upstream, delay_s, fail_first
         self.fail_status, self.retry_after, self.garbage = fail_status, retry_after, garbage
         self.fail_matching, self.empty_matching = fail_matching, empty_matching
@@ -54,9 +63,11 @@ class FaultyProxy:
                     self._send(200, b"<html>not prometheus</html>", "text/html")
                     return
                 answer = httpx.post(
-                    proxy.upstream + self.path, content=body,
-                    headers={"Content-Type": self.headers.get("Content-Type", "")}, timeout=30,
-                )  # fmt: skip
+                    proxy.upstream + self.path,
+                    content=body,
+                    headers={"Content-Type": self.headers.get("Content-Type", "")},
+                    timeout=30,
+                )
                 self._send(answer.status_code, answer.content, "application/json")
 
             def _send(self, status, content, ctype):

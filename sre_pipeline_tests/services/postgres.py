@@ -109,9 +109,13 @@ class PostgresServer:
     def connect(self, dbname: str = "postgres") -> psycopg.Connection:
         """A psycopg autocommit connection over TCP (what the tests' engines use too)."""
         return psycopg.connect(
-            host="127.0.0.1", port=self.port, user=SUPERUSER, dbname=dbname,
-            connect_timeout=5, autocommit=True,
-        )  # fmt: skip
+            host="127.0.0.1",
+            port=self.port,
+            user=SUPERUSER,
+            dbname=dbname,
+            connect_timeout=5,
+            autocommit=True,
+        )
 
     def drop_database(self, name: str) -> None:
         """Terminate the database's connections and drop it (no error if it does not exist)."""
@@ -158,10 +162,23 @@ class PostgresServer:
             if (self.data_dir / "postmaster.pid").exists():
                 try:
                     subprocess.run(
-                        _as_server_user([postgres_bin("pg_ctl"), "-D", str(self.data_dir),
-                                         "-m", "fast", "-w", "-t", "30", "stop"]),
-                        capture_output=True, timeout=40, cwd=self.root,
-                    )  # fmt: skip
+                        _as_server_user(
+                            [
+                                postgres_bin("pg_ctl"),
+                                "-D",
+                                str(self.data_dir),
+                                "-m",
+                                "fast",
+                                "-w",
+                                "-t",
+                                "30",
+                                "stop",
+                            ]
+                        ),
+                        capture_output=True,
+                        timeout=40,
+                        cwd=self.root,
+                    )
                 except subprocess.TimeoutExpired:
                     pass
             if pid is not None and _proc_alive(pid, self.data_dir):
@@ -227,20 +244,42 @@ def start_postgres(work_dir: Path) -> PostgresServer:
             os.chown(root, user.pw_uid, user.pw_gid)
         _run(
             server,
-            [initdb, "-D", str(server.data_dir), "-U", SUPERUSER, "-A", "trust", "--no-sync",
-             "-E", "UTF8", "--locale=C"],
+            [
+                initdb,
+                "-D",
+                str(server.data_dir),
+                "-U",
+                SUPERUSER,
+                "-A",
+                "trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ],
             "initdb",
-        )  # fmt: skip
+        )
         options = (
             f"-c listen_addresses=127.0.0.1 -p {server.port} -c fsync=off"
             f" -c synchronous_commit=off -c full_page_writes=off -k {root}"
         )
         _run(
             server,
-            [pg_ctl, "-D", str(server.data_dir), "-o", options, "-l", str(server.log),
-             "-w", "-t", "60", "start"],
+            [
+                pg_ctl,
+                "-D",
+                str(server.data_dir),
+                "-o",
+                options,
+                "-l",
+                str(server.log),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
             "pg_ctl start",
-        )  # fmt: skip
+        )
         server.pid = server._read_pid()
 
         def accepts() -> bool:

@@ -34,10 +34,19 @@ def backfill(openmetrics: Path, data_dir: Path) -> None:
     """Write TSDB blocks from an OpenMetrics file (``# EOF``-terminated, seconds)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
-        [promtool(), "tsdb", "create-blocks-from", "openmetrics",
-         "--max-block-duration=720h", str(openmetrics), str(data_dir)],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        [
+            promtool(),
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            "--max-block-duration=720h",
+            str(openmetrics),
+            str(data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"promtool backfill failed: {done.stderr[-2000:]}")
 
@@ -55,17 +64,25 @@ def start_prometheus(data_dir: Path, work_dir: Path, retention: str = "3650d") -
     log = work_dir / "prometheus.log"
     with log.open("wb") as out:  # the child keeps its own descriptor
         process = subprocess.Popen(
-            [binary, f"--config.file={config}", f"--storage.tsdb.path={data_dir}",
-             f"--storage.tsdb.retention.time={retention}",
-             f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-            stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                binary,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={data_dir}",
+                f"--storage.tsdb.retention.time={retention}",
+                f"--web.listen-address=127.0.0.1:{port}",
+                "--log.level=warn",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(
             lambda: httpx.get(f"{url}/-/ready", timeout=2).status_code == 200,
-            60, "prometheus /-/ready", process,
-        )  # fmt: skip
+            60,
+            "prometheus /-/ready",
+            process,
+        )
     except BaseException as exc:
         stop(process)
         raise RuntimeError(f"{exc}\n{log.read_text()[-2000:]}") from None

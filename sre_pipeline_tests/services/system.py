@@ -41,8 +41,11 @@ def require_binary(name: str, package: str, extra_paths: tuple[str, ...] = ()) -
             _apt_updated = True
         subprocess.run(
             ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package],
-            check=True, env=env, capture_output=True, timeout=900,
-        )  # fmt: skip
+            check=True,
+            env=env,
+            capture_output=True,
+            timeout=900,
+        )
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         output = getattr(exc, "stderr", b"") or b""
         unavailable(f"apt-get install {package} failed: {output.decode(errors='replace')[-500:]}")

@@ -72,9 +72,16 @@ CUSTOM = (PolicyTier("green", 0.5), PolicyTier("amber", 0.2))
 
 @pytest.mark.parametrize(
     ("remaining", "tier"),
-    [(0.9, "green"), (0.5, "green"), (0.3, "amber"), (0.2, "amber"), (0.1, "amber"),
-     (0.0, EXHAUSTED), (-1.0, EXHAUSTED)],
-)  # fmt: skip
+    [
+        (0.9, "green"),
+        (0.5, "green"),
+        (0.3, "amber"),
+        (0.2, "amber"),
+        (0.1, "amber"),
+        (0.0, EXHAUSTED),
+        (-1.0, EXHAUSTED),
+    ],
+)
 def test_custom_tiers_below_the_lowest_bound_fall_into_the_last_tier(remaining, tier):
     assert tier_for(remaining, CUSTOM) == tier
     assert tiers_for(np.array([remaining]), CUSTOM).tolist() == [tier]
@@ -89,16 +96,22 @@ def test_infinite_remaining_agrees_between_scalar_and_vector():
     ("tiers", "problems"),
     [
         ((), ["at least one tier is required"]),
-        ((PolicyTier("a", 0.2), PolicyTier("b", 0.5)),
-         ["tiers must be listed from the highest min_remaining_percent down"]),
-        ((PolicyTier("a", 0.5), PolicyTier("b", 0.5)),
-         ["tiers must be listed from the highest min_remaining_percent down"]),
+        (
+            (PolicyTier("a", 0.2), PolicyTier("b", 0.5)),
+            ["tiers must be listed from the highest min_remaining_percent down"],
+        ),
+        (
+            (PolicyTier("a", 0.5), PolicyTier("b", 0.5)),
+            ["tiers must be listed from the highest min_remaining_percent down"],
+        ),
         ((PolicyTier("a", 1.5),), ["min_remaining_percent must be between 0 and 100"]),
-        ((PolicyTier("a", 0.5), PolicyTier("b", -0.1)),
-         ["min_remaining_percent must be between 0 and 100"]),
+        (
+            (PolicyTier("a", 0.5), PolicyTier("b", -0.1)),
+            ["min_remaining_percent must be between 0 and 100"],
+        ),
         ((PolicyTier(EXHAUSTED, 0.0),), ["'exhausted' is reserved for budget remaining <= 0"]),
         ((PolicyTier("a", 1.0), PolicyTier("b", 0.0)), []),
     ],
-)  # fmt: skip
+)
 def test_validate_tiers(tiers, problems):
     assert validate_tiers(tiers) == problems

@@ -17,8 +17,12 @@ from sre_pipeline.slo.windows import (
 )
 
 MIN, H, D = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
-GOOGLE_PAIRS = [(H, 5 * MIN, "page"), (6 * H, 30 * MIN, "page"), (D, 2 * H, "ticket"),
-                (3 * D, 6 * H, "ticket")]  # fmt: skip
+GOOGLE_PAIRS = [
+    (H, 5 * MIN, "page"),
+    (6 * H, 30 * MIN, "page"),
+    (D, 2 * H, "ticket"),
+    (3 * D, 6 * H, "ticket"),
+]
 
 
 @pytest.mark.parametrize(
@@ -91,9 +95,13 @@ def test_unknown_preset(name):
 
 @pytest.mark.parametrize(
     ("share", "period", "long", "factor"),
-    [(0.02, 30 * D, H, 14.4), (0.05, 28 * D, 6 * H, 5.6), (0.10, 7 * D, 3 * D, 7 / 30),
-     (1.0, 30 * D, 30 * D, 1.0)],
-)  # fmt: skip
+    [
+        (0.02, 30 * D, H, 14.4),
+        (0.05, 28 * D, 6 * H, 5.6),
+        (0.10, 7 * D, 3 * D, 7 / 30),
+        (1.0, 30 * D, 30 * D, 1.0),
+    ],
+)
 def test_factor_for_share(share, period, long, factor):
     assert factor_for_share(share, period, long) == pytest.approx(factor)
 

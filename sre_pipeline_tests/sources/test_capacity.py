@@ -14,8 +14,11 @@ from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusCon
 def test_example_resources_load():
     resources = {r.name: r for r in load_resources("examples/capacity.yaml")}
     assert set(resources) == {
-        "checkout-db-cpu", "search-index-memory", "api-gateway-connections", "notifications-queue"
-    }  # fmt: skip
+        "checkout-db-cpu",
+        "search-index-memory",
+        "api-gateway-connections",
+        "notifications-queue",
+    }
     queue = resources["notifications-queue"]
     assert queue.capacity_query is None and queue.step.total_seconds() == 60
     assert queue.thresholds == (0.6, 0.75, 0.9)
@@ -41,8 +44,13 @@ def test_collected_capacity_equals_generated_gauges(backfilled):
     with PrometheusClient(cfg) as client:
         result = collect_capacity(client, backfilled.resources, backfilled.start, backfilled.end)
     assert not result.partial, result.failures
-    merged = backfilled.capacity.merge(result.samples, on=["resource", "ts"], how="outer",
-                                       indicator=True, suffixes=("_truth", "_got"))  # fmt: skip
+    merged = backfilled.capacity.merge(
+        result.samples,
+        on=["resource", "ts"],
+        how="outer",
+        indicator=True,
+        suffixes=("_truth", "_got"),
+    )
     assert (merged["_merge"] == "both").all()
     np.testing.assert_allclose(merged.utilisation_got, merged.utilisation_truth, rtol=1e-12)
     np.testing.assert_allclose(merged.capacity_got, merged.capacity_truth, rtol=1e-12)

@@ -29,9 +29,21 @@ def run(*args, env=None):
 
 def test_collect_writes_the_csv_that_evaluate_reads(backfilled, tmp_path):
     out = tmp_path / "events.csv"
-    done = run("collect", "--slos", "examples/slos", "--prometheus-url", backfilled.server.url,
-               "--start", backfilled.start.strftime(ISO), "--end", backfilled.end.strftime(ISO),
-               "--output", str(out), "--header", "X-Scope-OrgID=test")  # fmt: skip
+    done = run(
+        "collect",
+        "--slos",
+        "examples/slos",
+        "--prometheus-url",
+        backfilled.server.url,
+        "--start",
+        backfilled.start.strftime(ISO),
+        "--end",
+        backfilled.end.strftime(ISO),
+        "--output",
+        str(out),
+        "--header",
+        "X-Scope-OrgID=test",
+    )
     assert done.returncode == 0, done.stderr
     assert "for 18 of 18 SLOs" in done.stderr
     evaluated = run("evaluate", "--slos", "examples/slos", "--events", str(out), "--format", "json")
@@ -61,8 +73,18 @@ def test_partial_failure_exits_1_with_a_summary(backfilled, tmp_path):
     )
     out = tmp_path / "events.csv"
     env = {"PROMETHEUS_URL": backfilled.server.url, "PATH": "/usr/bin:/bin"}
-    done = run("collect", "--slos", str(spec), "--start", backfilled.start.strftime(ISO),
-               "--end", backfilled.end.strftime(ISO), "--output", str(out), env=env)  # fmt: skip
+    done = run(
+        "collect",
+        "--slos",
+        str(spec),
+        "--start",
+        backfilled.start.strftime(ISO),
+        "--end",
+        backfilled.end.strftime(ISO),
+        "--output",
+        str(out),
+        env=env,
+    )
     assert done.returncode == 1
     assert (
         "error: svc-broken (good): HTTP 422: execution: invalid regular expression" in done.stderr
@@ -77,8 +99,15 @@ def test_bad_flags_exit_2(tmp_path, monkeypatch):
     base = ["collect", "--slos", "examples/slos", "--output", str(tmp_path / "x.csv")]
     no_url = run(*base, "--start", "2026-10-01T00:00Z", "--end", "2026-10-02T00:00Z")
     assert no_url.returncode == 2 and "no Prometheus URL" in no_url.stderr
-    odd = run(*base, "--prometheus-url", "http://127.0.0.1:1", "--start", "2026-10-01T00:02Z",
-              "--end", "2026-10-02T00:00Z")  # fmt: skip
+    odd = run(
+        *base,
+        "--prometheus-url",
+        "http://127.0.0.1:1",
+        "--start",
+        "2026-10-01T00:02Z",
+        "--end",
+        "2026-10-02T00:00Z",
+    )
     assert odd.returncode == 2 and "not on a 300s bucket boundary" in odd.stderr
     assert "Traceback" not in no_url.stderr + odd.stderr
 
@@ -89,37 +118,71 @@ def test_demo_against_prometheus_collects_the_same_counts(backfilled, tmp_path):
 
     from sre_pipeline.warehouse.reads import read_events
 
-    env = {k: v for k, v in __import__("os").environ.items()
-           if not k.startswith(("SRE_PIPELINE", "DAGSTER", "PROMETHEUS"))}  # fmt: skip
+    env = {
+        k: v
+        for k, v in __import__("os").environ.items()
+        if not k.startswith(("SRE_PIPELINE", "DAGSTER", "PROMETHEUS"))
+    }
     home = tmp_path / "home"
     done = subprocess.run(
-        [CLI, "demo", "--output-dir", str(home), "--prometheus-url", backfilled.server.url,
-         "--end", backfilled.end.date().isoformat(), "--days", "2"],
-        capture_output=True, text=True, env=env, check=False,
-    )  # fmt: skip
+        [
+            CLI,
+            "demo",
+            "--output-dir",
+            str(home),
+            "--prometheus-url",
+            backfilled.server.url,
+            "--end",
+            backfilled.end.date().isoformat(),
+            "--days",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "18 SLOs" in done.stdout
     engine = sa.create_engine(f"sqlite:///{home / 'warehouse.db'}")
     got = read_events(engine, backfilled.start, backfilled.end)
     engine.dispose()
     truth = backfilled.truth
-    merged = truth.merge(got, on=["slo", "bucket_start"], how="outer", indicator=True,
-                         suffixes=("_truth", "_got"))  # fmt: skip
+    merged = truth.merge(
+        got, on=["slo", "bucket_start"], how="outer", indicator=True, suffixes=("_truth", "_got")
+    )
     assert (merged["_merge"] == "both").all()
     assert ((merged.good_got - merged.good_truth).abs() <= 1e-9 * merged.total_truth + 1e-9).all()
 
 
 def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in __import__("os").environ.items()
-            if not k.startswith(("SRE_PIPELINE", "DAGSTER", "PROMETHEUS"))}  # fmt: skip
+    return {
+        k: v
+        for k, v in __import__("os").environ.items()
+        if not k.startswith(("SRE_PIPELINE", "DAGSTER", "PROMETHEUS"))
+    }
 
 
 def _demo(home, url: str, end: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [CLI, "demo", "--output-dir", str(home), "--prometheus-url", url, "--end", end,
-         "--days", "2"],
-        capture_output=True, text=True, env=_clean_env(), check=False, timeout=600,
-    )  # fmt: skip
+        [
+            CLI,
+            "demo",
+            "--output-dir",
+            str(home),
+            "--prometheus-url",
+            url,
+            "--end",
+            end,
+            "--days",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        env=_clean_env(),
+        check=False,
+        timeout=600,
+    )
 
 
 def _tables(home) -> dict[str, list]:
@@ -129,8 +192,10 @@ def _tables(home) -> dict[str, list]:
 
     engine = sa.create_engine(f"sqlite:///{home / 'warehouse.db'}")
     with engine.connect() as conn:
-        out = {t.name: sorted(map(tuple, conn.execute(sa.select(t)).all()), key=repr)
-               for t in metadata.sorted_tables}  # fmt: skip
+        out = {
+            t.name: sorted(map(tuple, conn.execute(sa.select(t)).all()), key=repr)
+            for t in metadata.sorted_tables
+        }
     engine.dispose()
     return out
 
@@ -185,9 +250,24 @@ def test_collect_against_a_dripping_server_fails_within_the_deadline(
     out.write_text(earlier)  # an earlier run's CSV must survive
     with DripServer(mode) as server:
         started = time.monotonic()
-        code = main(["collect", "--slos", "examples/slos", "--prometheus-url", server.url,
-                     *WINDOW, "--output", str(out), "--timeout", "1", "--retries", "1",
-                     "--concurrency", "16"])  # fmt: skip
+        code = main(
+            [
+                "collect",
+                "--slos",
+                "examples/slos",
+                "--prometheus-url",
+                server.url,
+                *WINDOW,
+                "--output",
+                str(out),
+                "--timeout",
+                "1",
+                "--retries",
+                "1",
+                "--concurrency",
+                "16",
+            ]
+        )
         elapsed = time.monotonic() - started
     err = capsys.readouterr().err
     assert code == 1
@@ -209,24 +289,37 @@ def test_collect_against_a_dripping_server_fails_within_the_deadline(
         (["--concurrency", "0"], "--concurrency: 0 is less than 1; expected queries in flight"),
         (["--retries", "0"], "--retries: 0 is less than 1; expected attempts per query"),
         (["--retries", "-2"], "--retries: -2 is less than 1; expected attempts per query"),
-        (["--ca-bundle", "{tmp}/missing.pem"], "--ca-bundle: no such file '{tmp}/missing.pem'; "
-                                              "expected a PEM file"),
+        (
+            ["--ca-bundle", "{tmp}/missing.pem"],
+            "--ca-bundle: no such file '{tmp}/missing.pem'; expected a PEM file",
+        ),
         (["--ca-bundle", "{tmp}/garbage.pem"], "--ca-bundle: cannot load '{tmp}/garbage.pem' "),
-        (["--output", "{tmp}/no/such/dir/out.csv"], "--output: directory '{tmp}/no/such/dir' "
-                                                   "does not exist; expected a file in an "
-                                                   "existing directory"),
+        (
+            ["--output", "{tmp}/no/such/dir/out.csv"],
+            "--output: directory '{tmp}/no/such/dir' "
+            "does not exist; expected a file in an "
+            "existing directory",
+        ),
         (["--output", "{tmp}"], "--output: '{tmp}' is a directory; expected a file name"),
-        (["--prometheus-url", "localhost:9090"], "--prometheus-url: 'localhost:9090' is not an "
-                                                 "http(s) URL; expected http(s)://host"),
-        (["--prometheus-url", "ftp://prometheus"], "--prometheus-url: 'ftp://prometheus' is not "
-                                                   "an http(s) URL; expected http(s)://"),
+        (
+            ["--prometheus-url", "localhost:9090"],
+            "--prometheus-url: 'localhost:9090' is not an http(s) URL; expected http(s)://host",
+        ),
+        (
+            ["--prometheus-url", "ftp://prometheus"],
+            "--prometheus-url: 'ftp://prometheus' is not an http(s) URL; expected http(s)://",
+        ),
         (["--prometheus-url", "http://"], "--prometheus-url: 'http://' has no host; expected"),
-        (["--prometheus-url", "http://prometheus:99999"], "--prometheus-url: "
-         "'http://prometheus:99999' has port 99999, outside 1-65535; expected"),
-        (["--prometheus-url", "http://alice:s3cret@prom etheus"],
-         "--prometheus-url: 'http://***@prom etheus' contains white space; expected"),
+        (
+            ["--prometheus-url", "http://prometheus:99999"],
+            "--prometheus-url: 'http://prometheus:99999' has port 99999, outside 1-65535; expected",
+        ),
+        (
+            ["--prometheus-url", "http://alice:s3cret@prom etheus"],
+            "--prometheus-url: 'http://***@prom etheus' contains white space; expected",
+        ),
     ],
-)  # fmt: skip
+)
 def test_unusable_flags_exit_2_with_one_line_before_collecting(
     flags, message, tmp_path, capsys, monkeypatch, no_prometheus_env
 ):
@@ -236,8 +329,16 @@ def test_unusable_flags_exit_2_with_one_line_before_collecting(
     )
     (tmp_path / "garbage.pem").write_text("not a certificate\n")
     before = sorted(tmp_path.iterdir())
-    argv = ["collect", "--slos", "examples/slos", "--prometheus-url", "http://127.0.0.1:1",
-            *WINDOW, "--output", str(tmp_path / "out.csv")]  # fmt: skip
+    argv = [
+        "collect",
+        "--slos",
+        "examples/slos",
+        "--prometheus-url",
+        "http://127.0.0.1:1",
+        *WINDOW,
+        "--output",
+        str(tmp_path / "out.csv"),
+    ]
     code = main([*argv, *(f.replace("{tmp}", str(tmp_path)) for f in flags)])
     err = capsys.readouterr().err
     assert code == 2
@@ -259,8 +360,9 @@ def test_unusable_environment_values_name_the_variable(
 ):
     monkeypatch.setenv("PROMETHEUS_URL", "http://127.0.0.1:1")
     monkeypatch.setenv(variable, value)
-    code = main(["collect", "--slos", "examples/slos", *WINDOW,
-                 "--output", str(tmp_path / "out.csv")])  # fmt: skip
+    code = main(
+        ["collect", "--slos", "examples/slos", *WINDOW, "--output", str(tmp_path / "out.csv")]
+    )
     err = capsys.readouterr().err
     assert code == 2 and err.startswith(message) and err.count("\n") == 1
     assert not (tmp_path / "out.csv").exists()

@@ -25,12 +25,16 @@ COLLECTION = ["sli_events", "capacity_samples"]
 
 def resources(url: str, warehouse_url: str) -> dict:
     settings = PipelineSettings(
-        slo_paths=["examples/slos"], capacity_path="examples/capacity.yaml",
+        slo_paths=["examples/slos"],
+        capacity_path="examples/capacity.yaml",
         clock="2026-11-01T06:00Z",
-    )  # fmt: skip
+    )
     source = PrometheusSLISource(url=url, timeout_s=5, retries=1)
-    return {"settings": settings, "source": source,
-            "warehouse": WarehouseResource(url=warehouse_url)}  # fmt: skip
+    return {
+        "settings": settings,
+        "source": source,
+        "warehouse": WarehouseResource(url=warehouse_url),
+    }
 
 
 def dump(url: str) -> dict[str, list[tuple]]:

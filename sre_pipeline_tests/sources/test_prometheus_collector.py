@@ -25,8 +25,9 @@ def collect(url, slos, start, end, **config):
 
 
 def compare(truth: pd.DataFrame, got: pd.DataFrame) -> pd.DataFrame:
-    merged = truth.merge(got, on=["slo", "bucket_start"], how="outer", indicator=True,
-                         suffixes=("_truth", "_got"))  # fmt: skip
+    merged = truth.merge(
+        got, on=["slo", "bucket_start"], how="outer", indicator=True, suffixes=("_truth", "_got")
+    )
     assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head(10)
     for col in ("good", "total"):
         np.testing.assert_allclose(merged[f"{col}_got"], merged[f"{col}_truth"], rtol=1e-9)
@@ -83,9 +84,14 @@ def test_chunked_long_range_matches_single_queries(backfilled, monkeypatch):
 
 def test_unknown_metric_gives_no_data_not_perfect(backfilled):
     ghost = make_slo("ghost-availability").model_copy(
-        update={"sli": SLI(kind="events", good_query="sum(rate(nope_total[{{ .window }}]))",
-                           total_query="sum(rate(nope_total[{{ .window }}]))")}
-    )  # fmt: skip
+        update={
+            "sli": SLI(
+                kind="events",
+                good_query="sum(rate(nope_total[{{ .window }}]))",
+                total_query="sum(rate(nope_total[{{ .window }}]))",
+            )
+        }
+    )
     result = collect(backfilled.server.url, [ghost], backfilled.start, backfilled.end)
     assert not result.partial and result.events.empty
     status = Evaluator(result.events, [ghost], backfilled.end, backfilled.end).status()
@@ -94,9 +100,14 @@ def test_unknown_metric_gives_no_data_not_perfect(backfilled):
 
 def test_invalid_promql_is_reported_with_the_servers_message_and_others_still_collected(backfilled):
     broken = make_slo("broken-availability").model_copy(
-        update={"sli": SLI(kind="events", good_query="sum(rate(x[{{ .window }}]",
-                           total_query="sum(rate(x[{{ .window }}]))")}
-    )  # fmt: skip
+        update={
+            "sli": SLI(
+                kind="events",
+                good_query="sum(rate(x[{{ .window }}]",
+                total_query="sum(rate(x[{{ .window }}]))",
+            )
+        }
+    )
     ok = next(s for s in backfilled.slos if s.id == "cart-availability")
     result = collect(backfilled.server.url, [broken, ok], backfilled.start, backfilled.end)
     assert result.partial
@@ -109,8 +120,9 @@ def test_invalid_promql_is_reported_with_the_servers_message_and_others_still_co
 def test_503_burst_then_recovery_is_retried(backfilled):
     slos = backfilled.slos[:3]
     with FaultyProxy(backfilled.server.url, fail_first=3, retry_after="0") as proxy:
-        result = collect(proxy.url, slos, backfilled.start, backfilled.end, concurrency=1,
-                         retries=5)  # fmt: skip
+        result = collect(
+            proxy.url, slos, backfilled.start, backfilled.end, concurrency=1, retries=5
+        )
     assert not result.partial
     assert proxy.requests == result.queries + 3
     compare(backfilled.truth[backfilled.truth.slo.isin([s.id for s in slos])], result.events)
@@ -119,8 +131,9 @@ def test_503_burst_then_recovery_is_retried(backfilled):
 def test_slow_server_times_out_with_a_clear_partial_failure(backfilled):
     slos = backfilled.slos[:2]
     with FaultyProxy(backfilled.server.url, delay_s=1.5) as proxy:
-        result = collect(proxy.url, slos, backfilled.start, backfilled.end, timeout_s=0.3,
-                         retries=2)  # fmt: skip
+        result = collect(
+            proxy.url, slos, backfilled.start, backfilled.end, timeout_s=0.3, retries=2
+        )
     assert result.partial and {f.slo for f in result.failures} == {s.id for s in slos}
     assert all("timed out after 0.3s" in f.error for f in result.failures)
 
@@ -146,8 +159,14 @@ def test_prometheus_stopped_in_the_middle_of_a_collection(backfilled, spare_prom
 
     PrometheusClient.query_range = query_range
     try:
-        result = collect(spare_prometheus.url, backfilled.slos, backfilled.start, backfilled.end,
-                         concurrency=1, retries=3)  # fmt: skip
+        result = collect(
+            spare_prometheus.url,
+            backfilled.slos,
+            backfilled.start,
+            backfilled.end,
+            concurrency=1,
+            retries=3,
+        )
     finally:
         PrometheusClient.query_range = real
     assert result.partial

@@ -93,10 +93,14 @@ def test_bad_request_is_not_retried_and_surfaces_the_server_message():
     [
         (httpx.Response(200, text="<html>"), "not a Prometheus API response"),
         (httpx.Response(200, json={"status": "success", "data": {}}), "no data.result"),
-        (httpx.Response(422, json={"status": "error", "errorType": "execution", "error": "boom"}),
-         "HTTP 422: execution: boom"),
+        (
+            httpx.Response(
+                422, json={"status": "error", "errorType": "execution", "error": "boom"}
+            ),
+            "HTTP 422: execution: boom",
+        ),
     ],
-)  # fmt: skip
+)
 def test_garbage_and_execution_errors(response, message):
     client, _, _ = client_with([response])
     with pytest.raises(PrometheusError, match=message):
@@ -162,8 +166,10 @@ def test_error_body_is_json_text():
 
 
 def matrix_body(values, stats=None, series=1):
-    data = {"resultType": "matrix", "result": [{"metric": {"i": str(i)}, "values": values}
-                                               for i in range(series)]}  # fmt: skip
+    data = {
+        "resultType": "matrix",
+        "result": [{"metric": {"i": str(i)}, "values": values} for i in range(series)],
+    }
     if stats is not None:
         data["stats"] = {"timings": {"evalTotalTime": stats}}
     return json.dumps({"status": "success", "data": data}).encode()
@@ -195,9 +201,13 @@ def test_decode_matrix_rejects_other_shapes():
 
 @pytest.mark.parametrize(
     ("url", "compression", "encoding"),
-    [("http://127.0.0.1:9", None, "identity"), ("http://localhost:9", None, "identity"),
-     ("https://thanos.example.com", None, None), ("http://127.0.0.1:9", True, None)],
-)  # fmt: skip
+    [
+        ("http://127.0.0.1:9", None, "identity"),
+        ("http://localhost:9", None, "identity"),
+        ("https://thanos.example.com", None, None),
+        ("http://127.0.0.1:9", True, None),
+    ],
+)
 def test_compression_is_off_for_loopback_by_default(url, compression, encoding):
     seen = []
 

@@ -18,8 +18,17 @@ pytestmark = pytest.mark.slow
 
 SEED, DAY1, DAY2 = "2026-10-29", "2026-10-30", "2026-10-31"  # the back-filled history
 SPECS = ("checkout.yaml", "cart.yaml", "api-gateway.yaml")
-STATUS_COLUMNS = ["slo", "day", "attainment", "budget_remaining", "burn_rate_1h",
-                  "time_to_exhaustion_hours", "escalation", "policy_tier", "coverage"]  # fmt: skip
+STATUS_COLUMNS = [
+    "slo",
+    "day",
+    "attainment",
+    "budget_remaining",
+    "burn_rate_1h",
+    "time_to_exhaustion_hours",
+    "escalation",
+    "policy_tier",
+    "coverage",
+]
 
 
 def resources(tmp_path, prometheus_url: str, warehouse_url: str, clock=None) -> dict:
@@ -41,8 +50,11 @@ def run_request(p: Pipeline, request: dg.RunRequest, job_name: str, res: dict) -
     assets and their checks, for the requested partition, with the clock at the tick."""
     job = p.defs.resolve_job_def(request.job_name or job_name)
     assets = sorted(k.to_user_string() for k in job.asset_layer.selected_asset_keys)
-    checks = tuple(k.name for k in job.asset_layer.asset_graph.asset_check_keys
-                   if k.asset_key.to_user_string() in assets)  # fmt: skip
+    checks = tuple(
+        k.name
+        for k in job.asset_layer.asset_graph.asset_check_keys
+        if k.asset_key.to_user_string() in assets
+    )
     result = p.materialize(assets, checks, partition_key=request.partition_key, resources=res)
     assert result.success
 
@@ -70,8 +82,9 @@ def events_of(url: str, day: str) -> pd.DataFrame:
 def status_of(url: str, day: str) -> pd.DataFrame:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        frame = pd.read_sql(sa.text("SELECT * FROM slo_status WHERE day = :d"), conn,
-                            params={"d": day})  # fmt: skip
+        frame = pd.read_sql(
+            sa.text("SELECT * FROM slo_status WHERE day = :d"), conn, params={"d": day}
+        )
     engine.dispose()
     return frame[STATUS_COLUMNS].sort_values("slo").reset_index(drop=True)
 

@@ -30,8 +30,9 @@ def engine(warehouse_url):
 
 
 def write(engine, frame, failed=(), no_data=(), configured=SLOS):
-    return write_collected(engine, sli_events, frame, WINDOW, "bucket_start", "slo",
-                           configured, failed, no_data)  # fmt: skip
+    return write_collected(
+        engine, sli_events, frame, WINDOW, "bucket_start", "slo", configured, failed, no_data
+    )
 
 
 def dump(engine) -> dict[str, pd.DataFrame]:

@@ -27,23 +27,47 @@ def test_first_revision_warehouse_is_upgraded_with_its_data(warehouse_url):
     engine = make_engine(warehouse_url)
     upgrade(engine, "0001")
     status = sa.table(
-        "slo_status", *(sa.column(c) for c in (
-            "slo", "day", "at", "objective", "period", "good_gt_total_buckets", "aspirational",
-            "alerts", "budget_remaining"))
-    )  # fmt: skip
+        "slo_status",
+        *(
+            sa.column(c)
+            for c in (
+                "slo",
+                "day",
+                "at",
+                "objective",
+                "period",
+                "good_gt_total_buckets",
+                "aspirational",
+                "alerts",
+                "budget_remaining",
+            )
+        ),
+    )
     events = sa.table(
         "sli_events", *(sa.column(c) for c in ("slo", "bucket_start", "good", "total"))
     )
     with engine.begin() as conn:
-        conn.execute(sa.insert(status), [
-            {"slo": "a-x", "day": date(2026, 11, d), "at": f"2026-11-{d + 1:02d} 00:00:00",
-             "objective": 0.999, "period": "30d", "good_gt_total_buckets": 0,
-             "aspirational": False, "alerts": "[]", "budget_remaining": 0.5 + d / 100}
-            for d in (1, 2, 3)
-        ])  # fmt: skip
-        conn.execute(sa.insert(events), [
-            {"slo": "a-x", "bucket_start": "2026-11-01 00:00:00", "good": 9.0, "total": 10.0}
-        ])  # fmt: skip
+        conn.execute(
+            sa.insert(status),
+            [
+                {
+                    "slo": "a-x",
+                    "day": date(2026, 11, d),
+                    "at": f"2026-11-{d + 1:02d} 00:00:00",
+                    "objective": 0.999,
+                    "period": "30d",
+                    "good_gt_total_buckets": 0,
+                    "aspirational": False,
+                    "alerts": "[]",
+                    "budget_remaining": 0.5 + d / 100,
+                }
+                for d in (1, 2, 3)
+            ],
+        )
+        conn.execute(
+            sa.insert(events),
+            [{"slo": "a-x", "bucket_start": "2026-11-01 00:00:00", "good": 9.0, "total": 10.0}],
+        )
     assert upgrade(engine) == "0002"
     with engine.connect() as conn:
         rows = conn.execute(

@@ -27,20 +27,44 @@ def ts(text: str) -> dt.datetime:
 
 # (slo, objective, first day, [(budget_remaining, escalation, coverage) per day])
 STATUS = [
-    ("checkout-availability", 0.999, "2026-01-05", [
-        (0.90, None, 1.0), (0.85, None, 1.0), (0.80, None, 1.0), (0.60, "ticket", 1.0),
-        (0.55, None, 1.0), (0.50, "page", 0.3), (0.45, "page", 1.0),  # week of 01-05
-        (0.40, None, 1.0), (0.42, None, 1.0), (0.30, "ticket", 1.0),  # Mon-Wed of 01-12
-    ]),
-    ("search-latency", 0.99, "2026-01-05", [
-        (1.0, None, 1.0), (1.0, None, 1.0), (0.95, None, 1.0), (0.95, None, 1.0),
-        (0.90, None, 1.0), (0.85, None, 1.0), (0.80, None, 1.0),
-        (0.80, None, 1.0), (0.78, None, 1.0), (0.76, None, 1.0),
-    ]),
+    (
+        "checkout-availability",
+        0.999,
+        "2026-01-05",
+        [
+            (0.90, None, 1.0),
+            (0.85, None, 1.0),
+            (0.80, None, 1.0),
+            (0.60, "ticket", 1.0),
+            (0.55, None, 1.0),
+            (0.50, "page", 0.3),
+            (0.45, "page", 1.0),  # week of 01-05
+            (0.40, None, 1.0),
+            (0.42, None, 1.0),
+            (0.30, "ticket", 1.0),  # Mon-Wed of 01-12
+        ],
+    ),
+    (
+        "search-latency",
+        0.99,
+        "2026-01-05",
+        [
+            (1.0, None, 1.0),
+            (1.0, None, 1.0),
+            (0.95, None, 1.0),
+            (0.95, None, 1.0),
+            (0.90, None, 1.0),
+            (0.85, None, 1.0),
+            (0.80, None, 1.0),
+            (0.80, None, 1.0),
+            (0.78, None, 1.0),
+            (0.76, None, 1.0),
+        ],
+    ),
     # not in the catalog; no data in the week of 01-05, so 01-12 has no previous week
     ("legacy-uptime", 0.95, "2025-12-22", [(0.5, None, 1.0), (0.4, None, 1.0)]),
     ("legacy-uptime", 0.95, "2026-01-12", [(None, None, 0.0), (-0.2, "page", 1.0)]),
-]  # fmt: skip
+]
 
 
 def status_rows() -> list[dict]:
@@ -49,78 +73,174 @@ def status_rows() -> list[dict]:
         for i, (budget, escalation, coverage) in enumerate(days):
             day = D(first) + dt.timedelta(days=i)
             attainment = None if budget is None else 1 - (1 - objective) * (1 - budget)
-            rows.append(dict(
-                slo=slo, day=day, week_start=day - dt.timedelta(days=day.weekday()),
-                at=ts(f"{day}T23:59:00"), objective=objective, period="28d",
-                attainment=attainment, budget_remaining=budget, escalation=escalation,
-                policy_tier=tier_for(budget), coverage=coverage, aspirational=False, alerts=[],
-            ))  # fmt: skip
+            rows.append(
+                dict(
+                    slo=slo,
+                    day=day,
+                    week_start=day - dt.timedelta(days=day.weekday()),
+                    at=ts(f"{day}T23:59:00"),
+                    objective=objective,
+                    period="28d",
+                    attainment=attainment,
+                    budget_remaining=budget,
+                    escalation=escalation,
+                    policy_tier=tier_for(budget),
+                    coverage=coverage,
+                    aspirational=False,
+                    alerts=[],
+                )
+            )
     return rows
 
 
 def catalog_row(slo: str, service: str, owner: str, team: str, objective: float) -> dict:
     return dict(
-        slo=slo, service=service, name=slo, owner=owner, team=team, objective=objective,
-        period="28d", sli_kind="events", budgeting="events", window_set="default",
-        aspirational=False, labels={}, source_format="native", source_file="slos.yaml",
-    )  # fmt: skip
+        slo=slo,
+        service=service,
+        name=slo,
+        owner=owner,
+        team=team,
+        objective=objective,
+        period="28d",
+        sli_kind="events",
+        budgeting="events",
+        window_set="default",
+        aspirational=False,
+        labels={},
+        source_format="native",
+        source_file="slos.yaml",
+    )
 
 
 def item(i, owner, team, severity, status, due) -> dict:
-    return dict(item_id=f"ai-{i}", title=f"item {i}", owner=owner, team=team, severity=severity,
-                status=status, due_date=due and D(due))  # fmt: skip
+    return dict(
+        item_id=f"ai-{i}",
+        title=f"item {i}",
+        owner=owner,
+        team=team,
+        severity=severity,
+        status=status,
+        due_date=due and D(due),
+    )
 
 
 def incident(i, sev, week, started, detected, acked, resolved, published) -> dict:
     t = lambda s: s and ts(s)  # noqa: E731
-    return dict(incident_id=f"inc-{i}", title=f"incident {i}", severity=sev, services=[],
-                started_at=t(started), detected_at=t(detected), acknowledged_at=t(acked),
-                resolved_at=t(resolved), postmortem_published_at=t(published),
-                week_start=D(week))  # fmt: skip
+    return dict(
+        incident_id=f"inc-{i}",
+        title=f"incident {i}",
+        severity=sev,
+        services=[],
+        started_at=t(started),
+        detected_at=t(detected),
+        acknowledged_at=t(acked),
+        resolved_at=t(resolved),
+        postmortem_published_at=t(published),
+        week_start=D(week),
+    )
 
 
 def capacity(resource, day, peak, mean, state, headroom) -> dict:
     day = D(day)
-    return dict(resource=resource, day=day, week_start=day - dt.timedelta(days=day.weekday()),
-                peak_utilisation=peak, mean_utilisation=mean, state=state, headroom=headroom)  # fmt: skip  # noqa: E501
+    return dict(
+        resource=resource,
+        day=day,
+        week_start=day - dt.timedelta(days=day.weekday()),
+        peak_utilisation=peak,
+        mean_utilisation=mean,
+        state=state,
+        headroom=headroom,
+    )
 
 
 def load_fixture(engine: sa.Engine) -> None:
     schema.metadata.create_all(engine)
     with engine.begin() as conn:
-        conn.execute(schema.slo_catalog.insert(), [
-            catalog_row("checkout-availability", "checkout", "alice", "payments", 0.999),
-            catalog_row("search-latency", "search", "bob", "discovery", 0.99),
-        ])  # fmt: skip
+        conn.execute(
+            schema.slo_catalog.insert(),
+            [
+                catalog_row("checkout-availability", "checkout", "alice", "payments", 0.999),
+                catalog_row("search-latency", "search", "bob", "discovery", 0.99),
+            ],
+        )
         conn.execute(schema.slo_status.insert(), status_rows())
-        conn.execute(schema.action_items.insert(), [
-            item(1, "alice", "payments", "sev1", "done", "2026-01-10"),
-            item(2, "alice", "payments", "sev2", "open", "2026-01-12"),  # overdue
-            item(3, "bob", "discovery", "sev2", "in_progress", "2026-01-20"),
-            item(4, "bob", "discovery", "sev1", "wontfix", "2026-01-01"),  # closed, not overdue
-            item(5, None, "payments", "sev1", "open", AS_OF),  # due today: not overdue yet
-            item(6, "carol", None, None, "Done", None),
-        ])  # fmt: skip
-        conn.execute(schema.incidents.insert(), [
-            incident(1, "sev1", "2026-01-05", "2026-01-05T10:00", "2026-01-05T10:05",
-                     "2026-01-05T10:15", "2026-01-05T12:00", "2026-01-06T12:00"),  # pm 24 h
-            incident(2, "sev1", "2026-01-05", "2026-01-07T08:00", "2026-01-07T08:15",
-                     "2026-01-07T08:20", "2026-01-07T09:30", "2026-01-10T09:30"),  # pm 72 h
-            incident(3, "SEV2", "2026-01-05", "2026-01-08T00:00", None, None,
-                     "2026-01-08T06:00", None),
-            incident(4, "sev2", "2026-01-12", "2026-01-12T23:00", "2026-01-12T23:02:30",
-                     "2026-01-12T23:10", None, None),
-            incident(5, "sev1", "2026-01-12", "2026-01-13T09:00", "2026-01-13T09:01",
-                     "2026-01-13T09:03", "2026-01-13T09:31", "2026-01-15T09:31"),  # pm 48 h
-        ])  # fmt: skip
-        conn.execute(schema.capacity_status.insert(), [
-            capacity("db-cpu", "2026-01-05", 0.50, 0.3, "ok", 0.50),
-            capacity("db-cpu", "2026-01-06", 0.85, 0.6, "scale", 0.15),
-            capacity("db-cpu", "2026-01-07", 0.75, 0.6, "warn", 0.25),
-            capacity("db-cpu", "2026-01-12", 0.95, 0.9, "emergency", 0.05),
-            capacity("db-cpu", "2026-01-13", 0.40, 0.2, "OK", 0.60),
-            capacity("disk", "2026-01-05", None, None, None, None),
-        ])  # fmt: skip
+        conn.execute(
+            schema.action_items.insert(),
+            [
+                item(1, "alice", "payments", "sev1", "done", "2026-01-10"),
+                item(2, "alice", "payments", "sev2", "open", "2026-01-12"),  # overdue
+                item(3, "bob", "discovery", "sev2", "in_progress", "2026-01-20"),
+                item(4, "bob", "discovery", "sev1", "wontfix", "2026-01-01"),  # closed, not overdue
+                item(5, None, "payments", "sev1", "open", AS_OF),  # due today: not overdue yet
+                item(6, "carol", None, None, "Done", None),
+            ],
+        )
+        conn.execute(
+            schema.incidents.insert(),
+            [
+                incident(
+                    1,
+                    "sev1",
+                    "2026-01-05",
+                    "2026-01-05T10:00",
+                    "2026-01-05T10:05",
+                    "2026-01-05T10:15",
+                    "2026-01-05T12:00",
+                    "2026-01-06T12:00",
+                ),  # pm 24 h
+                incident(
+                    2,
+                    "sev1",
+                    "2026-01-05",
+                    "2026-01-07T08:00",
+                    "2026-01-07T08:15",
+                    "2026-01-07T08:20",
+                    "2026-01-07T09:30",
+                    "2026-01-10T09:30",
+                ),  # pm 72 h
+                incident(
+                    3,
+                    "SEV2",
+                    "2026-01-05",
+                    "2026-01-08T00:00",
+                    None,
+                    None,
+                    "2026-01-08T06:00",
+                    None,
+                ),
+                incident(
+                    4,
+                    "sev2",
+                    "2026-01-12",
+                    "2026-01-12T23:00",
+                    "2026-01-12T23:02:30",
+                    "2026-01-12T23:10",
+                    None,
+                    None,
+                ),
+                incident(
+                    5,
+                    "sev1",
+                    "2026-01-12",
+                    "2026-01-13T09:00",
+                    "2026-01-13T09:01",
+                    "2026-01-13T09:03",
+                    "2026-01-13T09:31",
+                    "2026-01-15T09:31",
+                ),  # pm 48 h
+            ],
+        )
+        conn.execute(
+            schema.capacity_status.insert(),
+            [
+                capacity("db-cpu", "2026-01-05", 0.50, 0.3, "ok", 0.50),
+                capacity("db-cpu", "2026-01-06", 0.85, 0.6, "scale", 0.15),
+                capacity("db-cpu", "2026-01-07", 0.75, 0.6, "warn", 0.25),
+                capacity("db-cpu", "2026-01-12", 0.95, 0.9, "emergency", 0.05),
+                capacity("db-cpu", "2026-01-13", 0.40, 0.2, "OK", 0.60),
+                capacity("disk", "2026-01-05", None, None, None, None),
+            ],
+        )
 
 
 def fetch(engine: sa.Engine, model: str, order_by: str) -> list[tuple]:
@@ -135,9 +255,12 @@ def marts(warehouse_engine) -> sa.Engine:
     load_fixture(warehouse_engine)
     runs = discover().run(warehouse_engine, {"as_of": AS_OF})
     assert {r.name: r.rows for r in runs} == {
-        "stg_slo_status": 24, "weekly_slo_summary": 6, "action_item_completion": 10,
-        "incident_metrics": 4, "capacity_weekly": 3,
-    }  # fmt: skip
+        "stg_slo_status": 24,
+        "weekly_slo_summary": 6,
+        "action_item_completion": 10,
+        "incident_metrics": 4,
+        "capacity_weekly": 3,
+    }
     return warehouse_engine
 
 
@@ -152,67 +275,176 @@ def test_shipped_models_graph():
 
 
 def test_weekly_slo_summary(marts):
-    cols = ("slo, service, week_start, last_day, days, attainment, budget_remaining, policy_tier,"
-            " min_budget_remaining, page_days, ticket_days, mean_coverage, prev_attainment,"
-            " prev_budget_remaining, attainment_delta, budget_remaining_delta")  # fmt: skip
+    cols = (
+        "slo, service, week_start, last_day, days, attainment, budget_remaining, policy_tier,"
+        " min_budget_remaining, page_days, ticket_days, mean_coverage, prev_attainment,"
+        " prev_budget_remaining, attainment_delta, budget_remaining_delta"
+    )
     with marts.connect() as conn:
-        got = conn.exec_driver_sql(f"SELECT {cols} FROM weekly_slo_summary ORDER BY slo, week_start").all()  # fmt: skip  # noqa: E501
+        got = conn.exec_driver_sql(
+            f"SELECT {cols} FROM weekly_slo_summary ORDER BY slo, week_start"
+        ).all()
     got = [tuple(v.isoformat() if isinstance(v, dt.date) else v for v in r) for r in got]
     a = lambda objective, budget: 1 - (1 - objective) * (1 - budget)  # noqa: E731
     expected = [
-        ("checkout-availability", "checkout", "2026-01-05", "2026-01-11", 7, a(0.999, 0.45), 0.45,
-         "slow_down", 0.45, 2, 1, 6.3 / 7, None, None, None, None),
-        ("checkout-availability", "checkout", "2026-01-12", "2026-01-14", 3, a(0.999, 0.30), 0.30,
-         "slow_down", 0.30, 0, 1, 1.0, a(0.999, 0.45), 0.45, -0.00015, -0.15),
+        (
+            "checkout-availability",
+            "checkout",
+            "2026-01-05",
+            "2026-01-11",
+            7,
+            a(0.999, 0.45),
+            0.45,
+            "slow_down",
+            0.45,
+            2,
+            1,
+            6.3 / 7,
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            "checkout-availability",
+            "checkout",
+            "2026-01-12",
+            "2026-01-14",
+            3,
+            a(0.999, 0.30),
+            0.30,
+            "slow_down",
+            0.30,
+            0,
+            1,
+            1.0,
+            a(0.999, 0.45),
+            0.45,
+            -0.00015,
+            -0.15,
+        ),
         # legacy-uptime: not in the catalog (service NULL); the 01-12 week has no previous week
-        ("legacy-uptime", None, "2025-12-22", "2025-12-23", 2, a(0.95, 0.4), 0.4,
-         "slow_down", 0.4, 0, 0, 1.0, None, None, None, None),
-        ("legacy-uptime", None, "2026-01-12", "2026-01-13", 2, a(0.95, -0.2), -0.2,
-         "exhausted", -0.2, 1, 0, 0.5, None, None, None, None),
-        ("search-latency", "search", "2026-01-05", "2026-01-11", 7, 0.998, 0.80,
-         "full_velocity", 0.80, 0, 0, 1.0, None, None, None, None),
-        ("search-latency", "search", "2026-01-12", "2026-01-14", 3, 0.9976, 0.76,
-         "full_velocity", 0.76, 0, 0, 1.0, 0.998, 0.80, -0.0004, -0.04),
-    ]  # fmt: skip
+        (
+            "legacy-uptime",
+            None,
+            "2025-12-22",
+            "2025-12-23",
+            2,
+            a(0.95, 0.4),
+            0.4,
+            "slow_down",
+            0.4,
+            0,
+            0,
+            1.0,
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            "legacy-uptime",
+            None,
+            "2026-01-12",
+            "2026-01-13",
+            2,
+            a(0.95, -0.2),
+            -0.2,
+            "exhausted",
+            -0.2,
+            1,
+            0,
+            0.5,
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            "search-latency",
+            "search",
+            "2026-01-05",
+            "2026-01-11",
+            7,
+            0.998,
+            0.80,
+            "full_velocity",
+            0.80,
+            0,
+            0,
+            1.0,
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            "search-latency",
+            "search",
+            "2026-01-12",
+            "2026-01-14",
+            3,
+            0.9976,
+            0.76,
+            "full_velocity",
+            0.76,
+            0,
+            0,
+            1.0,
+            0.998,
+            0.80,
+            -0.0004,
+            -0.04,
+        ),
+    ]
     assert got == [pytest.approx(e) for e in expected]
 
 
 def test_action_item_completion(marts):
     got = fetch(marts, "action_item_completion", "dimension, value")
     # dimension, value, total, done, open, overdue, completion_rate
-    assert got == [pytest.approx(e) for e in [
-        ("owner", "(unassigned)", 1, 0, 1, 0, 0.0),  # item 5, due today
-        ("owner", "alice", 2, 1, 1, 1, 0.5),  # item 2 overdue
-        ("owner", "bob", 2, 0, 1, 0, 0.0),  # item 4 wontfix: neither open nor done
-        ("owner", "carol", 1, 1, 0, 0, 1.0),  # "Done" counts as done
-        ("severity", "(none)", 1, 1, 0, 0, 1.0),
-        ("severity", "sev1", 3, 1, 1, 0, 1 / 3),  # items 1, 4, 5
-        ("severity", "sev2", 2, 0, 2, 1, 0.0),  # items 2, 3
-        ("team", "(unassigned)", 1, 1, 0, 0, 1.0),
-        ("team", "discovery", 2, 0, 1, 0, 0.0),
-        ("team", "payments", 3, 1, 2, 1, 1 / 3),  # items 1, 2, 5
-    ]]  # fmt: skip
+    assert got == [
+        pytest.approx(e)
+        for e in [
+            ("owner", "(unassigned)", 1, 0, 1, 0, 0.0),  # item 5, due today
+            ("owner", "alice", 2, 1, 1, 1, 0.5),  # item 2 overdue
+            ("owner", "bob", 2, 0, 1, 0, 0.0),  # item 4 wontfix: neither open nor done
+            ("owner", "carol", 1, 1, 0, 0, 1.0),  # "Done" counts as done
+            ("severity", "(none)", 1, 1, 0, 0, 1.0),
+            ("severity", "sev1", 3, 1, 1, 0, 1 / 3),  # items 1, 4, 5
+            ("severity", "sev2", 2, 0, 2, 1, 0.0),  # items 2, 3
+            ("team", "(unassigned)", 1, 1, 0, 0, 1.0),
+            ("team", "discovery", 2, 0, 1, 0, 0.0),
+            ("team", "payments", 3, 1, 2, 1, 1 / 3),  # items 1, 2, 5
+        ]
+    ]
 
 
 def test_incident_metrics(marts):
     got = fetch(marts, "incident_metrics", "week_start, severity")
     # week, severity, incidents, resolved, MTTD, MTTA, MTTR (min), pm on time, on-time share
-    assert got == [pytest.approx(e) for e in [
-        ("2026-01-05", "sev1", 2, 2, (5 + 15) / 2, (10 + 5) / 2, (120 + 90) / 2, 1, 0.5),
-        ("2026-01-05", "sev2", 1, 1, None, None, 360.0, 0, 0.0),  # no detection recorded
-        ("2026-01-12", "sev1", 1, 1, 1.0, 2.0, 31.0, 1, 1.0),  # published exactly at 48 h
-        ("2026-01-12", "sev2", 1, 0, 2.5, 7.5, None, 0, None),  # unresolved: no share
-    ]]  # fmt: skip
+    assert got == [
+        pytest.approx(e)
+        for e in [
+            ("2026-01-05", "sev1", 2, 2, (5 + 15) / 2, (10 + 5) / 2, (120 + 90) / 2, 1, 0.5),
+            ("2026-01-05", "sev2", 1, 1, None, None, 360.0, 0, 0.0),  # no detection recorded
+            ("2026-01-12", "sev1", 1, 1, 1.0, 2.0, 31.0, 1, 1.0),  # published exactly at 48 h
+            ("2026-01-12", "sev2", 1, 0, 2.5, 7.5, None, 0, None),  # unresolved: no share
+        ]
+    ]
 
 
 def test_capacity_weekly(marts):
     got = fetch(marts, "capacity_weekly", "resource, week_start")
     # resource, week, days, peak, mean, worst state, min headroom
-    assert got == [pytest.approx(e) for e in [
-        ("db-cpu", "2026-01-05", 3, 0.85, 1.5 / 3, "scale", 0.15),
-        ("db-cpu", "2026-01-12", 2, 0.95, 0.55, "emergency", 0.05),
-        ("disk", "2026-01-05", 1, None, None, None, None),
-    ]]  # fmt: skip
+    assert got == [
+        pytest.approx(e)
+        for e in [
+            ("db-cpu", "2026-01-05", 3, 0.85, 1.5 / 3, "scale", 0.15),
+            ("db-cpu", "2026-01-12", 2, 0.95, 0.55, "emergency", 0.05),
+            ("disk", "2026-01-05", 1, None, None, None, None),
+        ]
+    ]
 
 
 def test_rerun_is_idempotent(marts):

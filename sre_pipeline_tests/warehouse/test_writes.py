@@ -96,13 +96,28 @@ def test_failure_in_the_middle_leaves_the_previous_content(engine, monkeypatch):
 
 def test_several_tables_in_one_transaction(engine, monkeypatch):
     """Catalog and events written together: when the second write dies, the first rolls back."""
-    catalog = pd.DataFrame([{"slo": "a-x", "service": "a", "name": "x", "description": "",
-                             "objective": 0.999, "period": "30d", "sli_kind": "events",
-                             "budgeting": "occurrences", "window_set": "google",
-                             "aspirational": False, "labels": {},
-                             "source_format": "native", "source_file": "a.yaml"}])  # fmt: skip
-    first = replace_slices(engine, [(slo_catalog, catalog, Slice()),
-                                    (sli_events, events(DAY1), day_slice(DAY1))])  # fmt: skip
+    catalog = pd.DataFrame(
+        [
+            {
+                "slo": "a-x",
+                "service": "a",
+                "name": "x",
+                "description": "",
+                "objective": 0.999,
+                "period": "30d",
+                "sli_kind": "events",
+                "budgeting": "occurrences",
+                "window_set": "google",
+                "aspirational": False,
+                "labels": {},
+                "source_format": "native",
+                "source_file": "a.yaml",
+            }
+        ]
+    )
+    first = replace_slices(
+        engine, [(slo_catalog, catalog, Slice()), (sli_events, events(DAY1), day_slice(DAY1))]
+    )
     assert [r.inserted for r in first] == [1, len(events(DAY1))]
     before = table_frame(engine, slo_catalog), table_frame(engine, sli_events)
     real = writes.bulk_insert
@@ -114,23 +129,40 @@ def test_several_tables_in_one_transaction(engine, monkeypatch):
 
     monkeypatch.setattr(writes, "bulk_insert", fail_on_events)
     with pytest.raises(RuntimeError, match="disk full"):
-        replace_slices(engine, [(slo_catalog, catalog.assign(objective=0.5), Slice()),
-                                (sli_events, events(DAY1, bad=50.0), day_slice(DAY1))])  # fmt: skip
+        replace_slices(
+            engine,
+            [
+                (slo_catalog, catalog.assign(objective=0.5), Slice()),
+                (sli_events, events(DAY1, bad=50.0), day_slice(DAY1)),
+            ],
+        )
     pd.testing.assert_frame_equal(table_frame(engine, slo_catalog), before[0])
     pd.testing.assert_frame_equal(table_frame(engine, sli_events), before[1])
 
 
 def test_types_round_trip_nulls_json_bools_dates(engine):
     row = {
-        "slo": "a-x", "day": date(2026, 11, 1), "week_start": date(2026, 10, 26),
-        "at": DAY2, "objective": 0.999, "period": "30d", "attainment": np.nan,
-        "budget_remaining": None, "budget_remaining_events": 1.5,
-        "budget_remaining_minutes": -2.0, "time_to_exhaustion_hours": np.nan,
-        "escalation": None, "policy_tier": None, "coverage": 0.0, "events_total": 0.0,
-        "events_bad": 0.0, "good_gt_total_buckets": 2, "aspirational": True,
+        "slo": "a-x",
+        "day": date(2026, 11, 1),
+        "week_start": date(2026, 10, 26),
+        "at": DAY2,
+        "objective": 0.999,
+        "period": "30d",
+        "attainment": np.nan,
+        "budget_remaining": None,
+        "budget_remaining_events": 1.5,
+        "budget_remaining_minutes": -2.0,
+        "time_to_exhaustion_hours": np.nan,
+        "escalation": None,
+        "policy_tier": None,
+        "coverage": 0.0,
+        "events_total": 0.0,
+        "events_bad": 0.0,
+        "good_gt_total_buckets": 2,
+        "aspirational": True,
         "alerts": [{"severity": "page", "long_window": "1h"}],
         **{f"burn_rate_{w}": np.nan for w in ("5m", "30m", "1h", "2h", "6h", "1d", "3d", "period")},
-    }  # fmt: skip
+    }
     frame = pd.DataFrame([row])
     replace_slice(engine, slo_status, frame, Slice("day", date(2026, 11, 1), date(2026, 11, 2)))
     got = table_frame(engine, slo_status).iloc[0]
@@ -143,22 +175,49 @@ def test_types_round_trip_nulls_json_bools_dates(engine):
 
 def test_whole_table_slice_for_the_catalog(engine):
     catalog = pd.DataFrame(
-        [{"slo": s, "service": s[0], "name": "x", "description": "", "owner": None, "team": None,
-          "objective": 0.99, "period": "30d", "sli_kind": "events", "budgeting": "occurrences",
-          "window_set": "google", "aspirational": False, "labels": {"tier": "1"},
-          "source_format": "native", "source_file": "f.yaml"} for s in ("a-x", "b-y")]
-    )  # fmt: skip
+        [
+            {
+                "slo": s,
+                "service": s[0],
+                "name": "x",
+                "description": "",
+                "owner": None,
+                "team": None,
+                "objective": 0.99,
+                "period": "30d",
+                "sli_kind": "events",
+                "budgeting": "occurrences",
+                "window_set": "google",
+                "aspirational": False,
+                "labels": {"tier": "1"},
+                "source_format": "native",
+                "source_file": "f.yaml",
+            }
+            for s in ("a-x", "b-y")
+        ]
+    )
     replace_slice(engine, slo_catalog, catalog, Slice())
     replace_slice(engine, slo_catalog, catalog.iloc[:1], Slice())
     assert table_frame(engine, slo_catalog).slo.tolist() == ["a-x"]
 
 
 def test_audit_table_is_append_only_with_generated_ids(engine):
-    row = {"at": DAY1, "kind": "email", "action": "send", "target": "sre@example.com",
-           "fingerprint": "abc", "outcome": "ok", "detail": ""}  # fmt: skip
+    row = {
+        "at": DAY1,
+        "kind": "email",
+        "action": "send",
+        "target": "sre@example.com",
+        "fingerprint": "abc",
+        "outcome": "ok",
+        "detail": "",
+    }
     with engine.begin() as conn:
-        writes.bulk_insert(conn, outbound_audit, list(row), writes.to_rows(
-            pd.DataFrame([row, row]), outbound_audit, engine.dialect.name))  # fmt: skip
+        writes.bulk_insert(
+            conn,
+            outbound_audit,
+            list(row),
+            writes.to_rows(pd.DataFrame([row, row]), outbound_audit, engine.dialect.name),
+        )
     assert table_frame(engine, outbound_audit).id.tolist() == [1, 2]
 
 

@@ -124,9 +124,12 @@ def read_events(path: str | Path) -> EventsFile:
     problems += flag(slo == "", "slo", slo.to_numpy(), "empty", "an SLO id")
     ts = pd.to_datetime(raw["bucket_start"], utc=True, errors="coerce", format="ISO8601")
     problems += flag(
-        ts.isna(), "bucket_start", raw["bucket_start"].to_numpy(), "not an ISO 8601 time",
+        ts.isna(),
+        "bucket_start",
+        raw["bucket_start"].to_numpy(),
+        "not an ISO 8601 time",
         "e.g. 2026-11-02T10:05:00Z",
-    )  # fmt: skip
+    )
     counts = {}
     for col in ("good", "total"):
         # to_numeric finds the bad cells, but its fast parser is not exact (1 ulp off for some
@@ -151,15 +154,25 @@ def read_events(path: str | Path) -> EventsFile:
     dup = frame.duplicated(["slo", "bucket_start"])
     if dup.any():
         raise SpecError(
-            flag(dup, "slo,bucket_start", raw["bucket_start"].to_numpy(), "duplicate bucket",
-                 "one row per SLO and bucket")
-        )  # fmt: skip
+            flag(
+                dup,
+                "slo,bucket_start",
+                raw["bucket_start"].to_numpy(),
+                "duplicate bucket",
+                "one row per SLO and bucket",
+            )
+        )
     gt = frame["good"].to_numpy() > frame["total"].to_numpy()
     warnings = [
         replace(p, severity="warning")
-        for p in flag(gt, "good", raw["good"].to_numpy(), "good exceeds total (kept, flagged)",
-                      "good <= total")
-    ]  # fmt: skip
+        for p in flag(
+            gt,
+            "good",
+            raw["good"].to_numpy(),
+            "good exceeds total (kept, flagged)",
+            "good <= total",
+        )
+    ]
     return EventsFile(file, frame, lines, warnings)
 
 

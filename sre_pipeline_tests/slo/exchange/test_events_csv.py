@@ -59,9 +59,14 @@ def test_round_trip(tmp_path):
 
 def test_writes_naive_and_zoned_times_as_utc(tmp_path):
     frame = pd.DataFrame(
-        {"slo": ["a", "b"], "bucket_start": [pd.Timestamp("2026-03-01T01:00+01:00")] * 2,
-         "good": [1, 1], "total": [1, 1], "extra": [0, 0]}
-    )  # fmt: skip
+        {
+            "slo": ["a", "b"],
+            "bucket_start": [pd.Timestamp("2026-03-01T01:00+01:00")] * 2,
+            "good": [1, 1],
+            "total": [1, 1],
+            "extra": [0, 0],
+        }
+    )
     write_events_csv(frame, tmp_path / "e.csv")
     lines = (tmp_path / "e.csv").read_text(encoding="utf-8").splitlines()
     assert lines == [HEADER.strip(), "a,2026-03-01T00:00:00Z,1,1", "b,2026-03-01T00:00:00Z,1,1"]
@@ -69,9 +74,13 @@ def test_writes_naive_and_zoned_times_as_utc(tmp_path):
 
 def test_round_trip_keeps_large_counts(tmp_path):
     frame = pd.DataFrame(
-        {"slo": ["a"], "bucket_start": [pd.Timestamp("2026-01-01", tz="UTC")],
-         "good": [12_345_678_901.0], "total": [12_345_678_912.0]}
-    )  # fmt: skip
+        {
+            "slo": ["a"],
+            "bucket_start": [pd.Timestamp("2026-01-01", tz="UTC")],
+            "good": [12_345_678_901.0],
+            "total": [12_345_678_912.0],
+        }
+    )
     write_events_csv(frame, tmp_path / "e.csv")
     back, _ = read_events_csv(tmp_path / "e.csv")
     assert back["total"].tolist() == [12_345_678_912.0]
@@ -97,9 +106,11 @@ def test_whitespace_around_ids_and_other_column_orders(tmp_path):
     text = "total,good,bucket_start,slo\n2,1,2026-01-01T00:00Z, a-x \n"
     frame, _ = read_events_csv(write(tmp_path, text))
     assert frame.iloc[0].to_dict() == {
-        "slo": "a-x", "bucket_start": pd.Timestamp("2026-01-01", tz="UTC"), "good": 1.0,
+        "slo": "a-x",
+        "bucket_start": pd.Timestamp("2026-01-01", tz="UTC"),
+        "good": 1.0,
         "total": 2.0,
-    }  # fmt: skip
+    }
 
 
 def test_missing_file(tmp_path):
@@ -119,10 +130,13 @@ def test_missing_file(tmp_path):
         ("slo,bucket_start,good", "missing column(s) total"),
         ("slo,bucket,good,total", "missing column(s) bucket_start; unexpected column(s) bucket"),
         ("slo,bucket_start,good,total,bad", "unexpected column(s) bad"),
-        ("id,start,ok,all", "missing column(s) slo, bucket_start, good, total; unexpected "
-         "column(s) id, start, ok, all"),
+        (
+            "id,start,ok,all",
+            "missing column(s) slo, bucket_start, good, total; unexpected "
+            "column(s) id, start, ok, all",
+        ),
     ],
-)  # fmt: skip
+)
 def test_header(tmp_path, header, message):
     (p,) = problems_of(write(tmp_path, header + "\n"))
     assert (p.path, p.message, p.line) == ("(header)", message, 1)

@@ -497,8 +497,11 @@ def test_promtool_fires_alerts_when_the_evaluator_does(tmp_path):
 
     done = subprocess.run(
         [promtool(), "test", "rules", "test.yaml"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
 
 

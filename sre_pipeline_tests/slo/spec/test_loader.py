@@ -92,8 +92,12 @@ def test_directories_are_walked_recursively_in_a_stable_order(tmp_path):
         "z/deep/b.yml",
     ]
     catalog = load_catalog([tmp_path])
-    assert catalog.ids == ["alpha-availability", "mu-availability", "zed-availability",
-                           "zeta-availability"]  # fmt: skip
+    assert catalog.ids == [
+        "alpha-availability",
+        "mu-availability",
+        "zed-availability",
+        "zeta-availability",
+    ]
 
 
 def test_files_and_directories_together_keep_the_given_order(tmp_path):
@@ -154,8 +158,13 @@ def test_duplicate_id_across_formats(tmp_path):
 
 
 def test_multi_document_files(tmp_path):
-    path = write(tmp_path / "all.yaml", "---\n# empty first document\n---\n" + SLOTH + "---\n"
-                 + yaml.safe_dump(native("web", "a", "b")))  # fmt: skip
+    path = write(
+        tmp_path / "all.yaml",
+        "---\n# empty first document\n---\n"
+        + SLOTH
+        + "---\n"
+        + yaml.safe_dump(native("web", "a", "b")),
+    )
     catalog = load_catalog([path])
     assert catalog.ids == ["mail-sends", "web-a", "web-b"]
     assert [(s.source.format, s.source.document) for s in catalog.slos] == [

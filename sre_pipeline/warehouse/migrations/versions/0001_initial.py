@@ -144,7 +144,14 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop everything the first revision created."""
     for table in (
-        "outbound_audit", "review_runs", "capacity_samples", "action_items", "incidents",
-        "burn_alert_episodes", "slo_status", "sli_events", "slo_catalog",
-    ):  # fmt: skip
+        "outbound_audit",
+        "review_runs",
+        "capacity_samples",
+        "action_items",
+        "incidents",
+        "burn_alert_episodes",
+        "slo_status",
+        "sli_events",
+        "slo_catalog",
+    ):
         op.drop_table(table)
