@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import resource
@@ -74,20 +73,24 @@ def scale_child(args) -> None:
     import dagster as dg
 
     from sre_pipeline.config import load_config
+    from sre_pipeline.defs.catalog_asset import catalog_rows
     from sre_pipeline.defs.factory import build_defs
     from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
     from sre_pipeline.slo.spec.loader import load_catalog
     from sre_pipeline.warehouse.engine import make_engine
     from sre_pipeline.warehouse.migrate import upgrade
-    from sre_pipeline.warehouse.schema import sli_events
+    from sre_pipeline.warehouse.schema import sli_events, slo_catalog
     from sre_pipeline.warehouse.writes import Slice, replace_slice
 
     work = Path(args.work)
     write_specs(work / "slos", args.slos)
-    ids = [s.id for s in load_catalog([work / "slos"]).slos]
+    catalog = load_catalog([work / "slos"])
+    ids = catalog.ids
     url = f"sqlite:///{work / 'warehouse.db'}"
     engine = make_engine(url)
     upgrade(engine)
+    # the status asset reads the stored catalog, as slo_catalog writes it
+    replace_slice(engine, slo_catalog, catalog_rows(catalog), Slice())
     rng = np.random.default_rng(5)
     t0 = time.perf_counter()
     rows = 0
@@ -110,15 +113,16 @@ def scale_child(args) -> None:
     write_s = time.perf_counter() - t0
     engine.dispose()
     resources = {
-        "settings": PipelineSettings(slo_paths=[str(work / "slos")], capacity_path=None),
+        "settings": PipelineSettings(slos=[str(work / "slos")], capacity=None),
         "warehouse": WarehouseResource(url=url),
     }
-    config = dataclasses.replace(
-        load_config(),
-        slos=[str(work / "slos")],
-        capacity=None,
-        warehouse_url=url,
-        start_date=END - timedelta(days=args.days),
+    config = load_config().model_copy(
+        update={
+            "slos": [str(work / "slos")],
+            "capacity": None,
+            "warehouse_url": url,
+            "start_date": END - timedelta(days=args.days),
+        }
     )
     defs = build_defs(config, resources=resources)
     slo_status = next(a for a in defs.assets if dg.AssetKey("slo_status") in a.keys)

@@ -12,7 +12,6 @@ which names the file, line, field and variable of one that is not set.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -105,26 +104,14 @@ class ConfigIn(InputModel):
         return v if v is None else check_warehouse_url(v)
 
 
-@dataclass(frozen=True)
-class PipelineConfig:
-    """The validated configuration; ``source`` says where it came from."""
+class PipelineConfig(ConfigIn):
+    """The validated configuration: the file's fields (:class:`ConfigIn`, the one list of
+    them) with relative paths resolved and environment overrides applied, plus where it came
+    from (``source``: the file, or "embedded defaults") and the line of each field there
+    (``lines``: ``prometheus.url`` -> 7), so later problems can point at the file."""
 
-    slos: list[str]
-    capacity: str | None
-    demo_plan: str
-    time_zone: str
-    start_date: date | None
-    bucket_minutes: int
-    warehouse_url: str | None
-    prometheus: PrometheusIn | None
-    coverage_threshold: float = 0.95
-    freshness_minutes: int = 30
-    postmortems: list[str] | None = None
-    demo_anchor: date | None = None
-    schedules_running: bool = False
     source: str = "embedded defaults"
-    extra: dict = field(default_factory=dict)
-    lines: dict[str, int] = field(default_factory=dict)  # field path (prometheus.url) -> line
+    lines: dict[str, int] = {}
 
     def prometheus_secrets(self) -> dict[str, str | None]:
         """The Prometheus secrets read now (see :func:`read_secrets`); none without Prometheus."""
@@ -203,45 +190,15 @@ def load_config(path: str | Path | None = None) -> PipelineConfig:
             }
         )
         source = str(path)
-    url = os.environ.get("SRE_PIPELINE_WAREHOUSE_URL") or parsed.warehouse_url
     start = os.environ.get(ENV_START)  # set by `sre-pipeline backfill` for its own runs
-    start_date = date.fromisoformat(start) if start else parsed.start_date
     prometheus = parsed.prometheus
     if prometheus is None and os.environ.get("PROMETHEUS_URL"):
         prometheus = PrometheusIn(url=os.environ["PROMETHEUS_URL"])
-    return PipelineConfig(
-        slos=parsed.slos,
-        capacity=parsed.capacity,
-        demo_plan=parsed.demo_plan,
-        time_zone=parsed.time_zone,
-        start_date=start_date,
-        bucket_minutes=parsed.bucket_minutes,
-        coverage_threshold=parsed.coverage_threshold,
-        freshness_minutes=parsed.freshness_minutes,
-        postmortems=parsed.postmortems,
-        demo_anchor=parsed.demo_anchor,
-        schedules_running=parsed.schedules_running,
-        warehouse_url=url,
-        prometheus=prometheus,
-        source=source,
-        lines=lines,
-    )
-
-
-def preflight(config: PipelineConfig) -> None:
-    """Everything a pipeline run will read, read now: the SLO specs, the capacity file, the
-    demo plan against the catalog (with the demo source) and the Prometheus secrets. Raises
-    :class:`SpecError` with every problem, so a command stops with file:line before it starts
-    a run or writes anything."""
-    from sre_pipeline.demo.plan import check_plan, load_plan
-    from sre_pipeline.slo.spec.loader import load_catalog
-    from sre_pipeline.sources.capacity import load_resources
-
-    catalog = load_catalog(config.slos)
-    if config.capacity:
-        load_resources(config.capacity)
-    if config.prometheus is None:
-        problems = check_plan(load_plan(config.demo_plan), catalog.slos)
-        if problems:
-            raise SpecError(problems)
-    config.prometheus_secrets()
+    overrides = {
+        "warehouse_url": os.environ.get("SRE_PIPELINE_WAREHOUSE_URL") or parsed.warehouse_url,
+        "start_date": date.fromisoformat(start) if start else parsed.start_date,
+        "prometheus": prometheus,
+    }
+    # model_construct: every field was validated above; the overrides are validated values too
+    fields = {**dict(parsed), **overrides}
+    return PipelineConfig.model_construct(**fields, source=source, lines=lines)

@@ -33,6 +33,8 @@ def home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("SRE_PIPELINE_CONFIG", str(tmp_path / "sre_pipeline.yaml"))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
     monkeypatch.setenv("SRE_PIPELINE_HOME", str(tmp_path))
+    # the demo's code location, as the demo's home sets it: its generated history
+    monkeypatch.setenv("SRE_PIPELINE_DEFINITIONS", "sre_pipeline.demo.definitions")
     for name in ("SRE_PIPELINE_WAREHOUSE_URL", "SRE_PIPELINE_START_DATE", "PROMETHEUS_URL"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
@@ -82,13 +84,16 @@ def test_backfill_resumes_and_equals_one_run_over_the_same_days(home, capsys, mo
         assert noise not in out.err
     first = {t: table(home, t) for t in ("sli_events", "slo_status", "burn_alert_episodes")}
     recorded = runs(home)
-    assert [r.job_name for r in recorded] == ["__ASSET_JOB", "__ASSET_JOB"]
-    assert recorded[0].tags["dagster/asset_partition_range_start"] == "2026-11-01"
-    assert recorded[0].remote_job_origin is not None  # a run of the code location's job
+    assert [r.job_name for r in recorded] == ["__ASSET_JOB"] * 3
+    assert recorded[0].asset_selection == {dg.AssetKey("slo_catalog")}  # the specs stored first
+    assert recorded[1].tags["dagster/asset_partition_range_start"] == "2026-11-01"
+    assert recorded[1].remote_job_origin is not None  # a run of the code location's job
+    location = recorded[1].remote_job_origin.repository_origin.code_location_origin
+    assert location.location_name == "sre_pipeline.demo.definitions"
 
     assert main(args) == 0  # resumable: nothing left to do
     assert "Nothing to do" in capsys.readouterr().out
-    assert len(runs(home)) == 2
+    assert len(runs(home)) == 3
 
     assert main([*args, "--force", "--assets", "slo_status"]) == 0
     assert "in 1 run(s): slo_status: 3 day(s); 0 complete" in capsys.readouterr().out
@@ -96,7 +101,7 @@ def test_backfill_resumes_and_equals_one_run_over_the_same_days(home, capsys, mo
         pd.testing.assert_frame_equal(table(home, name), frame, obj=name)
 
     # the same days in one run of every daily asset (what a single-run back-fill does)
-    from sre_pipeline.definitions import defs
+    from sre_pipeline.demo.definitions import defs
 
     monkeypatch.setenv("SRE_PIPELINE_WAREHOUSE_URL", f"sqlite:///{home / 'other.db'}")
     job = defs().resolve_implicit_global_asset_job_def()
@@ -108,7 +113,13 @@ def test_backfill_resumes_and_equals_one_run_over_the_same_days(home, capsys, mo
             },
             asset_selection=[
                 dg.AssetKey(a)
-                for a in ("sli_events", "capacity_samples", "slo_status", "burn_alerts")
+                for a in (
+                    "slo_catalog",
+                    "sli_events",
+                    "capacity_samples",
+                    "slo_status",
+                    "burn_alerts",
+                )
             ],
             instance=instance,
         )
@@ -159,3 +170,12 @@ def test_a_bad_spec_stops_the_backfill_before_any_run(home, capsys, tmp_path):
     err = capsys.readouterr().err
     assert f"{specs / 'x.yaml'}:4" in err and "did you mean 'objective'" in err
     assert "Traceback" not in err and not (home / "warehouse.db").exists()
+
+
+def test_production_without_prometheus_refuses_to_backfill(home, capsys, monkeypatch):
+    """Production's code location never makes data up: no Prometheus, nothing run."""
+    monkeypatch.delenv("SRE_PIPELINE_DEFINITIONS")
+    assert main(["backfill", "--start", "2026-11-01", "--end", "2026-11-02"]) == 2
+    err = capsys.readouterr().err
+    assert f"{home / 'sre_pipeline.yaml'}: prometheus.url: no Prometheus is configured" in err
+    assert "Traceback" not in err and not runs(home)

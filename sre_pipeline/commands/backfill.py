@@ -54,8 +54,9 @@ def run(args) -> int:
     import pandas as pd
     from tqdm import tqdm
 
-    from sre_pipeline.config import load_config, preflight
+    from sre_pipeline.config import load_config
     from sre_pipeline.defs.backfill import DAILY_ASSETS, Completeness, phases_for, plan, run_plan
+    from sre_pipeline.defs.factory import preflight
     from sre_pipeline.defs.upstream_warnings import ignore_expected
 
     ignore_expected()
@@ -67,7 +68,7 @@ def run(args) -> int:
             f"{', '.join(DAILY_ASSETS)}"
         )
     config = load_config()
-    preflight(config)  # bad specs, capacity file, plan or secrets: exit 2, nothing run
+    catalog = preflight(config)  # bad specs or capacity file: exit 2, nothing created
     today = pd.Timestamp.now(tz=config.time_zone).date()
     start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
     _check_range(start, end, config.start_date, today)
@@ -75,11 +76,14 @@ def run(args) -> int:
         os.environ[START_ENV] = start.isoformat()
     import dagster as dg
 
-    from sre_pipeline.defs.runner import LocalRunner
+    from sre_pipeline.defs.runner import ASSET_JOB, LocalRunner
 
     _instance_home()
     days = [start + timedelta(days=n) for n in range((end - start).days)]
     with dg.DagsterInstance.get() as instance:
+        runner = LocalRunner(instance, verbose=args.verbose)
+        # specs, capacity file, the source's plan or secrets: exit 2, nothing run
+        runner.resources()["source"].preflight(catalog)
         complete = Completeness(instance, config.time_zone, pd.Timestamp.now(tz="UTC"))
         chunks = plan(phases_for(assets, days), complete, args.force)
         phases = [(selected, ds) for selected, ds in phases_for(assets, days) if selected]
@@ -90,13 +94,17 @@ def run(args) -> int:
                 "complete (--force re-runs them)."
             )
             return 0
+        # the daily assets compute from the stored catalog: store the specs as they are now
+        catalog_run = runner.run(ASSET_JOB, asset_selection=["slo_catalog"])
+        if not catalog_run.success:
+            print(f"error: slo_catalog failed: {catalog_run.failure}", file=sys.stderr)
+            return EXIT_FAILED
         bar = tqdm(
             total=sum(c.days for c in chunks),
             unit="day",
             file=sys.stderr,
             disable=not sys.stderr.isatty(),
         )
-        runner = LocalRunner(instance, verbose=args.verbose)
 
         def done(chunk, outcome) -> None:
             bar.update(chunk.days)

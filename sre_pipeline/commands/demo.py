@@ -58,9 +58,11 @@ def _progress(message: str) -> None:
 
 def run(args) -> int:
     """Run the graph, then print the SLOs at risk, the alerts and where the outputs went."""
-    from sre_pipeline.config import load_config, preflight
+    from sre_pipeline.config import load_config
+    from sre_pipeline.defs.factory import preflight
     from sre_pipeline.defs.partitions import lookback_days
     from sre_pipeline.defs.upstream_warnings import ignore_expected
+    from sre_pipeline.demo.resources import demo_resources
     from sre_pipeline.demo.run import (
         EXAMPLES,
         DemoFailed,
@@ -85,7 +87,8 @@ def run(args) -> int:
     first = end - timedelta(days=args.days + lookback)
     write_home(home, end, first, args.prometheus_url)
     use_home(home)
-    preflight(load_config())  # the demo's own configuration, as its runs will read it
+    config = load_config()  # the demo's own configuration, as its runs will read it
+    preflight(config, demo_resources(config)["source"])
     started = time.perf_counter()
     _progress(f"demo: status of the {args.days} days before {end}, events from {first}")
     try:
@@ -134,4 +137,4 @@ def _report(home, end: date, days: int, seconds: float) -> None:
     env = "".join(f"  {k}={v} \\\n" for k, v in home.environment().items())
     print(f"\nWarehouse: {home.warehouse_url}\nDagster home: {home.dagster}")
     print("See the runs (and re-execute them) in the Dagster UI:")
-    print(f"{env}  dagster dev -w workspace.yaml")
+    print(f"{env}  dagster dev -w {home.workspace}")

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 import dagster as dg
 import pandas as pd
 
-from sre_pipeline.defs.collection_assets import catalog_or_fail
-from sre_pipeline.defs.metadata import md_table, table_metadata
+from sre_pipeline.defs.metadata import md_table, spec_failure, table_metadata
 from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
+from sre_pipeline.inputs.problems import SpecError
 from sre_pipeline.slo.spec.loader import Catalog
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.writes import Slice, replace_slice
@@ -20,7 +20,8 @@ _TAG_TEXT = str.maketrans({c: "-" for c in " /:@+,;=()[]{}'\"`"})
 
 
 def catalog_rows(catalog: Catalog) -> pd.DataFrame:
-    """The warehouse rows of ``slo_catalog``, one per SLO."""
+    """The warehouse rows of ``slo_catalog``, one per SLO: the columns people query, and the
+    whole validated SLO (``spec``) that the other assets read back (``stored_catalog``)."""
     return pd.DataFrame(
         [
             {
@@ -39,8 +40,10 @@ def catalog_rows(catalog: Catalog) -> pd.DataFrame:
                 "labels": s.labels,
                 "source_format": s.source.format,
                 "source_file": s.source.file,
+                "position": n,
+                "spec": s.model_dump(mode="json"),
             }
-            for s in catalog.slos
+            for n, s in enumerate(catalog.slos)
         ],
         columns=[c.name for c in tables.slo_catalog.columns],
     )
@@ -67,7 +70,10 @@ def _slo_catalog(
 ) -> dg.MaterializeResult:
     """The SLO catalog (native, OpenSLO v1 and Sloth specs) validated and stored in the
     warehouse table ``slo_catalog``; a spec error fails with every problem listed."""
-    catalog = catalog_or_fail(settings)
+    try:
+        catalog = settings.catalog()
+    except SpecError as exc:
+        raise spec_failure(exc, "SLO specs") from None
     for warning in catalog.warnings:
         context.log.warning(str(warning))
     rows = catalog_rows(catalog)

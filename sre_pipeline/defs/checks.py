@@ -22,10 +22,11 @@ import pandas as pd
 from sre_pipeline.defs.metadata import problems_md
 from sre_pipeline.defs.partitions import Partitioning
 from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
-from sre_pipeline.inputs.problems import SpecError
+from sre_pipeline.inputs.problems import Problem, SpecError
 from sre_pipeline.slo.budget.daily import day_bounds
+from sre_pipeline.slo.spec.loader import Catalog
 from sre_pipeline.warehouse import schema as tables
-from sre_pipeline.warehouse.reads import read_events, read_slice
+from sre_pipeline.warehouse.reads import read_events, read_slice, stored_catalog
 
 # (days, window start, window end, validate rows) -> SuiteResult
 DaySuite = Callable[[list[date], pd.Timestamp, pd.Timestamp, bool], object]
@@ -105,12 +106,23 @@ def _step_window(context, tz: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     return day_bounds(first, tz)[0], day_bounds(last, tz)[1]
 
 
-def _known_slos(settings: PipelineSettings) -> tuple[list[str], SpecError | None]:
-    """The catalog's SLO ids, or the problems that keep it from loading."""
-    try:
-        return settings.catalog().ids, None
-    except SpecError as exc:
-        return [], exc
+NOT_MATERIALISED = SpecError(
+    [
+        Problem(
+            "slo_catalog",
+            None,
+            "(table)",
+            "the SLO catalog is not materialised in the warehouse",
+            "slo_catalog materialised first (every job of the code location starts with it)",
+        )
+    ]
+)
+
+
+def _known_slos(warehouse: WarehouseResource) -> tuple[list[str], SpecError | None]:
+    """The materialised catalog's SLO ids, or the problem that there is none."""
+    slos = stored_catalog(warehouse.engine())
+    return ([], NOT_MATERIALISED) if slos is None else ([s.id for s in slos], None)
 
 
 def _step_events(warehouse: WarehouseResource, start, end) -> pd.DataFrame:
@@ -142,7 +154,7 @@ def _check_sli_events(
     of today's partition (warnings). Thresholds: ``coverage_threshold``/``freshness_minutes``."""
     from sre_pipeline.quality.suites import events_suite
 
-    tz, (ids, unreadable) = settings.time_zone, _known_slos(settings)
+    tz, (ids, unreadable) = settings.time_zone, _known_slos(warehouse)
     start, end = _step_window(context, tz)
     frame = None if unreadable else _step_events(warehouse, start, end)
     bucket_s, judging = int(settings.width.total_seconds()), _judging(settings)
@@ -190,7 +202,7 @@ def _check_slo_status(
     (an incomplete day) warn."""
     from sre_pipeline.quality.suites import status_suite
 
-    tz, (ids, unreadable) = settings.time_zone, _known_slos(settings)
+    tz, (ids, unreadable) = settings.time_zone, _known_slos(warehouse)
     start, end = _step_window(context, tz)
     events = None if unreadable else _step_events(warehouse, start, end)
     keys = context.op_execution_context.partition_keys
@@ -224,7 +236,10 @@ def daily_checks(parts: Partitioning) -> list[dg.AssetChecksDefinition]:
     return out
 
 
-@dg.asset_check(asset="incidents", blocking=True, name="check_incidents")
+# it reads the stored catalog's services: after slo_catalog when both run
+@dg.asset_check(
+    asset="incidents", blocking=True, name="check_incidents", additional_deps=["slo_catalog"]
+)
 def check_incidents(
     settings: PipelineSettings, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
@@ -234,8 +249,11 @@ def check_incidents(
     from sre_pipeline.quality.report import known_services
     from sre_pipeline.quality.suites import incidents_suite
 
+    slos = stored_catalog(warehouse.engine())
+    if slos is None:
+        return result_of(_spec_problems(NOT_MATERIALISED))
     try:
-        services = known_services(settings.catalog(), settings.resources())
+        services = known_services(Catalog(slos), settings.resources())
     except SpecError as exc:
         return result_of(_spec_problems(exc))
     frame = read_slice(warehouse.engine(), tables.incidents)

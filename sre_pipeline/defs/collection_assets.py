@@ -19,8 +19,10 @@ from sre_pipeline.defs.partitions import Partitioning, days_of, utc_window
 from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
 from sre_pipeline.inputs.problems import SpecError
 from sre_pipeline.slo.budget.daily import day_bounds
+from sre_pipeline.slo.spec.loader import Catalog
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.collected import CollectedWrite, write_collected
+from sre_pipeline.warehouse.reads import stored_catalog
 
 # Back-fills run up to two weeks of days per run: one query plan per range, bounded memory.
 BACKFILL = dg.BackfillPolicy.multi_run(max_partitions_per_run=14)
@@ -34,12 +36,18 @@ HOURLY_FRESHNESS = dg.FreshnessPolicy.time_window(
 )
 
 
-def catalog_or_fail(settings: PipelineSettings):
-    """The SLO catalog, or a run failure listing every spec problem."""
-    try:
-        return settings.catalog()
-    except SpecError as exc:
-        raise spec_failure(exc, "SLO specs") from None
+def catalog_or_fail(warehouse: WarehouseResource) -> Catalog:
+    """The materialised SLO catalog (``slo_catalog``, which every job materialises first), or
+    a run failure saying to materialise it: the assets compute from the catalog as stored, so
+    a run's SLOs are the ones its catalog step validated."""
+    slos = stored_catalog(warehouse.engine())
+    if slos is None:
+        raise dg.Failure(
+            description="the SLO catalog is not materialised in the warehouse (or was stored "
+            "by an older version): materialise slo_catalog first; every job of the code "
+            "location starts with it"
+        )
+    return Catalog(slos)
 
 
 def _md_list(items: Sequence[str], empty: str = "none") -> dg.MetadataValue:
@@ -112,7 +120,7 @@ def _sli_events(
     collected from the SLI source (Prometheus or the demo). Re-running a day replaces exactly
     that day's buckets up to now; an SLO whose queries fail keeps what is stored, and the run
     fails naming it."""
-    catalog = catalog_or_fail(settings)
+    catalog = catalog_or_fail(warehouse)
     days = days_of(context)
     start, end = utc_window(context)
     width = pd.Timedelta(settings.width)
@@ -231,7 +239,7 @@ def collection_assets(
     events = dg.asset(
         name="sli_events",
         group_name="slo",
-        deps=["slo_catalog"],
+        deps=[dg.AssetDep("slo_catalog")],
         owners=list(owners),
         tags=tags,
         code_version="2",  # 2: failed SLOs keep their rows

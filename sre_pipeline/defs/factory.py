@@ -29,71 +29,60 @@ from sre_pipeline.defs.partitions import (
     lookback_days,
 )
 from sre_pipeline.defs.resources import (
-    DemoSLISource,
     PipelineSettings,
     PostmortemSource,
     PrometheusSLISource,
+    SLISource,
+    UnconfiguredSource,
     WarehouseResource,
 )
 from sre_pipeline.defs.status_assets import status_assets
 from sre_pipeline.defs.upstream_warnings import expected_warnings_silenced
-from sre_pipeline.demo.plan import load_plan
 from sre_pipeline.inputs.problems import SpecError
 from sre_pipeline.slo.spec.loader import Catalog, load_catalog
+from sre_pipeline.sources.capacity import load_resources
 from sre_pipeline.warehouse.engine import default_url, make_engine
 from sre_pipeline.warehouse.reads import first_event_time
 
 
-def resources_from_config(config: PipelineConfig) -> dict:
-    """Settings, SLI source, incident source and warehouse resources for a configuration."""
-    settings = PipelineSettings(
-        slo_paths=config.slos,
-        capacity_path=config.capacity,
-        time_zone=config.time_zone,
-        bucket_minutes=config.bucket_minutes,
-        coverage_threshold=config.coverage_threshold,
-        freshness_minutes=config.freshness_minutes,
+def prometheus_source(config: PipelineConfig) -> PrometheusSLISource:
+    """The Prometheus SLI source of a configuration with ``prometheus`` set: its fields by
+    name, the secrets as variable names read by the step that needs them (see
+    ``config.read_secrets``), and where the fields are written for messages."""
+    return PrometheusSLISource(
+        **config.prometheus.model_dump(),
+        config_file=config.source,
+        config_lines={k: v for k, v in config.lines.items() if k.startswith("prometheus.")},
     )
-    anchor = config.demo_anchor.isoformat() if config.demo_anchor else None
-    if config.prometheus:
-        p = config.prometheus
-        source = PrometheusSLISource(
-            url=p.url,
-            # variable names, read by the step that needs them (see config.read_secrets)
-            bearer_token_env=p.bearer_token_env,
-            basic_auth_env=p.basic_auth_env,
-            config_file=config.source,
-            config_lines={k: v for k, v in config.lines.items() if k.startswith("prometheus.")},
-            ca_bundle=p.ca_bundle,
-            insecure=p.insecure,
-            headers=p.headers,
-            concurrency=p.concurrency,
-            timeout_s=p.timeout_s,
-        )
+
+
+def resources_from_config(config: PipelineConfig) -> dict:
+    """Settings, SLI source, incident source and warehouse resources for a configuration.
+    Without ``prometheus`` the SLI source fails every collection, naming what to configure
+    (the demo passes its own sources: :mod:`sre_pipeline.demo.definitions`)."""
+    if config.prometheus is not None:
+        source: SLISource = prometheus_source(config)
     else:
-        source = DemoSLISource(plan_path=config.demo_plan, anchor=anchor)
+        source = UnconfiguredSource(config_file=config.source)
     return {
-        "settings": settings,
+        "settings": PipelineSettings.from_config(config),
         "source": source,
-        "incident_source": _incident_source(config, anchor),
+        "incident_source": PostmortemSource(paths=config.postmortems or []),
         "warehouse": WarehouseResource(url=config.warehouse_url),
     }
 
 
-def _incident_source(config: PipelineConfig, anchor: str | None) -> PostmortemSource:
-    """The configured postmortems; without any, the demo plan's examples when the demo source
-    is in use (re-anchored like its scenarios), else none."""
-    if config.postmortems is not None:
-        return PostmortemSource(paths=config.postmortems)
-    if config.prometheus is None:
-        plan = load_plan(config.demo_plan)
-        if plan.postmortems is not None:
-            return PostmortemSource(
-                paths=[str(plan.postmortems)],
-                authored_for=plan.postmortems_authored_for.isoformat(),
-                anchor=anchor,
-            )
-    return PostmortemSource(paths=[])
+def preflight(config: PipelineConfig, source: SLISource | None = None) -> Catalog:
+    """Everything runs with this configuration (and SLI source) will read, read now: the SLO
+    specs, the capacity file and what the source needs (Prometheus' secrets, the demo plan
+    against the catalog). Raises :class:`SpecError` with every problem, so a command stops
+    with file:line before it starts a run or writes anything; returns the catalog."""
+    catalog = load_catalog(config.slos)
+    if config.capacity:
+        load_resources(config.capacity)
+    if source is not None:
+        source.preflight(catalog)
+    return catalog
 
 
 def _catalog(config: PipelineConfig) -> Catalog | None:

@@ -28,8 +28,9 @@ def pipeline_jobs() -> list:
     return [
         dg.define_asset_job(
             "collection_job",
-            selection=dg.AssetSelection.assets(*COLLECTION),
-            description="Collect today's SLI counts and capacity samples up to now.",
+            selection=dg.AssetSelection.assets("slo_catalog", *COLLECTION),
+            description="Refresh the catalog, then collect today's SLI counts and capacity "
+            "samples up to now.",
         ),
         dg.define_asset_job(
             "status_job",
@@ -41,9 +42,10 @@ def pipeline_jobs() -> list:
         ),
         dg.define_asset_job(
             "weekly_job",
-            selection=dg.AssetSelection.groups("incidents", "models"),
-            description="Incidents and action items from the postmortems, then the weekly "
-            "marts: SLO summary, action items, incidents, capacity.",
+            selection=dg.AssetSelection.assets("slo_catalog")
+            | dg.AssetSelection.groups("incidents", "models"),
+            description="Refresh the catalog, incidents and action items from the postmortems, "
+            "then the weekly marts: SLO summary, action items, incidents, capacity.",
         ),
     ]
 

@@ -1,4 +1,4 @@
-"""Resources: settings, the SLI source (demo or Prometheus) and the warehouse.
+"""Resources: settings, the SLI source (Prometheus), the incident source and the warehouse.
 
 Each outside system sits behind one resource; secrets are read from the environment variables
 the configuration names when a step needs them (never part of the run config), and never logged.
@@ -14,11 +14,9 @@ import pandas as pd
 from pydantic import PrivateAttr
 from sqlalchemy import Engine
 
-from sre_pipeline.config import REPO, read_secrets
-from sre_pipeline.demo.history import generate_events, simulate_capacity
-from sre_pipeline.demo.plan import check_plan, load_plan
+from sre_pipeline.config import ConfigIn, PipelineConfig, read_secrets
 from sre_pipeline.incidents.postmortems import PostmortemSet, load_postmortems
-from sre_pipeline.inputs.problems import SpecError
+from sre_pipeline.inputs.problems import Problem, SpecError
 from sre_pipeline.slo.spec.loader import Catalog, load_catalog
 from sre_pipeline.sources.capacity import (
     CapacityResult,
@@ -31,21 +29,31 @@ from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusCon
 from sre_pipeline.warehouse.engine import make_engine
 from sre_pipeline.warehouse.migrate import upgrade
 
-EXAMPLES = REPO / "examples"
+
+def _default(field: str):
+    """The configuration file's default for ``field`` (ConfigIn lists the fields once)."""
+    return ConfigIn.model_fields[field].default
 
 
 class PipelineSettings(dg.ConfigurableResource):
-    """What to evaluate: SLO spec paths, capacity resources, time zone, bucket width; and the
-    clock (``clock``: an ISO instant standing for "now", for simulations and tests)."""
+    """What to evaluate: the configuration's SLO spec paths, capacity file, time zone, bucket
+    width and data-quality thresholds (same names and defaults as in ``sre_pipeline.yaml``),
+    and the clock (``clock``: an ISO instant standing for "now", for simulations and tests)."""
 
-    slo_paths: list[str] = [str(EXAMPLES / "slos")]
-    capacity_path: str | None = str(EXAMPLES / "capacity.yaml")
-    time_zone: str = "UTC"
-    bucket_minutes: int = 5
+    slos: list[str] = _default("slos")
+    capacity: str | None = _default("capacity")
+    time_zone: str = _default("time_zone")
+    bucket_minutes: int = _default("bucket_minutes")
+    coverage_threshold: float = _default("coverage_threshold")  # share of expected buckets
+    freshness_minutes: int = _default("freshness_minutes")  # how old today's newest may be
     sloth_period_days: int = 30
-    coverage_threshold: float = 0.95  # data-quality: share of expected buckets per SLO and day
-    freshness_minutes: int = 30  # data-quality: how old today's newest bucket may be
     clock: str | None = None  # None: the real clock
+
+    @classmethod
+    def from_config(cls, config: PipelineConfig) -> PipelineSettings:
+        """The settings of a configuration: every field the two share, by name."""
+        shared = [k for k in cls.model_fields if k in ConfigIn.model_fields]
+        return cls(**{k: getattr(config, k) for k in shared})
 
     def now(self) -> pd.Timestamp:
         """The current instant (UTC): the real clock, or ``clock`` when set."""
@@ -56,11 +64,11 @@ class PipelineSettings(dg.ConfigurableResource):
 
     def catalog(self) -> Catalog:
         """The validated SLO catalog (raises SpecError with every problem)."""
-        return load_catalog(self.slo_paths, timedelta(days=self.sloth_period_days))
+        return load_catalog(self.slos, timedelta(days=self.sloth_period_days))
 
     def resources(self) -> list[Resource]:
         """Capacity resources, or none when no capacity file is configured."""
-        return load_resources(self.capacity_path) if self.capacity_path else []
+        return load_resources(self.capacity) if self.capacity else []
 
     @property
     def width(self) -> timedelta:
@@ -81,33 +89,43 @@ class SLISource(dg.ConfigurableResource):
     def capacity(self, resources, start: pd.Timestamp, end: pd.Timestamp) -> CapacityResult:
         """Capacity samples in ``[start, end)``, with the resources that failed."""
 
+    def preflight(self, catalog: Catalog) -> None:
+        """Raise :class:`SpecError` for what would make every collection from this source fail
+        (read before a command starts runs); nothing by default."""
 
-class DemoSLISource(SLISource):
-    """The embedded demo history (``examples/demo.yaml``), anchored at ``anchor`` (ISO date;
-    default: today, UTC) so scenarios land in the recent past."""
 
-    plan_path: str = str(EXAMPLES / "demo.yaml")
-    anchor: str | None = None
+class UnconfiguredSource(SLISource):
+    """The SLI source of a configuration without Prometheus: every collection fails, naming
+    the configuration to fix. Production never falls back to made-up data; the demo's history
+    is served by the demo's own code location (``sre-pipeline demo``)."""
 
-    def _anchor(self) -> pd.Timestamp:
-        ts = pd.Timestamp(self.anchor) if self.anchor else pd.Timestamp.now(tz="UTC").floor("D")
-        return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    config_file: str = "(configuration)"
+
+    def _problem(self) -> SpecError:
+        return SpecError(
+            [
+                Problem(
+                    self.config_file,
+                    None,
+                    "prometheus.url",
+                    "no Prometheus is configured, so there is nothing to collect from",
+                    "prometheus: {url: https://...} in the configuration (or PROMETHEUS_URL); "
+                    "for the demo's generated history run `sre-pipeline demo`",
+                )
+            ]
+        )
+
+    def preflight(self, catalog) -> None:
+        """Always raises: nothing can be collected."""
+        raise self._problem()
 
     def events(self, slos, start, end, width) -> CollectResult:
-        """Generated counts: the same for the same buckets, whatever the range. A plan naming
-        an SLO the catalog lacks fails first (SpecError), before anything is generated."""
-        plan = load_plan(self.plan_path)
-        problems = check_plan(plan, slos)
-        if problems:
-            raise SpecError(problems)
-        days = (end - start) / pd.Timedelta(days=1)
-        frame = generate_events(slos, end, days=days, plan=plan, width=width, anchor=self._anchor())
-        return CollectResult(events=frame, queries=0)
+        """Raises :class:`SpecError` naming the missing ``prometheus.url``."""
+        raise self._problem()
 
     def capacity(self, resources, start, end) -> CapacityResult:
-        """Generated capacity gauges."""
-        plan = load_plan(self.plan_path)
-        return CapacityResult(simulate_capacity(resources, start, end, plan, self._anchor()))
+        """Raises :class:`SpecError` naming the missing ``prometheus.url``."""
+        raise self._problem()
 
 
 class PrometheusSLISource(SLISource):
@@ -152,6 +170,10 @@ class PrometheusSLISource(SLISource):
             retries=self.retries,
         )
 
+    def preflight(self, catalog: Catalog) -> None:
+        """The secrets the configuration names are set (else :class:`SpecError`)."""
+        self._config()
+
     def events(self, slos, start, end, width) -> CollectResult:
         """Collected counts; failures are reported in the result, not raised."""
         config = self._config()
@@ -175,24 +197,13 @@ class IncidentSource(dg.ConfigurableResource):
 
 
 class PostmortemSource(IncidentSource):
-    """Postmortem Markdown files (docs/incidents.md). ``authored_for`` (ISO date) is for the
-    demo's examples: their times move by ``anchor - authored_for`` days (``anchor`` default:
-    today, UTC), like the demo scenarios they describe."""
+    """Postmortem Markdown files (docs/incidents.md)."""
 
     paths: list[str] = []
-    authored_for: str | None = None
-    anchor: str | None = None
-
-    def shift(self) -> timedelta:
-        """How far the postmortems' times move (zero unless ``authored_for`` is set)."""
-        if not self.authored_for:
-            return timedelta(0)
-        anchor = pd.Timestamp(self.anchor) if self.anchor else pd.Timestamp.now(tz="UTC")
-        return timedelta(days=(anchor.date() - pd.Timestamp(self.authored_for).date()).days)
 
     def incidents(self, time_zone: str) -> PostmortemSet:
         """The incidents of every postmortem under ``paths``."""
-        return load_postmortems(self.paths, time_zone, self.shift())
+        return load_postmortems(self.paths, time_zone)
 
 
 class WarehouseResource(dg.ConfigurableResource):

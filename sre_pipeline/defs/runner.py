@@ -12,6 +12,7 @@ module uses the instance's ``create_run_for_job`` and ``execute_run_iterator`` w
 origin objects ``dagster job launch`` builds, and keeps that in one place.
 """
 
+import importlib
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -29,8 +30,7 @@ from dagster._core.remote_origin import (
 from sre_pipeline.config import REPO
 from sre_pipeline.defs.collection_assets import STEP_RETRIES_TAG
 
-# the location name workspace.yaml gives the module; a deployment that names it otherwise says so
-LOCATION = os.environ.get("SRE_PIPELINE_LOCATION_NAME", "sre_pipeline.definitions")
+PRODUCTION_MODULE = "sre_pipeline.definitions"
 REPOSITORY = "__repository__"
 ASSET_JOB = "__ASSET_JOB"  # the implicit job UI back-fills and materialisations run
 RANGE_START = "dagster/asset_partition_range_start"
@@ -58,20 +58,47 @@ def range_tags(first: str, last: str) -> dict[str, str]:
     return {RANGE_START: first, RANGE_END: last}
 
 
+@dataclass(frozen=True)
+class CodeLocation:
+    """A code location as a workspace loads it: the module with ``defs`` and the location's
+    name (workspace.yaml's ``location_name``, by default the module's name)."""
+
+    module: str
+    name: str
+
+    @classmethod
+    def from_environment(cls) -> "CodeLocation":
+        """``SRE_PIPELINE_DEFINITIONS`` (module, default ``sre_pipeline.definitions``; the
+        demo's home sets its own) and ``SRE_PIPELINE_LOCATION_NAME`` (a deployment that names
+        its location otherwise says so)."""
+        module = os.environ.get("SRE_PIPELINE_DEFINITIONS") or PRODUCTION_MODULE
+        return cls(module, os.environ.get("SRE_PIPELINE_LOCATION_NAME") or module)
+
+
 class LocalRunner:
-    """Creates and executes runs of the code location's jobs on a Dagster instance."""
+    """Creates and executes runs of a code location's jobs on a Dagster instance."""
 
     def __init__(
-        self, instance: dg.DagsterInstance, verbose: bool = False, step_retries: bool = False
+        self,
+        instance: dg.DagsterInstance,
+        verbose: bool = False,
+        step_retries: bool = False,
+        location: CodeLocation | None = None,
     ):
         self.instance = instance
+        self.location = location or CodeLocation.from_environment()
         self.run_config = {} if verbose else QUIET
         # a person waits for these runs: a failed collection fails now, not after minutes of
         # step retries (re-running the command is the retry)
         self.tags = {} if step_retries else {STEP_RETRIES_TAG: "off"}
         self._repo = ReconstructableRepository.for_module(
-            LOCATION, "defs", working_directory=str(REPO)
+            self.location.module, "defs", working_directory=str(REPO)
         )
+
+    def resources(self) -> dict:
+        """The code location's resources as its module builds them (its SLI source, for a
+        preflight)."""
+        return dict(importlib.import_module(self.location.module).defs().resources)
 
     def run(
         self,
@@ -85,7 +112,8 @@ class LocalRunner:
         job_def = recon.get_definition()
         keys = {dg.AssetKey(k) for k in asset_selection} if asset_selection else None
         origin = RemoteJobOrigin(
-            RemoteRepositoryOrigin(RegisteredCodeLocationOrigin(LOCATION), REPOSITORY), job_name
+            RemoteRepositoryOrigin(RegisteredCodeLocationOrigin(self.location.name), REPOSITORY),
+            job_name,
         )
         run = self.instance.create_run_for_job(
             job_def=job_def,

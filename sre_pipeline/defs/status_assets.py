@@ -60,7 +60,7 @@ def _slo_status(
     coverage and firing alerts as of the end of each day, from the events of the SLO period
     before it (the partition mapping reaches back over the longest period). A day whose SLOs
     have no data says "no data" (never NaN) and fails the status check."""
-    catalog = catalog_or_fail(settings)
+    catalog = catalog_or_fail(warehouse)
     days = days_of(context)
     start, end = utc_window(context)
     engine = warehouse.engine()
@@ -97,7 +97,7 @@ def _burn_alerts(
 ) -> dg.MaterializeResult:
     """Multiwindow burn-rate alert episodes (start, end, severity, window pair, peak burn rate)
     that start on each day, followed to their end."""
-    catalog = catalog_or_fail(settings)
+    catalog = catalog_or_fail(warehouse)
     days = days_of(context)
     start, end = utc_window(context)
     engine = warehouse.engine()
@@ -130,10 +130,11 @@ def status_assets(
     status = dg.asset(
         name="slo_status",
         deps=[
+            dg.AssetDep("slo_catalog"),
             dg.AssetDep(
                 "sli_events",
                 partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-parts.lookback_days),
-            )
+            ),
         ],
         code_version="2",  # 2: per-day metadata, "no data" instead of NaN
         metadata=table_metadata(tables.slo_status),
@@ -143,10 +144,11 @@ def status_assets(
     alerts = dg.asset(
         name="burn_alerts",
         deps=[
+            dg.AssetDep("slo_catalog"),
             dg.AssetDep(
                 "sli_events",
                 partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-3, end_offset=3),
-            )
+            ),
         ],
         code_version="2",
         metadata=table_metadata(tables.burn_alert_episodes),

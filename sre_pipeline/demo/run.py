@@ -2,8 +2,9 @@
 
 The demo writes its configuration into its home (``sre_pipeline.yaml``: the demo's end as the
 demo source's "today", its first day as the first partition, a SQLite warehouse beside it) and
-points ``SRE_PIPELINE_CONFIG`` at it. Its runs are runs of the code location that
-``dagster dev -w workspace.yaml`` loads with the same ``SRE_PIPELINE_CONFIG`` and
+points ``SRE_PIPELINE_CONFIG`` at it, and a ``workspace.yaml`` loading the demo's code location
+(:mod:`sre_pipeline.demo.definitions`). Its runs are runs of that code location, which
+``dagster dev -w <home>/workspace.yaml`` loads with the same ``SRE_PIPELINE_CONFIG`` and
 ``DAGSTER_HOME``: the UI shows them under their jobs, with every partition filled, and
 "Re-execute" reproduces them exactly.
 """
@@ -16,10 +17,11 @@ from pathlib import Path
 import yaml
 
 from sre_pipeline.config import REPO
-from sre_pipeline.defs.runner import ASSET_JOB, Progress
+from sre_pipeline.defs.runner import ASSET_JOB, CodeLocation, Progress
 
 EXAMPLES = REPO / "examples"
 CONFIG_NAME = "sre_pipeline.yaml"
+LOCATION = CodeLocation("sre_pipeline.demo.definitions", "sre_pipeline.demo.definitions")
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,11 @@ class DemoHome:
         return self.root / "dagster"
 
     @property
+    def workspace(self) -> Path:
+        """The Dagster workspace that loads the demo's code location."""
+        return self.root / "workspace.yaml"
+
+    @property
     def warehouse_url(self) -> str:
         """The demo's SQLite warehouse."""
         return f"sqlite:///{self.root / 'warehouse.db'}"
@@ -49,6 +56,7 @@ class DemoHome:
             "SRE_PIPELINE_HOME": str(self.root),
             "SRE_PIPELINE_CONFIG": str(self.config),
             "DAGSTER_HOME": str(self.dagster),
+            "SRE_PIPELINE_DEFINITIONS": LOCATION.module,  # `sre-pipeline backfill` runs here too
         }
 
 
@@ -73,6 +81,13 @@ def write_home(
         config["prometheus"] = {"url": prometheus_url}
     header = "# Written by `sre-pipeline demo`: the demo's own configuration.\n"
     home.config.write_text(header + yaml.safe_dump(config, sort_keys=False))
+    workspace = {
+        "load_from": [
+            {"python_module": {"module_name": LOCATION.module, "working_directory": str(REPO)}}
+        ]
+    }
+    header = "# Written by `sre-pipeline demo`: the demo's code location.\n"
+    home.workspace.write_text(header + yaml.safe_dump(workspace, sort_keys=False))
 
 
 def use_home(home: DemoHome) -> None:
@@ -102,7 +117,7 @@ def run_demo(
     last = end - timedelta(days=1)
     runs: dict[str, str] = {}
     with dg.DagsterInstance.get() as instance:
-        runner = LocalRunner(instance, verbose=verbose)
+        runner = LocalRunner(instance, verbose=verbose, location=LOCATION)
         log("catalog: slo_catalog ...")
         _ok("catalog", runner.run(ASSET_JOB, asset_selection=["slo_catalog"]), runs, log)
         phase_days = [

@@ -15,7 +15,7 @@ import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -150,12 +150,12 @@ def postmortem_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Prob
     return files, problems
 
 
-def _aware(value: datetime | None, zone: ZoneInfo, shift: timedelta) -> datetime | None:
+def _aware(value: datetime | None, zone: ZoneInfo) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
-    return (value + shift).astimezone(ZoneInfo("UTC"))
+    return value.astimezone(ZoneInfo("UTC"))
 
 
 def _exists(naive: datetime, zone: ZoneInfo) -> bool:
@@ -184,8 +184,8 @@ def _cell_date(cell: str) -> date | None:
 class _Reader:
     """Problems and results of one file."""
 
-    def __init__(self, path: Path, zone: ZoneInfo, shift: timedelta):
-        self.path, self.zone, self.shift = path, zone, shift
+    def __init__(self, path: Path, zone: ZoneInfo):
+        self.path, self.zone = path, zone
         self.problems: list[Problem] = []
         self.id_line: int | None = None
 
@@ -235,7 +235,7 @@ class _Reader:
                     "clocks skip it)",
                     "a time with an offset, e.g. +01:00",
                 )
-            times[key] = _aware(value, self.zone, self.shift)
+            times[key] = _aware(value, self.zone)
         return Incident(
             incident_id=meta.id,
             title=meta.title,
@@ -305,7 +305,7 @@ class _Reader:
                     warning=True,
                 )
             return []
-        created = _aware(meta.published or meta.resolved or meta.started, self.zone, self.shift)
+        created = _aware(meta.published or meta.resolved or meta.started, self.zone)
         items: list[ActionItem] = []
         n = 0  # rows are numbered across the section's tables: default ids stay unique
         seen: dict[str, int] = {}
@@ -386,7 +386,6 @@ class _Reader:
         if not ok:
             return None
         done = dates["completed_at"]
-        shift_days = timedelta(days=round(self.shift / timedelta(days=1)))
         return ActionItem(
             item_id=cell("item_id").strip() or f"{meta.id}-{n}",
             incident_id=meta.id,
@@ -396,8 +395,8 @@ class _Reader:
             severity=severity,
             status=status,
             created_at=created,
-            due_date=dates["due_date"] + shift_days if dates["due_date"] else None,
-            completed_at=_aware(datetime(done.year, done.month, done.day), self.zone, self.shift)
+            due_date=dates["due_date"],
+            completed_at=_aware(datetime(done.year, done.month, done.day), self.zone)
             if done
             else None,
             tracker_ref=None if _missing(cell("tracker_ref")) else cell("tracker_ref").strip(),
@@ -405,11 +404,8 @@ class _Reader:
         )
 
 
-def load_postmortems(
-    paths: Iterable[str | Path], time_zone: str = "UTC", shift: timedelta = timedelta(0)
-) -> PostmortemSet:
-    """Read every postmortem under ``paths``. Times without an offset are in ``time_zone``;
-    ``shift`` moves every time and date (the demo re-anchors its example postmortems).
+def load_postmortems(paths: Iterable[str | Path], time_zone: str = "UTC") -> PostmortemSet:
+    """Read every postmortem under ``paths``. Times without an offset are in ``time_zone``.
     Raises :class:`SpecError` with every problem of every file when there are errors."""
     files, problems = postmortem_files(paths)
     zone = ZoneInfo(time_zone)
@@ -417,7 +413,7 @@ def load_postmortems(
     seen: dict[str, str] = {}
     items_seen: dict[str, str] = {}
     for path in files:
-        reader = _Reader(path, zone, shift)
+        reader = _Reader(path, zone)
         incident = reader.read()
         problems += reader.problems
         if incident is None:

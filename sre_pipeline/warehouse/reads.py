@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import Date, DateTime, Engine, Table
 
+from sre_pipeline.slo.model import SLO
+from sre_pipeline.warehouse.schema import slo_catalog
 from sre_pipeline.warehouse.writes import KEY_CHUNK
 
 
@@ -138,3 +141,14 @@ def first_event_time(engine: Engine) -> pd.Timestamp | None:
         return None
     ts = pd.Timestamp(oldest)
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def stored_catalog(engine: Engine) -> list[SLO] | None:
+    """The SLOs of the materialised ``slo_catalog`` in catalog order; None when nothing is
+    stored or a row predates the stored spec (schema revision 0003)."""
+    query = sa.select(slo_catalog.c.spec).order_by(slo_catalog.c.position, slo_catalog.c.slo)
+    with engine.connect() as conn:
+        specs = [row.spec for row in conn.execute(query)]
+    if not specs or any(spec is None for spec in specs):
+        return None
+    return [SLO.model_validate(json.loads(s) if isinstance(s, str) else s) for s in specs]

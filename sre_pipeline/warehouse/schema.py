@@ -45,6 +45,9 @@ slo_catalog = Table(
     Column("labels", JSON, nullable=False),
     Column("source_format", String(20), nullable=False),
     Column("source_file", Text, nullable=False),
+    # the catalog as the other assets read it: order, and the whole validated SLO as JSON
+    Column("position", Integer),
+    Column("spec", JSON),
 )
 
 # Time first in the primary key: partition writes delete and read by time window, and one

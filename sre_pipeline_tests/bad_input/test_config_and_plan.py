@@ -105,7 +105,7 @@ def test_unknown_slo_in_the_demo_plan_with_did_you_mean(tmp_path):
 
 
 def test_the_demo_source_checks_the_plan_before_generating(tmp_path):
-    from sre_pipeline.defs.resources import DemoSLISource
+    from sre_pipeline.demo.resources import DemoSLISource
 
     path, text = _plan_with(tmp_path, "  checkout-latency:\n", "  checkout-latncy:\n")
     source = DemoSLISource(plan_path=str(path), anchor="2026-11-23")

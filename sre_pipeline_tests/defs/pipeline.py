@@ -3,7 +3,7 @@ partitions from a fixed start (so fixed test days stay inside them whatever toda
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 import dagster as dg
@@ -35,8 +35,14 @@ class Pipeline:
                 return check
         raise KeyError(name)
 
-    def materialize(self, names: list[str], checks: tuple[str, ...] = (), **kwargs):
-        """``dg.materialize`` of the named assets and checks with the pipeline's resources."""
+    def materialize(
+        self, names: list[str], checks: tuple[str, ...] = (), catalog: bool = True, **kwargs
+    ):
+        """``dg.materialize`` of the named assets and checks with the pipeline's resources.
+        Like every job of the code location, the run starts with ``slo_catalog`` (the assets
+        read the stored catalog) unless ``catalog=False``."""
+        if catalog and "slo_catalog" not in names:
+            names = ["slo_catalog", *names]
         selection = [self.asset(n) for n in names] + [self.check(c) for c in checks]
         kwargs.setdefault("resources", self.resources)
         return dg.materialize(selection, **kwargs)
@@ -46,14 +52,15 @@ def pipeline(resources: dict, **config) -> Pipeline:
     """The factory's definitions over ``resources`` (their settings name the specs), with
     configuration fields overridden by ``config`` and collection retries off."""
     settings = resources["settings"]
-    cfg = replace(
-        load_config(),
-        slos=list(settings.slo_paths),
-        capacity=settings.capacity_path,
-        time_zone=settings.time_zone,
-        start_date=START,
-        warehouse_url=resources["warehouse"].url,
-        **config,
+    cfg = load_config().model_copy(
+        update={
+            "slos": list(settings.slos),
+            "capacity": settings.capacity,
+            "time_zone": settings.time_zone,
+            "start_date": START,
+            "warehouse_url": resources["warehouse"].url,
+            **config,
+        }
     )
     return Pipeline(build_defs(cfg, resources=resources, retry=None), resources)
 

@@ -54,7 +54,7 @@ def resources(tmp_path, warehouse_url):
     (tmp_path / "slos").mkdir()
     (tmp_path / "slos" / "shop.yaml").write_text(SPEC)
     return {
-        "settings": PipelineSettings(slo_paths=[str(tmp_path / "slos")], capacity_path=None),
+        "settings": PipelineSettings(slos=[str(tmp_path / "slos")], capacity=None),
         "source": FakeSource(),
         "warehouse": WarehouseResource(url=warehouse_url),
     }

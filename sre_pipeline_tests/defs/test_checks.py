@@ -34,7 +34,7 @@ def resources(tmp_path, broken: bool) -> dict:
     (tmp_path / "slos").mkdir(exist_ok=True)
     (tmp_path / "slos" / "shop.yaml").write_text(SHOP_SPEC)
     return {
-        "settings": PipelineSettings(slo_paths=[str(tmp_path / "slos")], capacity_path=None),
+        "settings": PipelineSettings(slos=[str(tmp_path / "slos")], capacity=None),
         "source": Source(broken=broken),
         "warehouse": WarehouseResource(url=f"sqlite:///{tmp_path}/w.db"),
     }
@@ -43,7 +43,9 @@ def resources(tmp_path, broken: bool) -> dict:
 def test_clean_partition_passes_and_downstream_runs(tmp_path):
     p = pipeline(resources(tmp_path, broken=False))
     p.materialize(["slo_catalog"])
-    result = p.materialize(["sli_events", "slo_status"], ("check_sli_events",), partition_key=DAY)
+    result = p.materialize(
+        ["sli_events", "slo_status"], ("check_sli_events",), catalog=False, partition_key=DAY
+    )
     assert result.success
     (evaluation,) = result.get_asset_check_evaluations()
     assert evaluation.passed and evaluation.metadata["rows"].value == 288
@@ -55,7 +57,11 @@ def test_good_above_total_fails_with_error_and_blocks_status(tmp_path):
     p = pipeline(resources(tmp_path, broken=True))
     p.materialize(["slo_catalog"])
     result = p.materialize(
-        ["sli_events", "slo_status"], ("check_sli_events",), partition_key=DAY, raise_on_error=False
+        ["sli_events", "slo_status"],
+        ("check_sli_events",),
+        catalog=False,
+        partition_key=DAY,
+        raise_on_error=False,
     )
     assert not result.success
     (evaluation,) = result.get_asset_check_evaluations()
@@ -81,7 +87,7 @@ def test_checks_are_blocking_and_registered():
 def test_coverage_threshold_comes_from_the_settings(tmp_path):
     res = resources(tmp_path, broken=False)
     res["settings"] = PipelineSettings(
-        slo_paths=res["settings"].slo_paths, capacity_path=None, coverage_threshold=1.0
+        slos=res["settings"].slos, capacity=None, coverage_threshold=1.0
     )
     res["source"] = Source()
     pipeline(res).materialize(["slo_catalog"])

@@ -22,9 +22,10 @@ from sre_pipeline.defs.resources import (
 from sre_pipeline_tests.defs.contract import ASSET_GROUPS, DAILY, LOCATION, SCHEDULES
 
 JOB_SELECTIONS = {
-    "collection_job": {"sli_events", "capacity_samples"},
+    "collection_job": {"slo_catalog", "sli_events", "capacity_samples"},
     "status_job": {"slo_catalog", "sli_events", "capacity_samples", "slo_status", "burn_alerts"},
-    "weekly_job": {k for k, g in ASSET_GROUPS.items() if g in ("incidents", "models")},
+    "weekly_job": {"slo_catalog"}
+    | {k for k, g in ASSET_GROUPS.items() if g in ("incidents", "models")},
 }
 LOOKBACK_DAYS = 36  # the examples' longest period is a calendar month (<= 31 days) + 3 + 2
 

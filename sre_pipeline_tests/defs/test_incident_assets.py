@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from sre_pipeline.defs.catalog_asset import catalog_asset
 from sre_pipeline.defs.checks import check_action_items, check_incidents
 from sre_pipeline.defs.incident_assets import incident_records
 from sre_pipeline.defs.model_assets import model_assets
@@ -46,19 +47,23 @@ def resources(tmp_path: Path, postmortem: str, url: str) -> dict:
     (tmp_path / "pm").mkdir(exist_ok=True)
     (tmp_path / "pm" / "inc-1.md").write_text(postmortem)
     return {
-        "settings": PipelineSettings(slo_paths=[str(tmp_path / "slos")], capacity_path=None),
+        "settings": PipelineSettings(slos=[str(tmp_path / "slos")], capacity=None),
         "incident_source": PostmortemSource(paths=[str(tmp_path / "pm")]),
         "warehouse": WarehouseResource(url=url),
     }
 
 
 def run(res: dict) -> dg.ExecuteInProcessResult:
-    selection = [incident_records, check_incidents, check_action_items, *MARTS]
-    return dg.materialize(selection, resources=res, raise_on_error=False)
+    """The weekly job's part for incidents: the catalog (the incident check reads its
+    services), the incident records, their checks and marts."""
+    selection = [catalog_asset([], {}), incident_records, check_incidents, check_action_items]
+    return dg.materialize(selection + MARTS, resources=res, raise_on_error=False)
 
 
 def materialized(result) -> set[str]:
-    return {m.asset_key.to_user_string() for m in result.get_asset_materialization_events()}
+    """What the run materialised besides the catalog."""
+    keys = {m.asset_key.to_user_string() for m in result.get_asset_materialization_events()}
+    return keys - {"slo_catalog"}
 
 
 def evaluations(result) -> dict:
@@ -151,11 +156,11 @@ def test_format_error_fails_and_keeps_the_stored_incidents(tmp_path):
 def test_demo_postmortems_line_up_with_the_demo_end(tmp_path):
     """The example postmortems move with the demo's end like its scenarios do."""
     from sre_pipeline.config import load_config
-    from sre_pipeline.defs.factory import resources_from_config
+    from sre_pipeline.demo.resources import DemoPostmortemSource, demo_resources
 
-    source = resources_from_config(load_config())["incident_source"]
+    source = demo_resources(load_config())["incident_source"]
     assert source.authored_for == "2026-11-23"
-    moved = PostmortemSource(
+    moved = DemoPostmortemSource(
         paths=source.paths, authored_for=source.authored_for, anchor="2026-12-07"
     )
     found = moved.incidents("UTC")
@@ -164,15 +169,27 @@ def test_demo_postmortems_line_up_with_the_demo_end(tmp_path):
     assert checkout.started_at == pd.Timestamp("2026-12-04T19:00Z")
 
 
-def test_unreadable_catalog_fails_the_incident_check_with_its_problems(tmp_path):
+def test_unreadable_catalog_fails_the_run_before_the_incident_check(tmp_path):
     url = f"sqlite:///{tmp_path}/w.db"
     res = resources(tmp_path, POSTMORTEM, url)
     (tmp_path / "slos" / "shop.yaml").write_text(
         SHOP_SPEC.replace("objective: 99.9", "objective: x")
     )
     result = run(res)
-    check = evaluations(result)["check_incidents"]
-    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
-    assert "shop.yaml" in check.metadata["problems"].value
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert failure.step_key == "slo_catalog"
+    assert "shop.yaml" in failure.step_failure_data.user_failure_data.description
+    assert "check_incidents" not in evaluations(result)  # it waits for the catalog
     assert "incident_metrics" not in materialized(result)
     assert evaluations(result)["check_action_items"].passed  # it needs no catalog
+
+
+def test_incident_check_without_a_stored_catalog_says_so(tmp_path):
+    url = f"sqlite:///{tmp_path}/w.db"
+    selection = [incident_records, check_incidents]
+    result = dg.materialize(
+        selection, resources=resources(tmp_path, POSTMORTEM, url), raise_on_error=False
+    )
+    check = evaluations(result)["check_incidents"]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    assert "the SLO catalog is not materialised" in check.metadata["problems"].value

@@ -38,7 +38,7 @@ def p(tmp_path):
     (tmp_path / "slos").mkdir()
     (tmp_path / "slos" / "shop.yaml").write_text(SHOP_SPEC)
     res = {
-        "settings": PipelineSettings(slo_paths=[str(tmp_path / "slos")], capacity_path=None),
+        "settings": PipelineSettings(slos=[str(tmp_path / "slos")], capacity=None),
         "source": Source(),
         "warehouse": WarehouseResource(url=f"sqlite:///{tmp_path}/w.db"),
     }

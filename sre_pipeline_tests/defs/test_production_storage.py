@@ -80,7 +80,7 @@ def _count(engine: sa.Engine, sql: str, **params) -> int:
 @pytest.mark.filterwarnings(JOBS_PARTITIONS_DEF)
 def test_graph_runs_with_dagster_storage_on_postgres(production: Production):
     from sre_pipeline.defs.factory import build_defs, resources_from_config
-    from sre_pipeline.defs.resources import DemoSLISource
+    from sre_pipeline.demo.resources import DemoSLISource
 
     config = load_config()
     assert config.warehouse_url == production.warehouse_url

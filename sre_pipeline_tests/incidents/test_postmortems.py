@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -91,15 +91,6 @@ def test_naive_times_are_in_the_given_zone(tmp_path):
     (incident,) = load_postmortems([tmp_path], "Europe/Berlin").incidents
     assert incident.started_at == datetime(2026, 11, 10, 10, tzinfo=UTC)
     assert incident.detected_at == datetime(2026, 11, 10, 10, 5, tzinfo=UTC)  # had an offset
-
-
-def test_shift_moves_times_and_dates(tmp_path):
-    write(tmp_path, "pm.md", GOOD)
-    (incident,) = load_postmortems([tmp_path], shift=timedelta(days=-3)).incidents
-    assert incident.started_at == datetime(2026, 11, 7, 10, tzinfo=UTC)
-    item = incident.action_items[0]
-    assert item.due_date == date(2026, 11, 17)
-    assert item.completed_at == datetime(2026, 11, 15, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -25,8 +25,8 @@ COLLECTION = ["sli_events", "capacity_samples"]
 
 def resources(url: str, warehouse_url: str) -> dict:
     settings = PipelineSettings(
-        slo_paths=["examples/slos"],
-        capacity_path="examples/capacity.yaml",
+        slos=["examples/slos"],
+        capacity="examples/capacity.yaml",
         clock="2026-11-01T06:00Z",
     )
     source = PrometheusSLISource(url=url, timeout_s=5, retries=1)

@@ -37,7 +37,7 @@ def resources(tmp_path, prometheus_url: str, warehouse_url: str, clock=None) -> 
         specs.mkdir()
         for name in SPECS:
             shutil.copy(f"examples/slos/{name}", specs / name)
-    settings = PipelineSettings(slo_paths=[str(specs)], capacity_path=None, clock=clock)
+    settings = PipelineSettings(slos=[str(specs)], capacity=None, clock=clock)
     return {
         "settings": settings,
         "source": PrometheusSLISource(url=prometheus_url, retries=1),
