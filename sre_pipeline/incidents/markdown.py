@@ -1,7 +1,19 @@
 """The two structured parts of a postmortem Markdown file: the YAML front matter between
-``---`` lines at the top, and the GitHub-flavoured table under an "Action items" heading.
+``---`` lines at the top, and the GitHub-flavoured tables under an "Action items" heading.
 
-Everything keeps its 1-based line number in the file so problems can point at it.
+The body is parsed with markdown-it-py (CommonMark plus the GFM table extension), so a table
+is what GitHub renders as one: outer pipes are optional, a row needs no pipe once the table has
+started (it ends at a blank line or another block), and anything in a fenced or indented code
+block is code, not a table. What counts:
+
+- Only top-level headings open or close the section: a heading inside a list item or a
+  blockquote is part of the text around it.
+- A table inside a list item (indented under "- Short term:", say) is read; a table inside a
+  blockquote is not, since a quote is someone else's text (another postmortem, a chat log).
+
+Cells are the source text as written, trimmed (``**bold**`` and ``[link](url)`` stay as they
+are), with ``\\|`` read as a literal pipe. Everything keeps its 1-based line number in the file
+so problems can point at it.
 """
 
 from __future__ import annotations
@@ -9,14 +21,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
 _FENCE = re.compile(r"^---\s*$")
-_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
 # "Action items", "5. Action Items", "Follow-ups", "Corrective actions (short term)"
 _ACTION_HEADING = re.compile(
     r"^(?:[0-9ivx]+[.)]\s*)?(action items?|follow[- ]?ups?|corrective actions?)\b", re.I
 )
-_SEPARATOR_CELL = re.compile(r"^:?-{3,}:?$")
+# a cell boundary; a pipe right after a backslash is text, the rule markdown-it splits by too
+_PIPE = re.compile(r"(?<!\\)\|")
+
+_PARSER = MarkdownIt("commonmark").enable("table")
 
 
 @dataclass(frozen=True)
@@ -60,70 +76,66 @@ def front_matter(text: str) -> FrontMatter | None:
 
 
 def split_row(line: str) -> list[str]:
-    """Cells of a table row; ``\\|`` is a literal pipe, outer pipes are optional."""
-    body = line.strip()
-    if body.startswith("|"):
-        body = body[1:]
-    if body.endswith("|") and not body.endswith("\\|"):
-        body = body[:-1]
-    cells = re.split(r"(?<!\\)\|", body)
+    """Cells of a table row the way GFM splits them: ``\\|`` is a literal pipe, outer pipes
+    are optional. Unlike the parsed table, this keeps cells beyond the header's count."""
+    cells = _PIPE.split(line.strip())
+    if len(cells) > 1 and cells[0] == "":
+        cells.pop(0)
+    if len(cells) > 1 and cells[-1] == "":
+        cells.pop()
     return [c.strip().replace("\\|", "|") for c in cells]
-
-
-def _is_separator(cells: list[str]) -> bool:
-    return bool(cells) and all(_SEPARATOR_CELL.match(c.replace(" ", "")) for c in cells)
-
-
-def _heading(lines: list[str], i: int) -> tuple[int, str] | None:
-    """``(level, text)`` when line ``i`` (0-based) is an ATX (``## Text``) or setext heading
-    (text underlined with ``===`` or ``---``)."""
-    atx = _HEADING.match(lines[i])
-    if atx:
-        return len(atx.group(1)), atx.group(2)
-    line = lines[i].strip()
-    if line and not line.startswith(("|", "-", "*", ">")) and i + 1 < len(lines):
-        under = _SETEXT.match(lines[i + 1])
-        if under:
-            return (1 if under.group(1).startswith("=") else 2), line
-    return None
 
 
 def action_item_tables(text: str, start_line: int = 1) -> tuple[list[Table], int | None]:
     """Every table in the "Action items" section (the heading may also read "Follow-ups" or
-    "Corrective actions", numbered or not; sub-sections such as "Short term" included), and
-    the heading's line; ``([], None)`` without that section. Lines before ``start_line`` (the
+    "Corrective actions", numbered or not, ``#``-style or underlined; sub-sections such as
+    "Short term" included, up to the next heading of the same or a higher level), and the
+    heading's line; ``([], None)`` without that section. Lines before ``start_line`` (the
     front matter) are not read."""
     lines = split_lines(text)
-    in_fence, section, level = False, None, 0
+    # markdown-it also ends a line at a lone "\r"; editors (and split_lines) do not, so it
+    # becomes a space to keep the parser's line numbers the file's
+    body = "\n".join(lines[start_line - 1 :]).replace("\r", " ")
+    tokens = _PARSER.parse(body)
+    offset = start_line  # token maps count body lines from 0
+    section, level, quoted = None, 0, 0
     tables: list[Table] = []
-    n = start_line - 1  # 0-based index of the line being read
-    while n < len(lines):
-        line = lines[n]
-        if line.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
-            n += 1
-            continue
-        heading = None if in_fence else _heading(lines, n)
-        if heading and section is None:
-            if _ACTION_HEADING.match(heading[1]):
-                section, level = n + 1, heading[0]
-        elif heading and heading[0] <= level:
-            break
-        elif section is not None and not in_fence and line.strip().startswith("|"):
-            if n + 1 < len(lines) and _is_separator(split_row(lines[n + 1])):
-                table = _read_table(lines, n + 1)
-                tables.append(table)
-                n = table.rows[-1][0] if table.rows else table.header_line + 1
-                continue
-        n += 1
+    for i, token in enumerate(tokens):
+        if token.type == "blockquote_open":
+            quoted += 1
+        elif token.type == "blockquote_close":
+            quoted -= 1
+        elif token.type == "heading_open" and token.level == 0:
+            depth = int(token.tag[1:])  # "h2" -> 2, for ATX and setext alike
+            if section is None:
+                if _ACTION_HEADING.match(tokens[i + 1].content):
+                    section, level = _line(token, offset), depth
+            elif depth <= level:
+                break
+        elif token.type == "table_open" and section is not None and not quoted:
+            tables.append(_table(tokens, i, offset, lines))
     return tables, section
 
 
-def _read_table(lines: list[str], header_line: int) -> Table:
-    table = Table(split_row(lines[header_line - 1]), header_line)
-    for n in range(header_line + 2, len(lines) + 1):
-        line = lines[n - 1]
-        if not line.strip().startswith("|"):
+def _line(token: Token, offset: int) -> int:
+    assert token.map is not None  # block tokens always carry their source lines
+    return token.map[0] + offset
+
+
+def _table(tokens: list[Token], start: int, offset: int, lines: list[str]) -> Table:
+    """The table opened at ``tokens[start]``: a row per ``tr``, a cell per inline token."""
+    rows: list[tuple[int, list[str]]] = []
+    for token in tokens[start + 1 :]:
+        if token.type == "table_close":
             break
-        table.rows.append((n, split_row(line)))
+        if token.type == "tr_open":
+            rows.append((_line(token, offset), []))
+        elif token.type == "inline":
+            rows[-1][1].append(token.content)
+    (header_line, header), *body = rows
+    table = Table(header, header_line)
+    for line, cells in body:
+        # markdown-it pads a short row and drops the cells past the header; those are kept
+        # from the source line (an unescaped pipe shifted the columns, worth a warning)
+        table.rows.append((line, cells + split_row(lines[line - 1])[len(header) :]))
     return table

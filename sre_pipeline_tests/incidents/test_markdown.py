@@ -124,3 +124,99 @@ def test_lines_are_numbered_like_an_editor():
     text = "## Action items\r\n\u2028note\r\n| Action |\r\n|---|\r\n| a |\r\n"
     (table,), _ = action_item_tables(text)
     assert table.rows == [(5, ["a"])]
+
+
+def rows(text: str, start_line: int = 1) -> list[list[tuple[int, list[str]]]]:
+    tables, _ = action_item_tables(text, start_line)
+    return [t.rows for t in tables]
+
+
+def test_table_without_outer_pipes():
+    text = "## Action items\n\nAction | Owner | Due\n--- | --- | ---\nFix it | alice | 2026-12-04\n"
+    text += "Test it | bob | 2026-12-05\n"
+    (table,), _ = action_item_tables(text)
+    assert table.header == ["Action", "Owner", "Due"] and table.header_line == 3
+    assert table.rows == [
+        (5, ["Fix it", "alice", "2026-12-04"]),
+        (6, ["Test it", "bob", "2026-12-05"]),
+    ]
+
+
+def test_indented_code_block_is_not_a_table():
+    text = "## Action items\n\n    | Action |\n    |---|\n    | a |\n"
+    assert action_item_tables(text) == ([], 1)
+
+
+@pytest.mark.parametrize(("fence", "close"), [("```", "```"), ("~~~", "~~~"), ("````md", "````")])
+def test_fenced_table_is_not_a_table(fence, close):
+    table = "| Action |\n|---|\n| a |\n"
+    text = f"## Action items\n\n{fence}\n{table}{close}\n\n| Action |\n|---|\n| b |\n"
+    assert rows(text) == [[(11, ["b"])]]
+
+
+def test_fenced_heading_does_not_end_the_section():
+    text = "## Action items\n```\n## Lessons\n```\n| Action |\n|---|\n| a |\n"
+    assert rows(text) == [[(7, ["a"])]]
+
+
+def test_setext_section_and_subsections():
+    text = (
+        "Postmortem\n==========\n\nAction items\n------------\n\nShort term\n\n### Now\n"
+        "| Action |\n|---|\n| a |\n\nLessons\n-------\n| Action |\n|---|\n| z |\n"
+    )
+    tables, heading = action_item_tables(text)
+    assert heading == 4 and [t.rows for t in tables] == [[(12, ["a"])]]
+
+
+def test_subsections_included_until_a_heading_of_the_same_or_higher_level():
+    text = (
+        "# Postmortem\n## Action items\n| Action |\n|---|\n| a |\n### Long term\n#### Later\n"
+        "| Action |\n|---|\n| b |\n# Appendix\n| Action |\n|---|\n| z |\n"
+    )
+    assert rows(text) == [[(5, ["a"])], [(10, ["b"])]]
+
+
+def test_crlf_keeps_line_numbers_with_front_matter():
+    text = "---\r\nid: A\r\n---\r\n# T\r\n\r\n## Action items\r\n\r\n| Action | Owner |\r\n"
+    text += "|---|---|\r\n| a | x |\r\n| b | y |\r\n"
+    fm = front_matter(text)
+    assert fm is not None and fm.end_line == 3
+    (table,), heading = action_item_tables(text, fm.end_line + 1)
+    assert heading == 6 and table.header_line == 8
+    assert table.rows == [(10, ["a", "x"]), (11, ["b", "y"])]
+
+
+def test_a_row_with_extra_cells_keeps_them_and_a_short_row_is_padded():
+    text = "## Action items\n| Action | Owner |\n|---|---|\n| a `x|y` | alice | more |\n| b |\n"
+    assert rows(text) == [[(4, ["a `x", "y`", "alice", "more"]), (5, ["b", ""])]]
+
+
+def test_escaped_pipe_and_inline_markdown_kept_as_written():
+    text = "## Action items\n| Action | Ticket |\n|---|---|\n"
+    text += "| Use `a \\| b` **now** | [T-1](https://t/1) |\n"
+    assert rows(text) == [[(4, ["Use `a | b` **now**", "[T-1](https://t/1)"])]]
+
+
+def test_tables_in_lists_are_read_and_in_blockquotes_not():
+    text = (
+        "## Action items\n\n- Short term:\n\n  | Action |\n  |---|\n  | a |\n\n"
+        "> Quoted from INC-1:\n>\n> | Action |\n> |---|\n> | z |\n"
+    )
+    assert rows(text) == [[(7, ["a"])]]
+
+
+def test_header_and_delimiter_must_agree():
+    # not a table in GFM: the delimiter row has two cells under a one-cell header
+    text = "## Action items\n| Action |\n|---|---|\n| a |\n"
+    assert action_item_tables(text) == ([], 1)
+
+
+def test_headings_in_lists_or_quotes_do_not_end_the_section():
+    text = "## Action items\n- ## Lessons\n\n> ## Lessons\n\n| Action |\n|---|\n| a |\n"
+    assert rows(text) == [[(8, ["a"])]]
+
+
+def test_a_line_right_under_the_table_is_a_row_as_on_github():
+    # GFM ends a table at a blank line (or another block), not at a line without a pipe
+    text = "## Action items\n| Action |\n|---|\n| a |\nand b\n\nAfter the table.\n"
+    assert rows(text) == [[(4, ["a"]), (5, ["and b"])]]
