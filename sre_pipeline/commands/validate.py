@@ -15,6 +15,7 @@ from sre_pipeline.inputs.durations import format_duration
 from sre_pipeline.inputs.problems import Problem, SpecError
 from sre_pipeline.slo.spec.loader import load_catalog
 from sre_pipeline.sources.capacity import load_resources
+from sre_pipeline.text_tables import text_table
 
 
 def describe_objective(objective: float) -> str:
@@ -23,9 +24,9 @@ def describe_objective(objective: float) -> str:
 
 
 def _print_rows(rows: list[tuple]) -> None:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    """Print ``rows`` (the first is the header) as aligned columns, without a rule: one line
+    per item keeps the output easy to grep and cut."""
+    print(text_table(rows[1:], rows[0], rule=False))
 
 
 def run(args) -> int:

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import Table
 
 from sre_pipeline.inputs.problems import SpecError
+from sre_pipeline.text_tables import markdown_table
 
 NO_DATA = "no data"
 
@@ -28,10 +29,8 @@ def cell(value) -> str:
 
 def md_table(frame: pd.DataFrame, columns: list[str]) -> str:
     """``frame[columns]`` as a Markdown table (see :func:`cell`)."""
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in frame[columns].itertuples(index=False):
-        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
-    return "\n".join(lines)
+    rows = [[cell(v) for v in row] for row in frame[columns].itertuples(index=False)]
+    return markdown_table(rows, columns)
 
 
 def table_schema(table: Table) -> dg.TableSchema:

@@ -23,9 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sre_pipeline.text_tables import markdown_table
+
 ERROR = "error"
 WARN = "warn"
 SAMPLES = 5
+OUTCOME_HEADER = ["Check", "Severity", "Result", "Unexpected", "%"]
 _LOCK = threading.RLock()
 _STATE: dict[str, Any] = {}
 
@@ -69,27 +72,28 @@ class SuiteResult:
 
     def markdown(self) -> str:
         """A table of every outcome, then up to five sample rows of each failed one."""
+        outcomes = [
+            [
+                o.name,
+                o.severity,
+                "ok" if o.success else "FAILED",
+                f"{o.unexpected_count:,}",
+                "" if o.unexpected_percent is None else f"{o.unexpected_percent:.2f}",
+            ]
+            for o in self.outcomes
+        ]
         lines = [
             f"**{self.suite}**: {self.rows:,} rows, {len(self.errors)} error(s), "
             f"{len(self.warnings)} warning(s), {self.seconds:.2f} s",
             "",
-            "| Check | Severity | Result | Unexpected | % |",
-            "|---|---|:---:|---:|---:|",
+            markdown_table(outcomes, OUTCOME_HEADER, "llcrr"),
         ]
-        for o in self.outcomes:
-            pct = "" if o.unexpected_percent is None else f"{o.unexpected_percent:.2f}"
-            lines.append(
-                f"| {o.name} | {o.severity} | {'ok' if o.success else 'FAILED'} | "
-                f"{o.unexpected_count:,} | {pct} |"
-            )
         for o in self.outcomes:
             if o.success or not o.samples:
                 continue
             cols = list(dict.fromkeys(k for s in o.samples for k in s))
-            lines += ["", f"Samples for *{o.name}*:", "", "| " + " | ".join(cols) + " |"]
-            lines.append("|" + "---|" * len(cols))
-            for s in o.samples:
-                lines.append("| " + " | ".join(_cell(s.get(c)) for c in cols) + " |")
+            samples = [[_cell(s.get(c)) for c in cols] for s in o.samples]
+            lines += ["", f"Samples for *{o.name}*:", "", markdown_table(samples, cols)]
         return "\n".join(lines) + "\n"
 
 
@@ -106,6 +110,8 @@ class Spec:
 
 
 def _cell(value: Any) -> str:
+    """A sample value as a Markdown cell: None empty, pipes escaped (sampled rows are data:
+    a ``|`` in a title must not end the cell)."""
     return "" if value is None else str(value).replace("|", "\\|")
 
 

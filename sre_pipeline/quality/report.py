@@ -28,8 +28,11 @@ from sre_pipeline.quality.suites import (
 from sre_pipeline.slo.budget.daily import day_bounds
 from sre_pipeline.slo.spec.loader import load_catalog
 from sre_pipeline.sources.capacity import load_resources
+from sre_pipeline.text_tables import markdown_table
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.reads import read_events, read_slice
+
+PARTIAL_ROWS = 20  # SLO-days listed under "Partial data"; the rest are counted in one row
 
 
 @dataclass(frozen=True)
@@ -157,43 +160,37 @@ class QualityReport:
         first, last = self.days[0], self.days[-1]
         lines = [f"## Data quality ({first} to {last})", "", self.summary(), ""]
         if self.failed:
+            failed = [[r.suite, r.scope, f"{r.rows:,}", "; ".join(r.errors)] for r in self.failed]
             lines += [
                 "**Failed checks** (publishing from these stops):",
                 "",
-                "| Suite | Scope | Rows | Failed |",
-                "|---|---|---:|---|",
+                markdown_table(failed, ["Suite", "Scope", "Rows", "Failed"], "llrl"),
+                "",
             ]
-            lines += [
-                f"| {r.suite} | {r.scope} | {r.rows:,} | {'; '.join(r.errors)} |"
-                for r in self.failed
-            ]
-            lines.append("")
         low = self.low_coverage
         if len(low):
+            worst = [[r.slo, f"{r.worst:.1%}", str(r.days)] for r in low.itertuples()]
             lines += [
                 f"**SLOs with low coverage** (below {self.threshold:.0%} of expected "
                 "buckets on at least one day):",
                 "",
-                "| SLO | Worst day | Days below |",
-                "|---|---:|---:|",
+                markdown_table(worst, ["SLO", "Worst day", "Days below"], "lrr"),
+                "",
             ]
-            lines += [f"| {r.slo} | {r.worst:.1%} | {r.days} |" for r in low.itertuples()]
-            lines.append("")
         if self.rests_on_partial_data:
+            partial = [
+                [r.slo, str(r.day), f"{r.coverage:.1%}"]
+                for r in self.partial.head(PARTIAL_ROWS).itertuples()
+            ]
+            if len(self.partial) > PARTIAL_ROWS:
+                partial.append(["...", f"{len(self.partial) - PARTIAL_ROWS} more SLO-days", ""])
             lines += [
                 "**Partial data**: these figures count only the buckets that were "
                 "collected; missing buckets are neither good nor bad.",
                 "",
-                "| SLO | Day | Coverage |",
-                "|---|---|---:|",
+                markdown_table(partial, ["SLO", "Day", "Coverage"], "llr"),
+                "",
             ]
-            lines += [
-                f"| {r.slo} | {r.day} | {r.coverage:.1%} |"
-                for r in self.partial.head(20).itertuples()
-            ]
-            if len(self.partial) > 20:
-                lines.append(f"| ... | {len(self.partial) - 20} more SLO-days | |")
-            lines.append("")
         if self.warned:
             warned = sorted({w for r in self.warned for w in r.warnings})
             lines += ["Warnings: " + "; ".join(warned), ""]

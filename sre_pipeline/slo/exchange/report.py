@@ -7,8 +7,8 @@ import math
 import textwrap
 
 import pandas as pd
-import tabulate as tabulate_module
-from tabulate import tabulate
+
+from sre_pipeline.text_tables import text_table
 
 NO_DATA = "no data"
 WIDTH = 120  # the terminal width the table and its notes fit
@@ -96,18 +96,6 @@ def _wrap(text: str) -> str:
 
 def _alert(a: dict) -> str:
     return f"{a['severity']} {a['long_window']}/{a['short_window']}"
-
-
-def text_table(rows: list[list[str]], header: list[str], align: str) -> str:
-    """``rows`` under ``header`` as a plain text table (tabulate's "simple" format) with two
-    spaces between columns and no extra padding (``align``: one ``l``/``r`` per column)."""
-    saved = tabulate_module.MIN_PADDING
-    tabulate_module.MIN_PADDING = 0  # a module setting: tabulate pads headers by 2 otherwise
-    try:
-        colalign = tuple("right" if a == "r" else "left" for a in align)
-        return tabulate(rows, header, tablefmt="simple", disable_numparse=True, colalign=colalign)
-    finally:
-        tabulate_module.MIN_PADDING = saved
 
 
 HEADER = ["SLO", "target", "period", "attained", "budget", "burn 1h", "runs out", "action", "tier"]
