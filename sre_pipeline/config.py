@@ -1,6 +1,8 @@
 """Pipeline configuration: one YAML file (``sre_pipeline.yaml``; ``SRE_PIPELINE_CONFIG`` names
 another) plus environment variables. With no file at all the embedded defaults apply: the
-example catalog, the demo source, a SQLite warehouse under the pipeline's home.
+example catalog and capacity file, a SQLite warehouse under the pipeline's home, and no
+Prometheus (production's collections then fail saying so; the demo's code location serves
+its generated history instead). ``demo_plan`` and ``demo_anchor`` are read only by the demo.
 
 Secrets never live in the file: the Prometheus token and password are read from the
 environment variables the file names (``bearer_token_env`` etc.). They are read when something
@@ -82,8 +84,8 @@ class ConfigIn(InputModel):
     slos: list[str] = [str(REPO / "examples" / "slos")]
     capacity: str | None = str(REPO / "examples" / "capacity.yaml")
     demo_plan: str = str(REPO / "examples" / "demo.yaml")
-    postmortems: list[str] | None = None  # default: the demo plan's examples (demo source only)
-    demo_anchor: date | None = None  # the demo source's "today" (written by the demo)
+    postmortems: list[str] | None = None  # default: none (the demo: its plan's examples)
+    demo_anchor: date | None = None  # the demo's "today" (written by the demo into its home)
     schedules_running: bool = False  # start schedules and the sensor without a UI toggle
     time_zone: str = "UTC"
     start_date: Day | None = None

@@ -19,17 +19,3 @@ def test_ruff_is_clean(args):
         [str(RUFF), *args, *TARGETS], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_domain_library_does_not_import_dagster():
-    offenders = [
-        str(p.relative_to(ROOT))
-        for p in (ROOT / "sre_pipeline").rglob("*.py")
-        if "defs" not in p.parts
-        and p.name != "definitions.py"
-        and any(
-            line.startswith(("import dagster", "from dagster"))
-            for line in p.read_text().splitlines()
-        )
-    ]
-    assert offenders == []

@@ -1,5 +1,6 @@
 """``sre-pipeline demo``: the whole Dagster graph for the example configuration over the last
-28 days with the embedded defaults (demo source, SQLite warehouse), in process, then a summary.
+28 days in the demo's own code location (generated history, SQLite warehouse in its home), in
+process, then a summary.
 
 It prints one line per run as it goes (``--verbose`` brings Dagster's own logs back), then the
 results. Running it twice gives the same warehouse content: every asset replaces exactly its

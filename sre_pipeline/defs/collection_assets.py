@@ -117,9 +117,9 @@ def _sli_events(
     warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
     """Good and total event counts per SLO and bucket (default 5 minutes) of each day,
-    collected from the SLI source (Prometheus or the demo). Re-running a day replaces exactly
-    that day's buckets up to now; an SLO whose queries fail keeps what is stored, and the run
-    fails naming it."""
+    collected from the SLI source (Prometheus; in the demo's location, its history).
+    Re-running a day replaces exactly that day's buckets up to now; an SLO whose queries fail
+    keeps what is stored, and the run fails naming it."""
     catalog = catalog_or_fail(warehouse)
     days = days_of(context)
     start, end = utc_window(context)
@@ -128,7 +128,7 @@ def _sli_events(
     if until > start:
         try:
             result = source.events(catalog.slos, start, until, settings.width)
-        except SpecError as exc:  # the demo plan does not fit the catalog
+        except SpecError as exc:  # no Prometheus configured, or the demo plan does not fit
             raise spec_failure(exc, "the SLI source's configuration") from None
         frame = result.events
         frame = frame[(frame["bucket_start"] >= start) & (frame["bucket_start"] < until)]

@@ -1,9 +1,10 @@
 """Runs of the code location's own jobs, executed in this process.
 
 The demo and ``sre-pipeline backfill`` launch their runs here instead of calling
-``execute_in_process`` on jobs of their own: each run is created as a run of a job of the code
-location ``dagster dev -w workspace.yaml`` loads (location ``sre_pipeline.definitions``,
-repository ``__repository__``), with that origin recorded, so the UI lists it under the job and
+``execute_in_process`` on jobs of their own: each run is created as a run of a job of a code
+location a workspace loads (:class:`CodeLocation`: production's ``sre_pipeline.definitions``,
+or the demo's ``sre_pipeline.demo.definitions``; repository ``__repository__``), with that
+origin recorded, so the UI lists it under the job and
 can re-execute it. The steps run in this process (the code location's in-process executor),
 which avoids a subprocess of imports per step.
 

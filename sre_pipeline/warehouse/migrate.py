@@ -6,6 +6,7 @@ brand-new database is created by running every revision from the first.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -16,6 +17,9 @@ from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 UPGRADE_LOCK = 7_305_271_001  # an arbitrary, fixed advisory-lock key for schema upgrades
+# Alembic's ``op`` and ``context`` are module-level proxies: two threads of one process (runs
+# of the in-process executor, a schedule next to a back-fill) must not migrate at once
+_THREAD_LOCK = threading.Lock()
 
 
 def _config() -> Config:
@@ -38,7 +42,7 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """Upgrade ``engine``'s warehouse to ``revision`` in one transaction; returns the result."""
     config = _config()
-    with engine.begin() as conn:
+    with _THREAD_LOCK, engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             # parallel steps of one run may open an empty warehouse at once: one upgrades, the
             # others wait here and then find it done

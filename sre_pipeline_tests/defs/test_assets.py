@@ -136,15 +136,21 @@ def test_two_runs_of_one_partition_at_once_leave_one_copy(resources):
     p = pipeline(resources)
     p.materialize(["slo_catalog"])
     outcomes = []
+    # one Dagster instance per run, made here: Dagster stamps a new ephemeral instance's
+    # storage with Alembic, whose module-level proxies two threads must not share
+    instances = [dg.DagsterInstance.ephemeral() for _ in range(2)]
 
-    def run():
-        outcomes.append(p.materialize(["sli_events", "slo_status"], partition_key=DAY).success)
+    def run(instance):
+        result = p.materialize(["sli_events", "slo_status"], partition_key=DAY, instance=instance)
+        outcomes.append(result.success)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in instances]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(120)
+    for instance in instances:
+        instance.dispose()
     assert outcomes == [True, True]
     events = table(resources, "sli_events")
     assert len(events) == 2 * 288 and not events.duplicated(["slo", "bucket_start"]).any()

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Protocol
 
 from sre_pipeline.inputs.problems import Problem, SpecError
 from sre_pipeline.inputs.validation import DocContext
@@ -60,18 +61,44 @@ def spec_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
     return files, problems
 
 
+class FormatReader(Protocol):
+    """Reads the documents of one format: ``add`` returns a document's SLOs when they can be
+    converted on their own; ``finish`` returns those deferred (formats whose documents
+    reference each other, like OpenSLO, resolve there) and the problems resolving found."""
+
+    def add(self, ctx: DocContext) -> list[SLO]: ...
+
+    def finish(self) -> tuple[list[SLO], list[Problem]]: ...
+
+
+class SpecFormat(Protocol):
+    """A spec format module: ``NAME``, ``EXPECTED_HEADER`` (for "cannot tell the format"),
+    ``detect(data)`` on a document's mapping, and ``Reader(options)``. A new format is one
+    module with these four, added to :data:`FORMATS`."""
+
+    NAME: str
+    EXPECTED_HEADER: str
+
+    def detect(self, data: dict) -> bool: ...
+
+    def Reader(self, options: LoadOptions) -> FormatReader: ...  # noqa: N802 - a class
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What a reader may need besides the documents."""
+
+    sloth_period: timedelta = DEFAULT_SLOTH_PERIOD
+
+
+FORMATS: tuple[SpecFormat, ...] = (openslo, sloth, native)  # detection order
+
+
 def detect_format(data: object) -> str | None:
     """``native``, ``openslo`` or ``sloth`` from a document's header, or None."""
     if not isinstance(data, dict):
         return None
-    api = str(data.get("apiVersion", ""))
-    if api.startswith("openslo/"):
-        return "openslo"
-    if str(data.get("version", "")).startswith("prometheus/") or api.startswith("sloth.slok.dev/"):
-        return "sloth"
-    if api.startswith("sre-pipeline/") or ("service" in data and "slos" in data):
-        return "native"
-    return None
+    return next((f.NAME for f in FORMATS if f.detect(data)), None)
 
 
 def load_catalog(
@@ -83,30 +110,26 @@ def load_catalog(
     """
     paths = list(paths)
     files, problems = spec_files(paths)
-    slos: list[SLO] = []
-    registry = openslo.Registry()
+    options = LoadOptions(sloth_period)
+    readers = {f.NAME: f.Reader(options) for f in FORMATS}
+    headers = [f.EXPECTED_HEADER for f in (native, openslo, sloth)]  # the native one first
+    expected = ", ".join(headers[:-1]) + " or " + headers[-1]
+    slos: list[SLO] = []  # in file and document order, then the deferred ones
     for path in files:
         docs, read_problems = read_documents(path)
         problems += read_problems
         for doc in docs:
             ctx = DocContext(doc)
             fmt = detect_format(doc.data)
-            if fmt == "native":
-                slos += native.convert(ctx)
-            elif fmt == "sloth":
-                slos += sloth.convert(ctx, sloth_period)
-            elif fmt == "openslo":
-                registry.add(ctx)
+            if fmt is None:
+                ctx.problem((), "cannot tell the spec format", expected)
             else:
-                ctx.problem(
-                    (),
-                    "cannot tell the spec format",
-                    "apiVersion: sre-pipeline/v1, apiVersion: openslo/v1 or version: prometheus/v1",
-                )
+                slos += readers[fmt].add(ctx)
             problems += ctx.problems
-    openslo_slos, openslo_problems = registry.resolve()
-    slos += openslo_slos
-    problems += openslo_problems
+    for reader in readers.values():
+        found, resolve_problems = reader.finish()
+        slos += found
+        problems += resolve_problems
     problems += _duplicates(slos)
     errors = [p for p in problems if p.severity == "error"]
     if errors:

@@ -106,3 +106,30 @@ def convert(ctx: DocContext) -> list[SLO]:
             )
         )
     return out
+
+
+# The format protocol (see loader.SpecFormat): name, detection, a reader.
+NAME = "native"
+EXPECTED_HEADER = "apiVersion: sre-pipeline/v1"
+
+
+def detect(data: dict) -> bool:
+    """A native document: ``apiVersion: sre-pipeline/...``, or ``service`` and ``slos``."""
+    return str(data.get("apiVersion", "")).startswith("sre-pipeline/") or (
+        "service" in data and "slos" in data
+    )
+
+
+class Reader:
+    """Native documents convert one at a time."""
+
+    def __init__(self, options) -> None:
+        """No load option applies to this format."""
+
+    def add(self, ctx: DocContext) -> list[SLO]:
+        """The document's SLOs, converted now; its problems go to ``ctx``."""
+        return convert(ctx)
+
+    def finish(self) -> tuple[list[SLO], list]:
+        """Nothing is deferred."""
+        return [], []

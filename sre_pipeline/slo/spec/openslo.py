@@ -231,3 +231,30 @@ def _raw_name(data: dict) -> str | None:
     meta = data.get("metadata")
     name = meta.get("name") if isinstance(meta, dict) else None
     return name if isinstance(name, str) else None
+
+
+# The format protocol (see loader.SpecFormat): name, detection, a reader.
+NAME = "openslo"
+EXPECTED_HEADER = "apiVersion: openslo/v1"
+
+
+def detect(data: dict) -> bool:
+    """An OpenSLO document: ``apiVersion: openslo/...``."""
+    return str(data.get("apiVersion", "")).startswith("openslo/")
+
+
+class Reader:
+    """OpenSLO documents reference each other across files: collected first, resolved at the
+    end."""
+
+    def __init__(self, options) -> None:
+        self.registry = Registry()
+
+    def add(self, ctx: DocContext) -> list[SLO]:
+        """Validate one document (its problems go to ``ctx``); its SLOs come at the end."""
+        self.registry.add(ctx)
+        return []
+
+    def finish(self) -> tuple[list[SLO], list[Problem]]:
+        """Every SLO with its references resolved, and the problems resolving found."""
+        return self.registry.resolve()

@@ -216,3 +216,30 @@ def convert(ctx: DocContext, period: timedelta) -> list[SLO]:
             )
         )
     return out
+
+
+# The format protocol (see loader.SpecFormat): name, detection, a reader.
+NAME = "sloth"
+EXPECTED_HEADER = "version: prometheus/v1"
+
+
+def detect(data: dict) -> bool:
+    """A Sloth file (``version: prometheus/v1``) or PrometheusServiceLevel resource."""
+    return str(data.get("version", "")).startswith("prometheus/") or str(
+        data.get("apiVersion", "")
+    ).startswith("sloth.slok.dev/")
+
+
+class Reader:
+    """Sloth documents convert one at a time, with the period ``sloth generate`` would use."""
+
+    def __init__(self, options) -> None:
+        self.period = options.sloth_period
+
+    def add(self, ctx: DocContext) -> list[SLO]:
+        """The document's SLOs, converted now; its problems go to ``ctx``."""
+        return convert(ctx, self.period)
+
+    def finish(self) -> tuple[list[SLO], list]:
+        """Nothing is deferred."""
+        return [], []

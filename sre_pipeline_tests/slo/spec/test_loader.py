@@ -216,3 +216,21 @@ def test_errors_of_every_file_are_reported_together(tmp_path):
         ("b.yaml", "slos"),
         ("c.yaml", "(document)"),
     ]
+
+
+def test_every_format_module_follows_the_format_protocol():
+    """One module per format: a name, the header it expects, detection and a reader."""
+    from sre_pipeline.slo.spec.loader import FORMATS, LoadOptions, detect_format
+
+    assert [f.NAME for f in FORMATS] == ["openslo", "sloth", "native"]
+    headers = {
+        "openslo": {"apiVersion": "openslo/v1", "kind": "SLO"},
+        "sloth": {"version": "prometheus/v1", "service": "x", "slos": []},
+        "native": {"apiVersion": "sre-pipeline/v1", "service": "x", "slos": []},
+    }
+    for fmt in FORMATS:
+        assert fmt.EXPECTED_HEADER.split(": ")[1].split("/")[0] in str(headers[fmt.NAME])
+        assert detect_format(headers[fmt.NAME]) == fmt.NAME
+        reader = fmt.Reader(LoadOptions())
+        assert reader.finish() == ([], [])
+    assert detect_format({"kind": "SLO"}) is None
