@@ -50,9 +50,11 @@ def ui(demo_home) -> Iterator[DagsterDev]:
         SRE_PIPELINE_HOME=str(demo_home),
         SRE_PIPELINE_CONFIG=str(demo_home / "sre_pipeline.yaml"),
         DAGSTER_HOME=str(demo_home / "dagster"),
+        SRE_PIPELINE_DEFINITIONS="sre_pipeline.demo.definitions",
         PYTHONWARNINGS="ignore",
     )
-    server = start_dagster_dev(REPO, env)
+    # as the demo prints it: its own workspace, loading the demo's code location
+    server = start_dagster_dev(REPO, env, workspace=demo_home / "workspace.yaml")
     try:
         yield server
     finally:
@@ -223,7 +225,7 @@ def test_demo_runs_are_the_code_locations_and_re_execute(ui, demo_home):
     assert {r["jobName"] for r in runs} == {"__ASSET_JOB", "weekly_job"}
     for run in runs:
         assert run["repositoryOrigin"] == {
-            "repositoryLocationName": "sre_pipeline.definitions",
+            "repositoryLocationName": "sre_pipeline.demo.definitions",
             "repositoryName": "__repository__",
         }
         assert run["status"] == "SUCCESS"

@@ -92,9 +92,14 @@ def _server_info(url: str) -> bool:
 
 
 def start_dagster_dev(
-    workdir: Path, env: dict[str, str], log: Path | None = None, timeout: float = READY_TIMEOUT_S
+    workdir: Path,
+    env: dict[str, str],
+    log: Path | None = None,
+    timeout: float = READY_TIMEOUT_S,
+    workspace: Path | None = None,
 ) -> DagsterDev:
-    """Start ``dagster dev -w workspace.yaml`` in ``workdir`` on a free 127.0.0.1 port.
+    """Start ``dagster dev -w workspace.yaml`` (or ``workspace``) in ``workdir`` on a free
+    127.0.0.1 port.
 
     ``env`` is the child's whole environment. Returns once ``GET /server_info`` answers; on
     failure the server is stopped and the error carries the tail of its log.
@@ -103,7 +108,8 @@ def start_dagster_dev(
     port = free_port()
     log = Path(log) if log else Path(env.get("DAGSTER_HOME", workdir)) / "dagster-dev.log"
     dagster = Path(sys.executable).with_name("dagster")
-    command = [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)]
+    workspace_file = str(workspace or "workspace.yaml")
+    command = [str(dagster), "dev", "-w", workspace_file, "-h", "127.0.0.1", "-p", str(port)]
     with log.open("wb") as out:
         process = subprocess.Popen(
             command,
