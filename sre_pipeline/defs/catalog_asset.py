@@ -14,6 +14,7 @@ from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
 from sre_pipeline.inputs.problems import SpecError
 from sre_pipeline.slo.spec.loader import Catalog
 from sre_pipeline.warehouse import schema as tables
+from sre_pipeline.warehouse.reads import read_slice
 from sre_pipeline.warehouse.writes import Slice, replace_slice
 
 _TAG_TEXT = str.maketrans({c: "-" for c in " /:@+,;=()[]{}'\"`"})
@@ -49,6 +50,12 @@ def catalog_rows(catalog: Catalog) -> pd.DataFrame:
     )
 
 
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as plain records in key order, for comparing stored and new catalogs."""
+    frame = frame.sort_values("slo").astype(object)
+    return frame.where(frame.notna(), None).to_dict("records")
+
+
 def _tag_part(text: str) -> str:
     return str(text).translate(_TAG_TEXT)[:63] or "-"
 
@@ -77,9 +84,15 @@ def _slo_catalog(
     for warning in catalog.warnings:
         context.log.warning(str(warning))
     rows = catalog_rows(catalog)
-    replace_slice(warehouse.engine(), tables.slo_catalog, rows, Slice())
+    engine = warehouse.engine()
+    # every job starts here: an unchanged catalog writes nothing (the warehouse stays
+    # byte-identical when, say, the collection after it fails)
+    unchanged = _records(read_slice(engine, tables.slo_catalog)) == _records(rows)
+    if not unchanged:
+        replace_slice(engine, tables.slo_catalog, rows, Slice())
     return dg.MaterializeResult(
         metadata={
+            "unchanged": unchanged,
             "dagster/row_count": len(rows),
             "services": rows["service"].nunique(),
             "by_format": dg.MetadataValue.json(rows["source_format"].value_counts().to_dict()),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -156,3 +157,31 @@ def test_two_runs_of_one_partition_at_once_leave_one_copy(resources):
     assert len(events) == 2 * 288 and not events.duplicated(["slo", "bucket_start"]).any()
     status = table(resources, "slo_status")
     assert len(status) == 2 and not status.duplicated(["slo", "day"]).any()
+
+
+def test_an_unchanged_catalog_writes_nothing(resources, tmp_path):
+    """Every job starts with the catalog: re-running it with the same specs writes nothing
+    (SQLite: the file's bytes; PostgreSQL: the rows' versions); a changed spec is written."""
+    url = resources["warehouse"].url
+
+    def fingerprint():
+        if url.startswith("sqlite"):
+            return Path(url.removeprefix("sqlite:///")).read_bytes()
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            versions = conn.execute(sa.text("SELECT slo, xmin::text FROM slo_catalog")).all()
+        engine.dispose()
+        return sorted(versions)
+
+    def unchanged(result) -> bool:
+        return result.asset_materializations_for_node("slo_catalog")[0].metadata["unchanged"].value
+
+    p = pipeline(resources)
+    assert not unchanged(p.materialize(["slo_catalog"]))
+    before = fingerprint()
+    assert unchanged(p.materialize(["slo_catalog"]))
+    assert fingerprint() == before
+    spec = tmp_path / "slos" / "shop.yaml"
+    spec.write_text(spec.read_text().replace("99.9", "99.5"))
+    assert not unchanged(p.materialize(["slo_catalog"]))
+    assert sorted(table(resources, "slo_catalog")["objective"]) == [0.99, 0.995]
