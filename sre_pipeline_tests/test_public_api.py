@@ -11,6 +11,7 @@ import pytest
 import sre_pipeline
 
 API = {
+    "sre_pipeline.capacity": "Crossing Trend crossings fit_trend",
     "sre_pipeline.inputs": "DocContext Document DurationError InputModel Problem SpecError "
     "TimeError did_you_mean format_duration format_path invalid parse_datetime parse_day "
     "parse_documents parse_duration parse_instant promql_error read_documents render",
