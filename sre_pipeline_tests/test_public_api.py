@@ -11,7 +11,8 @@ import pytest
 import sre_pipeline
 
 API = {
-    "sre_pipeline.capacity": "Crossing Trend crossings fit_trend",
+    "sre_pipeline.capacity": "Crossing Plan Trend crossings daily_figures fit_trend state_of "
+    "status_rows",
     "sre_pipeline.inputs": "DocContext Document DurationError InputModel Problem SpecError "
     "TimeError did_you_mean format_duration format_path invalid parse_datetime parse_day "
     "parse_documents parse_duration parse_instant promql_error read_documents render",

@@ -1,0 +1,81 @@
+"""Daily capacity figures, states, headroom and growth, from samples."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sre_pipeline.capacity.status import Plan, daily_figures, state_of, status_rows
+
+DAY = date(2026, 11, 30)
+
+
+def samples(resource: str, first: date, peaks: list[float], tz: str = "UTC") -> pd.DataFrame:
+    """Hourly samples rising through each local day to that day's peak at 23:00."""
+    rows = []
+    for n, peak in enumerate(peaks):
+        day = pd.Timestamp(first + timedelta(days=n)).tz_localize(tz)
+        for hour in range(24):
+            rows.append(
+                (
+                    resource,
+                    (day + pd.Timedelta(hours=hour)).tz_convert("UTC"),
+                    peak * (hour + 1) / 24,
+                )
+            )
+    return pd.DataFrame(rows, columns=["resource", "ts", "utilisation"]).assign(capacity=np.nan)
+
+
+@pytest.mark.parametrize(
+    ("peak", "state"),
+    [
+        (None, None),
+        (0.5, "ok"),
+        (0.7, "warn"),
+        (0.79, "warn"),
+        (0.8, "scale"),
+        (0.95, "emergency"),
+        (1.2, "emergency"),
+    ],
+)
+def test_state_follows_the_thresholds(peak, state):
+    assert state_of(peak, (0.7, 0.8, 0.9)) == state
+
+
+def test_figures_are_the_local_days_own():
+    frame = samples("db", date(2026, 11, 29), [0.4, 0.6], tz="Europe/Berlin")
+    daily = daily_figures(frame, "Europe/Berlin")
+    assert list(daily["day"]) == [date(2026, 11, 29), date(2026, 11, 30)]
+    assert list(daily["peak"]) == pytest.approx([0.4, 0.6])
+    assert list(daily["current"]) == pytest.approx([0.4, 0.6])  # the day's last sample
+    assert list(daily["samples"]) == [24, 24]
+    utc = daily_figures(frame, "UTC")  # the same samples cut at UTC midnight: other days
+    assert len(utc) == 3
+
+
+def test_status_rows_headroom_growth_and_forecast():
+    peaks = [0.305 + 0.01 * n for n in range(28)]  # 0.575 on DAY
+    daily = daily_figures(samples("search", DAY - timedelta(days=27), peaks), "UTC")
+    (row,) = status_rows(daily, [Plan("search")], [DAY])
+    assert row["state"] == "ok" and row["peak_utilisation"] == pytest.approx(0.575)
+    assert row["headroom"] == pytest.approx(1 / 0.575) and row["headroom_ok"] is False  # < 2x
+    assert row["peak_growth_wow"] == pytest.approx(0.575 / 0.505 - 1)
+    assert row["trend"] == "rising" and row["scale_status"] == "forecast"
+    assert row["scale_on"] == DAY + timedelta(days=23)  # 0.575 + 0.01 * 23 = 0.805 >= 0.80
+    assert row["week_start"] == date(2026, 11, 30)
+
+
+def test_a_day_without_samples_has_no_figures_and_says_so():
+    daily = daily_figures(samples("search", DAY - timedelta(days=10), [0.5] * 10), "UTC")
+    (row,) = status_rows(
+        daily,
+        [
+            Plan("search"),
+        ],
+        [DAY],
+    )
+    assert row["peak_utilisation"] is None and row["state"] is None and row["headroom"] is None
+    assert row["trend"] == "no data"
