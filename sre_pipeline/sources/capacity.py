@@ -29,16 +29,28 @@ from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusErr
 COLUMNS = ["resource", "ts", "utilisation", "capacity"]
 
 
+def _level(value: float) -> float:
+    """A threshold as a fraction: 0.7 as written, or a percentage (70) as people say it."""
+    return value if value <= 1 else value / 100
+
+
 class ThresholdsIn(InputModel):
-    warn: Number = Field(70, gt=0, lt=100)
-    scale: Number = Field(80, gt=0, lt=100)
+    """Utilisation levels, each a fraction in (0, 1] (0.7) or a percentage in (1, 100] (70)."""
+
+    warn: Number = Field(70, gt=0, le=100)
+    scale: Number = Field(80, gt=0, le=100)
     emergency: Number = Field(90, gt=0, le=100)
+
+    def levels(self) -> tuple[float, float, float]:
+        """``(warn, scale, emergency)`` as fractions between 0 and 1."""
+        return (_level(self.warn), _level(self.scale), _level(self.emergency))
 
     @model_validator(mode="after")
     def _ordered(self):
         # each level escalates the one before: out of order, a resource would page before it
         # warned (or never warn at all)
-        if not self.warn < self.scale < self.emergency:
+        warn, scale, emergency = self.levels()
+        if not warn < scale < emergency:
             raise invalid(
                 f"warn {self.warn:g}, scale {self.scale:g}, emergency {self.emergency:g} are "
                 "out of order",
@@ -47,15 +59,48 @@ class ThresholdsIn(InputModel):
         return self
 
 
+def _days(value: str, what: str) -> str:
+    try:
+        days = parse_duration(value) / timedelta(days=1)
+    except DurationError as exc:
+        raise invalid(str(exc), f"a number of days such as {what}") from None
+    if days < 1 or days != int(days):
+        raise invalid(f"'{value}' is not a whole number of days", f"days such as {what}")
+    return value
+
+
+class ForecastIn(InputModel):
+    """How far back the trend is fitted and how far ahead crossings are looked for."""
+
+    lookback: str = "28d"
+    horizon: str = "90d"
+
+    @field_validator("lookback")
+    @classmethod
+    def _lookback(cls, v: str) -> str:
+        _days(v, "28d")
+        if parse_duration(v) < timedelta(days=7):
+            raise invalid(f"look-back {v} is under a week", "at least 7d, e.g. 28d")
+        return v
+
+    @field_validator("horizon")
+    @classmethod
+    def _horizon(cls, v: str) -> str:
+        return _days(v, "90d")
+
+
 class ResourceIn(InputModel):
     name: str = Field(pattern=NAME_PATTERN)
     service: str | None = None
+    team: str | None = None  # the owner team, as on the SLO specs
     description: str = ""
     utilisation: str
     capacity: str | None = None
     unit: str | None = None
     step: str = "5m"
     thresholds: ThresholdsIn = ThresholdsIn()
+    headroom_target: Number = Field(2.0, ge=1)  # capacity over peak demand: 2 = twice the peak
+    forecast: ForecastIn = ForecastIn()
 
     @field_validator("utilisation", "capacity")
     @classmethod
@@ -89,7 +134,11 @@ class Resource:
     step: timedelta
     service: str | None = None
     unit: str | None = None
-    thresholds: tuple[float, float, float] = (0.7, 0.8, 0.9)
+    thresholds: tuple[float, float, float] = (0.7, 0.8, 0.9)  # warn, scale, emergency
+    team: str | None = None
+    headroom_target: float = 2.0
+    lookback_days: int = 28
+    horizon_days: int = 90
 
 
 def load_resources(path: str | Path) -> list[Resource]:
@@ -105,7 +154,6 @@ def load_resources(path: str | Path) -> list[Resource]:
                     ("resources", i, "name"), f"duplicate resource '{r.name}'", "unique names"
                 )
                 continue
-            t = r.thresholds
             out.append(
                 Resource(
                     r.name,
@@ -114,7 +162,11 @@ def load_resources(path: str | Path) -> list[Resource]:
                     parse_duration(r.step),
                     r.service,
                     r.unit,
-                    (t.warn / 100, t.scale / 100, t.emergency / 100),
+                    r.thresholds.levels(),
+                    r.team,
+                    float(r.headroom_target),
+                    parse_duration(r.forecast.lookback).days,
+                    parse_duration(r.forecast.horizon).days,
                 )
             )
         problems += ctx.problems

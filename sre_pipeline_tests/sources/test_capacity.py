@@ -69,3 +69,52 @@ def test_demo_search_index_trends_past_80_percent():
     search = daily_peak.loc["search-index-memory"]
     assert search.iloc[0] < 0.7 and search.iloc[-1] > 0.8
     assert daily_peak.drop("search-index-memory").max() < 0.8
+
+
+def test_capacity_plan_fields_and_their_defaults(tmp_path):
+    path = tmp_path / "capacity.yaml"
+    path.write_text(
+        "resources:\n"
+        "  - name: a\n    utilisation: up\n"
+        "  - name: b\n    utilisation: up\n    team: search\n    headroom_target: 1.5\n"
+        "    thresholds: {warn: 0.6, scale: 0.75, emergency: 0.95}\n"
+        "    forecast: {lookback: 14d, horizon: 30d}\n"
+    )
+    a, b = load_resources(path)
+    assert (a.thresholds, a.headroom_target, a.lookback_days, a.horizon_days) == (
+        (0.7, 0.8, 0.9),
+        2.0,
+        28,
+        90,
+    )
+    assert (b.team, b.thresholds, b.headroom_target) == ("search", (0.6, 0.75, 0.95), 1.5)
+    assert (b.lookback_days, b.horizon_days) == (14, 30)
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "message"),
+    [
+        (
+            "    headroom_target: 0.5\n",
+            "resources[0].headroom_target",
+            "greater than or equal to 1",
+        ),
+        ("    forecast: {lookback: 3d}\n", "resources[0].forecast.lookback", "under a week"),
+        ("    forecast: {horizon: 36h}\n", "resources[0].forecast.horizon", "whole number of days"),
+        ("    forecast: {horizon: soon}\n", "resources[0].forecast.horizon", "days such as 90d"),
+        ("    thresholds: {warn: 0.9, scale: 80}\n", "resources[0].thresholds", "out of order"),
+        (
+            "    thresholds: {warn: 120}\n",
+            "resources[0].thresholds.warn",
+            "less than or equal to 100",
+        ),
+    ],
+)
+def test_bad_capacity_plan_names_file_line_and_field(tmp_path, extra, field, message):
+    path = tmp_path / "capacity.yaml"
+    path.write_text("resources:\n  - name: a\n    utilisation: up\n" + extra)
+    with pytest.raises(SpecError) as info:
+        load_resources(path)
+    (problem,) = info.value.problems
+    assert f"{path}:4" in str(problem) and f"{field}: " in str(problem), str(problem)
+    assert message in str(problem)
