@@ -33,6 +33,17 @@ class Plan:
     lookback_days: int = 28
     horizon_days: int = 90
 
+    @classmethod
+    def of(cls, resource) -> Plan:
+        """The plan of a configured resource (``sources.capacity.Resource``)."""
+        return cls(
+            resource.name,
+            resource.thresholds,
+            resource.headroom_target,
+            resource.lookback_days,
+            resource.horizon_days,
+        )
+
 
 def daily_figures(samples: pd.DataFrame, time_zone: str) -> pd.DataFrame:
     """Per resource and local day: the last sample (``current``), mean, 95th percentile and

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from sre_pipeline.config import PipelineConfig, load_config
+from sre_pipeline.defs.capacity_assets import capacity_assets
 from sre_pipeline.defs.catalog_asset import catalog_asset, owners_and_tags
 from sre_pipeline.defs.checks import check_action_items, check_incidents, daily_checks
 from sre_pipeline.defs.collection_assets import RETRY, collection_assets
@@ -149,6 +150,7 @@ def build_defs(
             catalog_asset(owners, tags),
             *collection_assets(parts, owners, tags, retry),
             *status_assets(parts, owners, tags),
+            *capacity_assets(parts),
             incident_records,
             *model_assets(),
         ]

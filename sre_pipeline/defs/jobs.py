@@ -35,10 +35,10 @@ def pipeline_jobs() -> list:
         dg.define_asset_job(
             "status_job",
             selection=dg.AssetSelection.assets(
-                "slo_catalog", *COLLECTION, "slo_status", "burn_alerts"
+                "slo_catalog", *COLLECTION, "slo_status", "burn_alerts", "capacity_status"
             ),
             description="A day's status: refresh the catalog, re-collect the whole day (its last "
-            "buckets too), then the status and the alert episodes of that day.",
+            "buckets too), then its status, alert episodes and capacity status.",
         ),
         dg.define_asset_job(
             "weekly_job",

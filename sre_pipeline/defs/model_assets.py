@@ -22,6 +22,7 @@ TABLE_ASSETS = {
     "slo_status": "slo_status",
     "burn_alert_episodes": "burn_alerts",
     "capacity_samples": "capacity_samples",
+    "capacity_status": "capacity_status",
     "incidents": "incidents",
     "action_items": "action_items",
 }

@@ -147,17 +147,30 @@ capacity_samples = Table(
     PrimaryKeyConstraint("ts", "resource", name="pk_capacity_samples"),
 )
 
+# One row per resource and local day (sre_pipeline.capacity.status; docs/capacity.md).
+CAPACITY_LEVELS = ("warn", "scale", "emergency")
 capacity_status = Table(
     "capacity_status",
     metadata,
     Column("resource", ID, primary_key=True),
     Column("day", Date, primary_key=True),
     Column("week_start", Date, nullable=False),
-    Column("peak_utilisation", Float),
+    Column("current_utilisation", Float),
     Column("mean_utilisation", Float),
+    Column("p95_utilisation", Float),
+    Column("peak_utilisation", Float),
     Column("state", String(20)),
-    Column("headroom", Float),
-    Column("days_to_threshold", Float),
+    Column("headroom", Float),  # capacity over peak demand (1 / peak utilisation)
+    Column("headroom_target", Float),
+    Column("headroom_ok", Boolean),
+    Column("peak_growth_wow", Float),
+    Column("trend", String(20)),
+    Column("trend_per_day", Float),
+    *[
+        Column(f"{level}_{part}", String(20) if part == "status" else Date)
+        for level in CAPACITY_LEVELS
+        for part in ("status", "on", "earliest", "latest", "since")
+    ],
 )
 
 review_runs = Table(

@@ -23,7 +23,14 @@ from sre_pipeline_tests.defs.contract import ASSET_GROUPS, DAILY, LOCATION, SCHE
 
 JOB_SELECTIONS = {
     "collection_job": {"slo_catalog", "sli_events", "capacity_samples"},
-    "status_job": {"slo_catalog", "sli_events", "capacity_samples", "slo_status", "burn_alerts"},
+    "status_job": {
+        "slo_catalog",
+        "sli_events",
+        "capacity_samples",
+        "slo_status",
+        "burn_alerts",
+        "capacity_status",
+    },
     "weekly_job": {"slo_catalog"}
     | {k for k, g in ASSET_GROUPS.items() if g in ("incidents", "models")},
 }

@@ -1,0 +1,115 @@
+"""The capacity status asset over collected samples: each day's own figures and forecasts,
+re-runs that replace exactly their days, on both warehouse engines."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
+from sre_pipeline.sources.capacity import CapacityResult
+from sre_pipeline.sources.collector import CollectResult
+from sre_pipeline_tests.defs.pipeline import pipeline, range_tags
+from sre_pipeline_tests.defs.test_assets import SPEC
+
+FIRST, LAST = date(2026, 10, 20), date(2026, 11, 16)  # 28 days
+CAPACITY = """
+resources:
+  - name: search-index
+    utilisation: max(mem)
+    team: discovery
+  - name: queue
+    utilisation: max(depth)
+    thresholds: {warn: 0.6, scale: 0.75, emergency: 0.9}
+"""
+
+
+def peak_of(resource: str, day: date) -> float:
+    n = (day - FIRST).days
+    return 0.505 + 0.01 * n if resource == "search-index" else 0.5  # search: 0.775 on LAST
+
+
+class Source(SLISource):
+    """Hourly samples rising to each day's peak at 23:00 UTC."""
+
+    def events(self, slos, start, end, width) -> CollectResult:
+        return CollectResult(events=pd.DataFrame(columns=["slo", "bucket_start", "good", "total"]))
+
+    def capacity(self, resources, start, end) -> CapacityResult:
+        ts = pd.date_range(start, end, freq="1h", inclusive="left")
+        rows = [
+            (r.name, t, peak_of(r.name, t.date()) * (t.hour + 1) / 24, 100.0)
+            for r in resources
+            for t in ts
+        ]
+        return CapacityResult(
+            pd.DataFrame(rows, columns=["resource", "ts", "utilisation", "capacity"])
+        )
+
+
+@pytest.fixture
+def p(tmp_path, warehouse_url):
+    (tmp_path / "slos").mkdir()
+    (tmp_path / "slos" / "shop.yaml").write_text(SPEC)
+    (tmp_path / "capacity.yaml").write_text(CAPACITY)
+    resources = {
+        "settings": PipelineSettings(
+            slos=[str(tmp_path / "slos")], capacity=str(tmp_path / "capacity.yaml")
+        ),
+        "source": Source(),
+        "warehouse": WarehouseResource(url=warehouse_url),
+    }
+    built = pipeline(resources)
+    tags = range_tags(FIRST.isoformat(), LAST.isoformat())
+    assert built.materialize(["capacity_samples"], tags=tags).success
+    return built
+
+
+def status(p) -> pd.DataFrame:
+    engine = sa.create_engine(p.resources["warehouse"].url)
+    with engine.connect() as conn:
+        frame = pd.read_sql(sa.text("SELECT * FROM capacity_status ORDER BY resource, day"), conn)
+    engine.dispose()
+    return frame
+
+
+def test_each_day_has_its_own_figures_state_and_forecast(p):
+    result = p.materialize(["capacity_status"], partition_key=LAST.isoformat())
+    assert result.success
+    rows = status(p)
+    assert len(rows) == 2
+    search = rows[rows["resource"] == "search-index"].iloc[0]
+    assert search["peak_utilisation"] == pytest.approx(0.775)
+    assert search["state"] == "warn" and search["trend"] == "rising"
+    assert search["warn_status"] == "already above"
+    assert str(search["warn_since"])[:10] == (FIRST + timedelta(days=20)).isoformat()  # 0.705
+    assert search["scale_status"] == "forecast"
+    assert str(search["scale_on"])[:10] == (LAST + timedelta(days=3)).isoformat()  # 0.805
+    assert search["headroom"] == pytest.approx(1 / 0.775) and not search["headroom_ok"]
+    assert search["peak_growth_wow"] == pytest.approx(0.775 / 0.705 - 1)
+    queue = rows[rows["resource"] == "queue"].iloc[0]
+    assert queue["state"] == "ok" and queue["trend"] == "not rising"
+    assert queue["scale_status"] == "not rising" and pd.isna(queue["scale_on"])
+    meta = result.asset_materializations_for_node("capacity_status")[0].metadata
+    assert meta["states"].value == {"emergency": 0, "scale": 0, "warn": 1, "ok": 1}
+    assert meta["below_headroom_target"].value == ["search-index"]
+
+
+def test_a_multi_day_run_writes_each_days_own_row_and_reruns_replace_them(p):
+    tags = range_tags((LAST - timedelta(days=2)).isoformat(), LAST.isoformat())
+    result = p.materialize(["capacity_status"], tags=tags)
+    assert result.success
+    first = status(p)
+    assert len(first) == 6
+    peaks = first[first["resource"] == "search-index"]["peak_utilisation"].tolist()
+    assert peaks == pytest.approx([0.755, 0.765, 0.775])
+    by_day = {
+        m.partition: m.metadata["dagster/row_count"].value
+        for m in result.asset_materializations_for_node("capacity_status")
+    }
+    assert by_day == {d: 2 for d in ("2026-11-14", "2026-11-15", "2026-11-16")}
+    assert p.materialize(["capacity_status"], tags=tags).success
+    pd.testing.assert_frame_equal(status(p), first)
