@@ -191,6 +191,34 @@ def _check_capacity_samples(
     yield from per_day(context, "capacity_samples", "check_capacity_samples", tz, suite, unreadable)
 
 
+def _check_capacity_status(
+    context: dg.AssetCheckExecutionContext,
+    settings: PipelineSettings,
+    warehouse: WarehouseResource,
+):
+    """Capacity status of each day (all blocking): known resources, one row each, the state
+    the peak and thresholds give, figures present on days with a state, every forecast dated
+    and after the status day."""
+    from sre_pipeline.quality.suites import capacity_status_suite
+
+    tz, unreadable, levels = settings.time_zone, None, {}
+    try:
+        levels = {r.name: r.thresholds for r in settings.resources()}
+    except SpecError as exc:
+        unreadable = exc
+    keys = context.op_execution_context.partition_keys
+    first, last = date.fromisoformat(keys[0]), date.fromisoformat(keys[-1])
+    frame = read_slice(
+        warehouse.engine(), tables.capacity_status, "day", first, last + timedelta(1)
+    )
+
+    def suite(days, day_start, day_end, rows):
+        part = frame[frame["day"].isin(days)]
+        return capacity_status_suite(part, levels, validate_rows=rows)
+
+    yield from per_day(context, "capacity_status", "check_capacity_status", tz, suite, unreadable)
+
+
 def _check_slo_status(
     context: dg.AssetCheckExecutionContext,
     settings: PipelineSettings,
@@ -227,6 +255,7 @@ def daily_checks(parts: Partitioning) -> list[dg.AssetChecksDefinition]:
         ("sli_events", _check_sli_events),
         ("capacity_samples", _check_capacity_samples),
         ("slo_status", _check_slo_status),
+        ("capacity_status", _check_capacity_status),
     ):
         out.append(
             dg.asset_check(

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from sre_pipeline.capacity.status import state_of
 from sre_pipeline.incidents.model import ACTION_ITEM_STATUSES, SEVERITIES
 from sre_pipeline.quality.gx_runner import (
     ERROR,
@@ -29,6 +30,7 @@ from sre_pipeline.quality.gx_runner import (
     json_safe,
     run_suite,
 )
+from sre_pipeline.warehouse.schema import capacity_status
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _TRUE = [True]
@@ -301,6 +303,80 @@ def capacity_suite(
         {"known_resources": list(steps)},
         custom,
         ["resource", "ts", "utilisation", "capacity"],
+        validate_rows,
+    )
+
+
+_LEVELS = ("warn", "scale", "emergency")
+_FIGURES = ("current_utilisation", "mean_utilisation", "p95_utilisation", "peak_utilisation")
+
+
+def capacity_status_suite(
+    frame: pd.DataFrame, thresholds: Mapping[str, Sequence[float]], validate_rows: bool = True
+) -> SuiteResult:
+    """Check capacity status rows (the warehouse table ``capacity_status``).
+
+    All ERROR: known resources (``thresholds``: resource -> warn, scale, emergency), one row per
+    resource and day, the state the peak and the resource's thresholds give, every figure
+    present on a day with a state (no NaN where a person reads), a date for every forecast and
+    a "since" for every "already above", and forecast dates after the status day.
+    """
+
+    frame = _frame(frame, [c.name for c in capacity_status.columns])
+    day = pd.to_datetime(frame["day"])
+    expected = [
+        state_of(peak, thresholds[r]) if r in thresholds else None
+        for r, peak in zip(frame["resource"], frame["peak_utilisation"], strict=True)
+    ]
+    state = frame["state"].where(frame["state"].notna(), None)
+    consistent = pd.Series([a == b for a, b in zip(state, expected, strict=True)], frame.index)
+    has_state = frame["state"].notna()
+    figures = frame[list(_FIGURES) + ["headroom"]].notna().all(axis=1)
+    dated = pd.Series(True, frame.index)
+    after = pd.Series(True, frame.index)
+    for level in _LEVELS:
+        status = frame[f"{level}_status"]
+        dated &= ~((status == "forecast") & frame[f"{level}_on"].isna())
+        dated &= ~((status == "already above") & frame[f"{level}_since"].isna())
+        for part in ("on", "earliest", "latest"):
+            when = pd.to_datetime(frame[f"{level}_{part}"])
+            after &= when.isna() | (when > day)
+    checked = pd.DataFrame(
+        {
+            "resource": frame["resource"],
+            "day": frame["day"],
+            "state_consistent": consistent,
+            "figures_present": figures | ~has_state,
+            "forecasts_dated": dated,
+            "forecasts_after_day": after,
+        }
+    )
+    specs = [
+        Spec(
+            "resource known",
+            ERROR,
+            "ExpectColumnValuesToBeInSet",
+            {"column": "resource", "value_set": {"$PARAMETER": "known_resources"}},
+        ),
+        Spec(
+            "one row per (resource, day)",
+            ERROR,
+            "ExpectCompoundColumnsToBeUnique",
+            {"column_list": ["resource", "day"]},
+        ),
+        _flag("state consistent with the peak and the thresholds", "state_consistent"),
+        _flag("figures present on a day with a state (no NaN)", "figures_present"),
+        _flag("a date for every forecast, a since for every already above", "forecasts_dated"),
+        _flag("forecast dates after the status day", "forecasts_after_day"),
+    ]
+    return run_suite(
+        "capacity_status",
+        frame,
+        checked,
+        specs,
+        {"known_resources": list(thresholds)},
+        None,
+        ["resource", "day", "state", "peak_utilisation", "scale_status", "scale_on"],
         validate_rows,
     )
 

@@ -24,6 +24,7 @@ CHECKS = {
     "check_incidents": "incidents",
     "check_action_items": "action_items",
     "check_slo_status": "slo_status",
+    "check_capacity_status": "capacity_status",
 }
 SCHEDULES = {
     "collection_schedule": ("5 * * * *", "collection_job"),

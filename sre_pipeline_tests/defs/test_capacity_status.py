@@ -113,3 +113,33 @@ def test_a_multi_day_run_writes_each_days_own_row_and_reruns_replace_them(p):
     assert by_day == {d: 2 for d in ("2026-11-14", "2026-11-15", "2026-11-16")}
     assert p.materialize(["capacity_status"], tags=tags).success
     pd.testing.assert_frame_equal(status(p), first)
+
+
+def test_the_blocking_check_passes_clean_days_and_names_bad_rows(p):
+    day = LAST.isoformat()
+    clean = p.materialize(["capacity_status"], ("check_capacity_status",), partition_key=day)
+    (evaluation,) = clean.get_asset_check_evaluations()
+    assert evaluation.passed
+    engine = sa.create_engine(p.resources["warehouse"].url)
+    with engine.begin() as conn:  # a state the peak does not give, a forecast in the past
+        conn.execute(
+            sa.text(
+                "UPDATE capacity_status SET state = 'ok', scale_on = :past, "
+                "mean_utilisation = NULL WHERE resource = 'search-index'"
+            ),
+            {"past": LAST - timedelta(days=1)},
+        )
+    engine.dispose()
+    from sre_pipeline.quality.suites import capacity_status_suite
+    from sre_pipeline.sources.capacity import load_resources
+
+    levels = {r.name: r.thresholds for r in load_resources(p.resources["settings"].capacity)}
+    result = capacity_status_suite(status(p), levels)  # what the check runs on these rows
+    assert not result.passed
+    failed = [o.name for o in result.errors]
+    for name in (
+        "state consistent with the peak and the thresholds",
+        "forecast dates after the status day",
+        "figures present on a day with a state (no NaN)",
+    ):
+        assert any(name in f for f in failed), (name, failed)
