@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     _collect_flags(sub)
     _export_rules_flags(sub)
     _quality_flags(sub)
+    _capacity_flags(sub)
     _demo_flags(sub)
     _backfill_flags(sub)
     return parser
@@ -152,6 +153,12 @@ def _quality_flags(sub) -> None:
     p.add_argument("--format", choices=("markdown", "json"), default="markdown")
 
 
+def _capacity_flags(sub) -> None:
+    p = _command(sub, "capacity", "capacity status and forecasts of a day, worst first")
+    p.add_argument("--day", type=day_arg, metavar="DATE", help="the day (default: the newest)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+
 def _demo_flags(sub) -> None:
     p = _command(sub, "demo", "run the whole pipeline on the example configuration")
     p.add_argument("--days", type=days_arg, default=28, help="days to evaluate (default 28)")
@@ -199,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from sre_pipeline.commands.quality import run
         elif args.command == "backfill":
             from sre_pipeline.commands.backfill import run
+        elif args.command == "capacity":
+            from sre_pipeline.commands.capacity import run
         else:
             from sre_pipeline.commands.demo import run
         return run(args)

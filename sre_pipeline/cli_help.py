@@ -52,6 +52,15 @@ HELP = {
         sre-pipeline quality --format json""",
         "Exit codes: 0 every blocking check passed, 1 one failed or no data, 2 unusable input.",
     ),
+    "capacity": (
+        """Each resource's capacity status of a day, from the pipeline's warehouse: state,
+        peak and p95 utilisation, headroom against its target, week-over-week growth, the
+        trend and each threshold's forecast crossing date with its band (MM-DD), worst first;
+        nothing is created or upgraded.""",
+        """sre-pipeline capacity
+        sre-pipeline capacity --day 2026-11-15 --format json""",
+        "Exit codes: 0 printed, 2 unusable input (no warehouse, no status for the day).",
+    ),
     "demo": (
         """Run the code location's jobs in process on the example configuration (demo SLI
         source, SQLite warehouse): catalog, collection, status and alert episodes, incidents

@@ -11,17 +11,14 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date, timedelta
-from pathlib import Path
 
 import pandas as pd
-from sqlalchemy.exc import SQLAlchemyError
 
 from sre_pipeline.commands import UsageError
+from sre_pipeline.commands.stored import existing_warehouse
 from sre_pipeline.config import load_config
 from sre_pipeline.quality.report import inputs_from_config, quality_report
 from sre_pipeline.slo.budget.daily import week_start
-from sre_pipeline.warehouse.engine import make_engine
-from sre_pipeline.warehouse.migrate import current_revision, head_revision
 
 
 def _week(text: str | None, time_zone: str) -> list[date]:
@@ -35,40 +32,12 @@ def _week(text: str | None, time_zone: str) -> list[date]:
     return [monday + timedelta(days=i) for i in range(7)]
 
 
-def _existing_warehouse(url: str | None):
-    """An engine on a warehouse the pipeline has written: a report must not create an empty
-    one (a mistyped URL would then "pass") nor change its schema."""
-    engine = make_engine(url)
-    shown = engine.url.render_as_string(hide_password=True)
-    if engine.dialect.name == "sqlite":
-        path = engine.url.database
-        if not path or path == ":memory:" or not Path(path).exists():
-            raise UsageError(
-                f"no warehouse at {shown}; expected the pipeline's warehouse "
-                "(run the pipeline or `sre-pipeline demo` first)"
-            )
-    try:
-        revision = current_revision(engine)
-    except SQLAlchemyError as exc:
-        raise UsageError(
-            f"cannot read the warehouse {shown}: {exc.__class__.__name__}: "
-            f"{str(exc).splitlines()[0]}"
-        ) from None
-    if revision != head_revision():
-        engine.dispose()
-        raise UsageError(
-            f"the warehouse {shown} is at schema {revision or '(none)'}, expected "
-            f"{head_revision()}; run the pipeline once to upgrade it"
-        )
-    return engine
-
-
 def run(args) -> int:
     """Validate the week's data and print the section (Markdown or JSON)."""
     config = load_config()
     days = _week(args.week, config.time_zone)
     inputs = inputs_from_config(config)
-    engine = _existing_warehouse(config.warehouse_url)
+    engine = existing_warehouse(config.warehouse_url)
     try:
         report = quality_report(engine, inputs, days)
     finally:

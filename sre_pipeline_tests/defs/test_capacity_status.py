@@ -143,3 +143,38 @@ def test_the_blocking_check_passes_clean_days_and_names_bad_rows(p):
         "figures present on a day with a state (no NaN)",
     ):
         assert any(name in f for f in failed), (name, failed)
+
+
+def test_the_capacity_command_prints_the_day_worst_first(p, monkeypatch, capsys, tmp_path):
+    import json
+
+    from sre_pipeline.cli import main
+
+    assert p.materialize(["capacity_status"], partition_key=LAST.isoformat()).success
+    monkeypatch.setenv("SRE_PIPELINE_WAREHOUSE_URL", p.resources["warehouse"].url)
+    monkeypatch.setenv("SRE_PIPELINE_CONFIG", str(tmp_path / "sre_pipeline.yaml"))
+    (tmp_path / "sre_pipeline.yaml").write_text("capacity: capacity.yaml\nslos: [slos]\n")
+    assert main(["capacity"]) == 0  # the newest day
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0] == "Capacity on 2026-11-16: 2 resources (1 warn, 1 ok)"
+    body = [ln for ln in lines if ln.startswith(("search-index", "queue"))]
+    assert body[0].startswith("search-index") and body[1].startswith("queue")  # worst first
+    assert "since 11-09" in body[0] and " 11-19 " in body[0]  # warn since, scale on
+    assert "1.3x < target" in body[0] and "not rising" in body[1]
+    assert "nan" not in out.lower() and max(map(len, lines)) <= 120
+
+    assert main(["capacity", "--day", "2026-11-16", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [r["resource"] for r in doc["resources"]] == ["search-index", "queue"]
+    search = doc["resources"][0]
+    assert search["scale_on"] == "2026-11-19" and search["warn_since"] == "2026-11-09"
+    assert "NaN" not in json.dumps(doc)
+
+    assert main(["capacity", "--day", "2026-11-01"]) == 2
+    assert "--day 2026-11-01: no capacity status stored for that day" in capsys.readouterr().err
+    monkeypatch.setenv("SRE_PIPELINE_WAREHOUSE_URL", f"sqlite:///{tmp_path}/none.db")
+    assert main(["capacity"]) == 2
+    err = capsys.readouterr().err
+    assert "no warehouse at" in err and "Traceback" not in err
+    assert not (tmp_path / "none.db").exists()
