@@ -70,6 +70,9 @@ def test_demo_runs_the_graph_and_leaves_warehouse_and_dagster_home(first_run):
     home, done = first_run
     assert "18 SLOs, status as of the end of 2026-11-15 (28 days evaluated" in done.stdout
     assert "At risk:" in done.stdout and "cart-availability" in done.stdout
+    # capacity: the search index heads for its 80 % scale threshold, with the date and band
+    assert "search-index-memory forecast to reach its scale threshold on 2026-11-2" in done.stdout
+    assert "headroom under target: " in done.stdout and "checkout-db-cpu 1.5x/2x" in done.stdout
     assert "Traceback" not in done.stderr
 
     tables = dump(home)

@@ -102,6 +102,34 @@ def run(args) -> int:
     return 0
 
 
+def _capacity_line(engine, day: date) -> str:
+    """The day's capacity in one line: states, the next forecast crossing of scale (80 % by
+    default), the resources below their headroom target."""
+    from sre_pipeline.warehouse import schema as tables
+    from sre_pipeline.warehouse.reads import read_slice
+
+    rows = read_slice(engine, tables.capacity_status, "day", day, day + timedelta(days=1))
+    states = rows["state"].value_counts().to_dict()
+    text = ", ".join(
+        f"{states[s]} {s}" for s in ("emergency", "scale", "warn", "ok") if s in states
+    )
+    lines = [f"Capacity on {day}: {text or 'no data'}"]
+    coming = rows[rows["scale_status"] == "forecast"].sort_values("scale_on")
+    for _, r in coming.head(2).iterrows():
+        latest = f"{r['scale_latest']:%m-%d}" if r["scale_latest"] else "later"
+        lines.append(
+            f"  {r['resource']} forecast to reach its scale threshold on "
+            f"{r['scale_on']:%Y-%m-%d} (between {r['scale_earliest']:%m-%d} and {latest})"
+        )
+    low = rows[rows["headroom_ok"] == False]  # noqa: E712 - a nullable column
+    if len(low):
+        items = ", ".join(
+            f"{r.resource} {r.headroom:.1f}x/{r.headroom_target:g}x" for r in low.itertuples()
+        )
+        lines.append(f"  headroom under target: {items}")
+    return "\n".join(lines)
+
+
 def _report(home, end: date, days: int, seconds: float) -> None:
     from sre_pipeline.warehouse.engine import make_engine
 
@@ -133,6 +161,7 @@ def _report(home, end: date, days: int, seconds: float) -> None:
         f"Incidents: {len(incidents)} ({incidents['resolved_at'].isna().sum()} unresolved); "
         f"action items: {len(items)} ({open_items.sum()} open, {overdue.sum()} overdue)"
     )
+    print(_capacity_line(engine, last_day))
     print(f"Data quality, last 7 days: {_quality(engine, end).summary()}")
     engine.dispose()
     env = "".join(f"  {k}={v} \\\n" for k, v in home.environment().items())
