@@ -10,7 +10,9 @@ asks for the trend, and a line's uncertainty is well understood and explainable 
 
 Never a guess: too few days of history is ``insufficient data``; a trend that is flat,
 falling or not significantly rising (one-sided p >= 0.05) is ``not rising``; a line that
-explains too little of the variation (R^2 below :data:`MIN_R2`) is ``unreliable``.
+explains too little of the variation (R^2 below :data:`MIN_R2`), or whose residuals run in
+long stretches on one side of it (Durbin-Watson statistic below :data:`MIN_DURBIN_WATSON`: a
+step change or a curve, not a trend), is ``unreliable``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ MIN_DAYS = 7  # fewer daily peaks than a week: no trend worth stating
 MIN_R2 = 0.3  # below this the line explains too little of the day-to-day variation
 P_RISING = 0.05  # one-sided significance of a rising slope
 CONFIDENCE = 0.95
+# Durbin-Watson: about 2 for independent residuals, towards 0 when they run in stretches (a
+# level shift fitted with a line); 1.0 is well below what noise around a real trend gives
+MIN_DURBIN_WATSON = 1.0
 
 INSUFFICIENT = "insufficient data"
 NOT_RISING = "not rising"
@@ -96,13 +101,22 @@ def fit_trend(peaks: pd.Series, day: date, lookback_days: int) -> Trend:
     r2 = float(fit.rvalue**2)
     if fit.slope <= 0 or p_rising >= P_RISING:
         status = NOT_RISING
-    elif r2 < MIN_R2:
+    elif r2 < MIN_R2 or durbin_watson(resid) < MIN_DURBIN_WATSON:
         status = UNRELIABLE
     else:
         status = RISING
     return Trend(
         status, n, float(fit.slope), float(fit.intercept), r2, p_rising, tuple(x), resid_sd
     )
+
+
+def durbin_watson(resid: np.ndarray) -> float:
+    """The Durbin-Watson statistic of residuals in day order (2 when there is no pattern);
+    2.0 for residuals that are all but zero (an exact line has no pattern to find)."""
+    total = float((resid**2).sum())
+    if total <= 1e-18 * len(resid):
+        return 2.0
+    return float((np.diff(resid) ** 2).sum()) / total
 
 
 def _since(peaks: pd.Series, day: date, level: float) -> date:

@@ -114,3 +114,19 @@ def test_a_resource_already_above_says_since_when():
 def test_a_crossing_past_the_horizon_says_so():
     _, out = forecast(series(line(0.40, 0.001)), horizon=90)  # warn in ~273 days
     assert out["warn"].status == BEYOND_HORIZON and out["warn"].on is None
+
+
+def test_a_step_change_is_unreliable_not_a_trend():
+    # flat at 0.40 for three weeks, then a new flat level at 0.65: a line through it would
+    # forecast crossings that nothing supports
+    values = np.r_[np.full(21, 0.40), np.full(7, 0.65)] + line(0, 0, noise=0.005, seed=1)
+    trend, out = forecast(series(values))
+    assert trend.status == UNRELIABLE
+    assert {c.status for c in out.values()} == {UNRELIABLE}
+
+
+def test_real_trends_in_noise_are_not_mistaken_for_steps():
+    statuses = [
+        forecast(series(line(0.405, 0.01, noise=0.02, seed=s)))[0].status for s in range(50)
+    ]
+    assert statuses.count(RISING) >= 48

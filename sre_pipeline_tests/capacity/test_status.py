@@ -79,3 +79,20 @@ def test_a_day_without_samples_has_no_figures_and_says_so():
     )
     assert row["peak_utilisation"] is None and row["state"] is None and row["headroom"] is None
     assert row["trend"] == "no data"
+
+
+def test_over_commit_above_100_percent_is_an_emergency_with_under_1x_headroom():
+    frame = samples("vcpu", DAY - timedelta(days=13), [1.05 + 0.005 * n for n in range(14)])
+    frame["capacity"] = 64.0  # a capacity series: over-commit is real, not a bad sample
+    daily = daily_figures(frame, "UTC")
+    (row,) = status_rows(daily, [Plan("vcpu")], [DAY])
+    assert row["state"] == "emergency" and row["peak_utilisation"] == pytest.approx(1.115)
+    assert row["headroom"] == pytest.approx(1 / 1.115) and row["headroom"] < 1
+    assert {row[f"{lv}_status"] for lv in ("warn", "scale", "emergency")} == {"already above"}
+    assert row["emergency_since"] == DAY - timedelta(days=13)
+
+
+def test_thresholds_overridden_per_resource():
+    daily = daily_figures(samples("q", DAY, [0.65]), "UTC")
+    default, strict = status_rows(daily, [Plan("q"), Plan("q", thresholds=(0.5, 0.6, 0.7))], [DAY])
+    assert (default["state"], strict["state"]) == ("ok", "scale")
