@@ -184,7 +184,7 @@ def _backfill_flags(sub) -> None:
         nargs="+",
         metavar="ASSET",
         help="daily assets to back-fill (default: sli_events capacity_samples slo_status "
-        "burn_alerts)",
+        "burn_alerts capacity_status)",
     )
     p.add_argument("--force", action="store_true", help="re-run days that are already complete")
     p.add_argument("--verbose", action="store_true", help="show Dagster's own logs too")

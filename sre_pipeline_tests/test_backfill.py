@@ -77,12 +77,15 @@ def test_backfill_resumes_and_equals_one_run_over_the_same_days(home, capsys, mo
     out = capsys.readouterr()
     assert out.out == (
         "Back-filled in 2 run(s): sli_events, capacity_samples: 3 day(s); slo_status, "
-        "burn_alerts: 3 day(s); 0 complete day(s) skipped.\n"
+        "burn_alerts, capacity_status: 3 day(s); 0 complete day(s) skipped.\n"
     )
     assert "sli_events, capacity_samples 2026-11-01..2026-11-03: ok" in out.err
     for noise in ("Traceback", "DEBUG", "Telemetry", "Warning"):
         assert noise not in out.err
-    first = {t: table(home, t) for t in ("sli_events", "slo_status", "burn_alert_episodes")}
+    first = {
+        t: table(home, t)
+        for t in ("sli_events", "slo_status", "burn_alert_episodes", "capacity_status")
+    }
     recorded = runs(home)
     assert [r.job_name for r in recorded] == ["__ASSET_JOB"] * 3
     assert recorded[0].asset_selection == {dg.AssetKey("slo_catalog")}  # the specs stored first
@@ -119,6 +122,7 @@ def test_backfill_resumes_and_equals_one_run_over_the_same_days(home, capsys, mo
                     "capacity_samples",
                     "slo_status",
                     "burn_alerts",
+                    "capacity_status",
                 )
             ],
             instance=instance,

@@ -28,7 +28,7 @@ JOBS_PARTITIONS_DEF = (
     ":DeprecationWarning"
 )
 
-DAILY = {"sli_events", "slo_status", "burn_alerts", "capacity_samples"}
+DAILY = {"sli_events", "slo_status", "burn_alerts", "capacity_samples", "capacity_status"}
 
 
 @dataclass
