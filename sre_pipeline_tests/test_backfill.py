@@ -76,10 +76,10 @@ def test_backfill_resumes_and_equals_one_run_over_the_same_days(home, capsys, mo
     assert main(args) == 0
     out = capsys.readouterr()
     assert out.out == (
-        "Back-filled in 2 run(s): sli_events, capacity_samples: 3 day(s); slo_status, "
-        "burn_alerts, capacity_status: 3 day(s); 0 complete day(s) skipped.\n"
+        "Back-filled in 2 run(s): sli_events, capacity_samples, capacity_daily: 3 day(s); "
+        "slo_status, burn_alerts, capacity_status: 3 day(s); 0 complete day(s) skipped.\n"
     )
-    assert "sli_events, capacity_samples 2026-11-01..2026-11-03: ok" in out.err
+    assert "sli_events, capacity_samples, capacity_daily 2026-11-01..2026-11-03: ok" in out.err
     for noise in ("Traceback", "DEBUG", "Telemetry", "Warning"):
         assert noise not in out.err
     first = {
@@ -120,6 +120,7 @@ def test_backfill_resumes_and_equals_one_run_over_the_same_days(home, capsys, mo
                     "slo_catalog",
                     "sli_events",
                     "capacity_samples",
+                    "capacity_daily",
                     "slo_status",
                     "burn_alerts",
                     "capacity_status",

@@ -11,8 +11,8 @@ import pytest
 import sre_pipeline
 
 API = {
-    "sre_pipeline.capacity": "Crossing Plan Trend crossings daily_figures fit_trend state_of "
-    "status_rows",
+    "sre_pipeline.capacity": "Crossing Plan Trend Trends crossings daily_figures fit_trend "
+    "fit_trends state_of status_frame status_rows worst_first",
     "sre_pipeline.inputs": "DocContext Document DurationError InputModel Problem SpecError "
     "TimeError did_you_mean format_duration format_path invalid parse_datetime parse_day "
     "parse_documents parse_duration parse_instant promql_error read_documents render",
@@ -31,8 +31,8 @@ API = {
     "incidents_frame incomplete_items load_postmortems open_and_overdue",
     "sre_pipeline.quality": "QualityReport SuiteResult action_items_suite capacity_suite "
     "events_suite incidents_suite inputs_from_config quality_report run_suite status_suite",
-    "sre_pipeline.warehouse": "CollectedWrite Slice default_url make_engine read_events "
-    "read_slice replace_slice stored_catalog upgrade write_collected",
+    "sre_pipeline.warehouse": "CollectedWrite Slice default_url make_engine read_columns "
+    "read_events read_slice replace_slice stored_catalog upgrade write_collected",
     "sre_pipeline.defs": "CodeLocation IncidentSource LocalRunner PipelineSettings "
     "PostmortemSource PrometheusSLISource SLISource UnconfiguredSource WarehouseResource "
     "build_defs preflight resources_from_config",

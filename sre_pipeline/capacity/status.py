@@ -16,11 +16,20 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from sre_pipeline.capacity.forecast import crossings, fit_trend
+from sre_pipeline.capacity.forecast import (
+    ALREADY_ABOVE,
+    BEYOND_HORIZON,
+    FORECAST,
+    RISING,
+    first_day,
+    fit_trends,
+    trailing_run_start,
+)
 
 LEVELS = ("warn", "scale", "emergency")
 STATES = ("ok", *LEVELS)
-DAILY_COLUMNS = ["resource", "day", "current", "mean", "p95", "peak", "samples"]
+FIGURES = ("current_utilisation", "mean_utilisation", "p95_utilisation", "peak_utilisation")
+DAILY_COLUMNS = ["resource", "day", *FIGURES, "samples"]
 
 
 @dataclass(frozen=True)
@@ -46,24 +55,42 @@ class Plan:
 
 
 def daily_figures(samples: pd.DataFrame, time_zone: str) -> pd.DataFrame:
-    """Per resource and local day: the last sample (``current``), mean, 95th percentile and
-    peak utilisation, and the number of samples. Samples without a utilisation are ignored."""
+    """Per resource and local day (the rows of the warehouse table ``capacity_daily``): the
+    last sample (``current_utilisation``), the mean, 95th percentile and peak utilisation,
+    and the number of samples. Samples without a utilisation are ignored."""
     frame = samples.dropna(subset=["utilisation"])
     if frame.empty:
         return pd.DataFrame(columns=DAILY_COLUMNS)
     local = pd.to_datetime(frame["ts"], utc=True).dt.tz_convert(time_zone)
-    frame = frame.assign(day=local.dt.date, ts=local).sort_values(["resource", "ts"])
+    # the local midnight as a plain datetime (dates are made once per group, not per sample);
+    # groups keep the rows' order, so ordering by time alone makes "last" the day's last sample
+    day = local.dt.tz_localize(None).dt.normalize()
+    frame = frame.assign(day=day, ts=local).sort_values("ts", kind="stable")
     grouped = frame.groupby(["resource", "day"], sort=True)["utilisation"]
     out = pd.DataFrame(
         {
-            "current": grouped.last(),
-            "mean": grouped.mean(),
-            "p95": grouped.quantile(0.95),
-            "peak": grouped.max(),
+            "current_utilisation": grouped.last(),
+            "mean_utilisation": grouped.mean(),
+            "p95_utilisation": grouped.quantile(0.95),
+            "peak_utilisation": grouped.max(),
             "samples": grouped.size(),
         }
     ).reset_index()
+    out["day"] = out["day"].dt.date
     return out[DAILY_COLUMNS]
+
+
+WORST_FIRST = ("emergency", "scale", "warn", "ok")
+
+
+def worst_first(frame: pd.DataFrame) -> pd.DataFrame:
+    """Status rows worst first: by state (emergency, scale, warn, ok, then days without data),
+    then hotter first, then by name."""
+    rank = frame["state"].map({s: k for k, s in enumerate(WORST_FIRST)}).fillna(len(WORST_FIRST))
+    order = frame.assign(_rank=rank).sort_values(
+        ["_rank", "peak_utilisation", "resource"], ascending=[True, False, True]
+    )
+    return order.drop(columns="_rank")
 
 
 def state_of(peak: float | None, thresholds: Sequence[float]) -> str | None:
@@ -74,51 +101,106 @@ def state_of(peak: float | None, thresholds: Sequence[float]) -> str | None:
     return reached[-1] if reached else "ok"
 
 
-def _none(value):
-    return None if value is None or (isinstance(value, float) and np.isnan(value)) else value
-
-
 def status_rows(daily: pd.DataFrame, plans: Sequence[Plan], days: Sequence[date]) -> list[dict]:
-    """The status of every resource on each of ``days``, from ``daily`` (as
-    :func:`daily_figures` gives it, covering the look-back and the week before each day). A day
-    without samples has no figures and no state, and says why in ``trend``."""
-    rows = []
-    by_resource = {name: part for name, part in daily.groupby("resource")}
-    for plan in plans:
-        part = by_resource.get(plan.name, pd.DataFrame(columns=DAILY_COLUMNS))
-        figures = part.set_index("day")
-        peaks = figures["peak"].astype(float)
-        for day in days:
-            rows.append(_row(plan, figures, peaks, day))
-    return rows
+    """:func:`status_frame` as one dict per row, None where a figure is missing."""
+    frame = status_frame(daily, plans, days)
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
-def _row(plan: Plan, figures: pd.DataFrame, peaks: pd.Series, day: date) -> dict:
-    levels = dict(zip(LEVELS, plan.thresholds, strict=True))
-    today = figures.loc[day] if day in figures.index else None
-    peak = float(today["peak"]) if today is not None else None
-    week_ago = peaks.get(day - timedelta(days=7))
-    row = {
-        "resource": plan.name,
+def status_frame(daily: pd.DataFrame, plans: Sequence[Plan], days: Sequence[date]) -> pd.DataFrame:
+    """The status of every resource on each of ``days`` (a row per plan and day, in that
+    order), from ``daily`` (as :func:`daily_figures` gives it, covering at least the
+    look-back and the week before each day; earlier days only lengthen a run of days above a
+    threshold). A day without samples has no figures and no state, and says why in
+    ``trend``. All resources are fitted at once (:func:`.forecast.fit_trends`)."""
+    if not plans or not days:
+        return pd.DataFrame(columns=STATUS_COLUMNS)
+    names = [p.name for p in plans]
+    lookback = np.array([p.lookback_days for p in plans])
+    horizon = np.array([p.horizon_days for p in plans])
+    levels = np.array([p.thresholds for p in plans], dtype=float)
+    target = np.array([p.headroom_target for p in plans], dtype=float)
+    first = min([*daily["day"], min(days) - timedelta(days=int(lookback.max()) + 7)])
+    calendar = pd.date_range(first, max(days)).date
+    wide = {column: _matrix(daily, column, names, calendar) for column in FIGURES}
+    return pd.concat(
+        [
+            _day(
+                wide, calendar, list(calendar).index(day), names, lookback, horizon, levels, target
+            )
+            for day in days
+        ],
+        ignore_index=True,
+    )
+
+
+STATUS_COLUMNS = [
+    "resource", "day", "week_start", "current_utilisation", "mean_utilisation",
+    "p95_utilisation", "peak_utilisation", "state", "headroom", "headroom_target",
+    "headroom_ok", "peak_growth_wow", "trend", "trend_per_day",
+    *[f"{lv}_{part}" for lv in LEVELS for part in ("status", "on", "earliest", "latest", "since")],
+]  # fmt: skip
+
+
+def _matrix(daily: pd.DataFrame, column: str, names: list[str], calendar) -> np.ndarray:
+    """``column`` of ``daily`` as a matrix: a row per name (plans may repeat one), a column
+    per calendar day, NaN where there is no figure."""
+    wide = daily.pivot_table(index="resource", columns="day", values=column, aggfunc="last")
+    wide = wide.reindex(index=pd.Index(names).unique(), columns=calendar)
+    return wide.to_numpy(dtype=float)[wide.index.get_indexer(names)]
+
+
+def _day(wide, calendar, c, names, lookback, horizon, levels, target) -> pd.DataFrame:
+    day = calendar[c]
+    width = int(lookback.max())
+    peaks = wide["peak_utilisation"]
+    window = np.full((len(names), width), np.nan)
+    lo = max(0, c - width + 1)
+    window[:, width - (c - lo + 1) :] = peaks[:, lo : c + 1]
+    x = np.arange(-(width - 1), 1, dtype=float)
+    window[x[None, :] <= -lookback[:, None]] = np.nan  # outside the resource's own look-back
+    trends = fit_trends(window, x)
+    peak = peaks[:, c]
+    seen = ~np.isnan(peak)
+    week_ago = peaks[:, c - 7] if c >= 7 else np.full(len(names), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        headroom = np.where(peak > 0, 1 / peak, np.nan)
+        growth = np.where(week_ago > 0, peak / week_ago - 1, np.nan)
+    reached = (peak[:, None] >= levels) & seen[:, None]
+    state = np.where(seen, "ok", None).astype(object)
+    for k, name in enumerate(LEVELS):
+        state[reached[:, k]] = name
+    out = {
+        "resource": names,
         "day": day,
         "week_start": day - timedelta(days=day.weekday()),
-        "current_utilisation": _none(float(today["current"])) if today is not None else None,
-        "mean_utilisation": _none(float(today["mean"])) if today is not None else None,
-        "p95_utilisation": _none(float(today["p95"])) if today is not None else None,
-        "peak_utilisation": peak,
-        "state": state_of(peak, plan.thresholds),
-        "headroom": (1 / peak) if peak else None,
-        "headroom_target": plan.headroom_target,
-        "headroom_ok": (1 / peak >= plan.headroom_target) if peak else None,
-        "peak_growth_wow": (peak / week_ago - 1) if peak is not None and week_ago else None,
+        **{column: wide[column][:, c] for column in FIGURES},
+        "state": state,
+        "headroom": headroom,
+        "headroom_target": target,
+        "headroom_ok": np.where(np.isnan(headroom), None, headroom >= target),
+        "peak_growth_wow": growth,
+        "trend": np.where(seen, trends.status, "no data"),
+        "trend_per_day": trends.slope,
     }
-    trend = fit_trend(peaks, day, plan.lookback_days)
-    row["trend"] = trend.status if today is not None else "no data"
-    row["trend_per_day"] = trend.slope
-    for c in crossings(peaks, trend, levels, day, plan.horizon_days):
-        row[f"{c.threshold}_status"] = c.status
-        row[f"{c.threshold}_on"] = c.on
-        row[f"{c.threshold}_earliest"] = c.earliest
-        row[f"{c.threshold}_latest"] = c.latest
-        row[f"{c.threshold}_since"] = c.since
-    return row
+    ahead = np.arange(1, int(horizon.max()) + 1, dtype=float)
+    within = ahead[None, :] <= horizon[:, None]
+    mean, low, high = trends.band(ahead)
+    rising = trends.status == RISING
+    history = peaks[:, : c + 1]
+    for k, name in enumerate(LEVELS):
+        since = trailing_run_start(history, levels[:, k])
+        on, earliest, latest = (
+            first_day((v >= levels[:, k : k + 1]) & within) for v in (mean, high, low)
+        )
+        status = np.where(rising, np.where(on > 0, FORECAST, BEYOND_HORIZON), trends.status)
+        status = np.where(since >= 0, ALREADY_ABOVE, status)
+        dated = rising & (since < 0)
+        out[f"{name}_status"] = status
+        for part, ahead_days in (("on", on), ("earliest", earliest), ("latest", latest)):
+            out[f"{name}_{part}"] = [
+                day + timedelta(days=int(k)) if d and k else None
+                for d, k in zip(dated, ahead_days, strict=True)
+            ]
+        out[f"{name}_since"] = [calendar[i] if i >= 0 else None for i in since]
+    return pd.DataFrame(out, columns=STATUS_COLUMNS)

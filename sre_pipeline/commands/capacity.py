@@ -14,6 +14,7 @@ from datetime import date
 import pandas as pd
 import sqlalchemy as sa
 
+from sre_pipeline.capacity.status import WORST_FIRST, worst_first
 from sre_pipeline.commands import UsageError
 from sre_pipeline.commands.stored import existing_warehouse
 from sre_pipeline.config import load_config
@@ -21,7 +22,6 @@ from sre_pipeline.text_tables import text_table
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.reads import read_slice
 
-RANK = {"emergency": 0, "scale": 1, "warn": 2, "ok": 3}
 LEVELS = ("warn", "scale", "emergency")
 HEADERS = ["resource", "state", "peak", "p95", "headroom", "7d growth", "trend", *LEVELS]
 
@@ -61,14 +61,6 @@ def _headroom(row) -> str:
     return f"{row['headroom']:.1f}x{mark}"
 
 
-def ordered(frame: pd.DataFrame) -> pd.DataFrame:
-    """Worst first: by state, then by peak utilisation (a day without data last)."""
-    rank = frame["state"].map(RANK).fillna(len(RANK))
-    return frame.assign(_rank=rank).sort_values(
-        ["_rank", "peak_utilisation", "resource"], ascending=[True, False, True]
-    )
-
-
 def _table(frame: pd.DataFrame) -> str:
     rows = [
         [
@@ -106,13 +98,13 @@ def run(args) -> int:
         engine.dispose()
     if frame.empty:
         raise UsageError(f"--day {day}: no capacity status stored for that day")
-    frame = ordered(frame).drop(columns="_rank")
+    frame = worst_first(frame)
     if args.format == "json":
         records = [{k: _value(v) for k, v in r.items()} for r in frame.to_dict("records")]
         print(json.dumps({"day": day.isoformat(), "resources": records}, indent=2))
         return 0
     states = frame["state"].value_counts().to_dict()
-    summary = ", ".join(f"{states[s]} {s}" for s in RANK if s in states) or "no data"
+    summary = ", ".join(f"{states[s]} {s}" for s in WORST_FIRST if s in states) or "no data"
     print(f"Capacity on {day}: {len(frame)} resources ({summary})\n")
     print(_table(frame))
     return 0

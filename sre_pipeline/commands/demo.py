@@ -105,14 +105,13 @@ def run(args) -> int:
 def _capacity_line(engine, day: date) -> str:
     """The day's capacity in one line: states, the next forecast crossing of scale (80 % by
     default), the resources below their headroom target."""
+    from sre_pipeline.capacity.status import WORST_FIRST
     from sre_pipeline.warehouse import schema as tables
     from sre_pipeline.warehouse.reads import read_slice
 
     rows = read_slice(engine, tables.capacity_status, "day", day, day + timedelta(days=1))
     states = rows["state"].value_counts().to_dict()
-    text = ", ".join(
-        f"{states[s]} {s}" for s in ("emergency", "scale", "warn", "ok") if s in states
-    )
+    text = ", ".join(f"{states[s]} {s}" for s in WORST_FIRST if s in states)
     lines = [f"Capacity on {day}: {text or 'no data'}"]
     coming = rows[rows["scale_status"] == "forecast"].sort_values("scale_on")
     for _, r in coming.head(2).iterrows():

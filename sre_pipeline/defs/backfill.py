@@ -19,7 +19,10 @@ import pandas as pd
 from sre_pipeline.defs.runner import ASSET_JOB, LocalRunner, Progress, RunOutcome, range_tags
 from sre_pipeline.slo.budget.daily import day_bounds
 
-PHASES = (("sli_events", "capacity_samples"), ("slo_status", "burn_alerts", "capacity_status"))
+PHASES = (
+    ("sli_events", "capacity_samples", "capacity_daily"),
+    ("slo_status", "burn_alerts", "capacity_status"),
+)
 DAILY_ASSETS = tuple(a for phase in PHASES for a in phase)
 CHUNK_DAYS = 14  # the daily assets' BackfillPolicy.multi_run(max_partitions_per_run=14)
 

@@ -35,10 +35,15 @@ def pipeline_jobs() -> list:
         dg.define_asset_job(
             "status_job",
             selection=dg.AssetSelection.assets(
-                "slo_catalog", *COLLECTION, "slo_status", "burn_alerts", "capacity_status"
+                "slo_catalog",
+                *COLLECTION,
+                "capacity_daily",
+                "slo_status",
+                "burn_alerts",
+                "capacity_status",
             ),
             description="A day's status: refresh the catalog, re-collect the whole day (its last "
-            "buckets too), then its status, alert episodes and capacity status.",
+            "buckets too), then its status, alert episodes, capacity roll-up and status.",
         ),
         dg.define_asset_job(
             "weekly_job",

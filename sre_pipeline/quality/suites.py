@@ -36,6 +36,16 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _TRUE = [True]
 
 
+def _known(column: str, name: str, parameter: str) -> Spec:
+    """ERROR: every value of ``column`` is in the set passed as ``parameter`` at run time."""
+    return Spec(
+        name,
+        ERROR,
+        "ExpectColumnValuesToBeInSet",
+        {"column": column, "value_set": {"$PARAMETER": parameter}},
+    )
+
+
 def _not_null(col: str) -> Spec:
     return Spec(f"{col} not null", ERROR, "ExpectColumnValuesToNotBeNull", {"column": col})
 
@@ -156,12 +166,7 @@ def events_suite(
         }
     )
     specs = [
-        Spec(
-            "slo known to the catalog",
-            ERROR,
-            "ExpectColumnValuesToBeInSet",
-            {"column": "slo", "value_set": {"$PARAMETER": "known_slos"}},
-        ),
+        _known("slo", "slo known to the catalog", "known_slos"),
         *(_not_null(c) for c in ("slo", "bucket_start", "good", "total")),
         Spec(
             "good >= 0", ERROR, "ExpectColumnValuesToBeBetween", {"column": "good", "min_value": 0}
@@ -263,12 +268,7 @@ def capacity_suite(
         }
     )
     specs = [
-        Spec(
-            "resource known",
-            ERROR,
-            "ExpectColumnValuesToBeInSet",
-            {"column": "resource", "value_set": {"$PARAMETER": "known_resources"}},
-        ),
+        _known("resource", "resource known", "known_resources"),
         *(_not_null(c) for c in ("resource", "ts", "utilisation")),
         Spec(
             "utilisation within [0, 1]",
@@ -352,12 +352,7 @@ def capacity_status_suite(
         }
     )
     specs = [
-        Spec(
-            "resource known",
-            ERROR,
-            "ExpectColumnValuesToBeInSet",
-            {"column": "resource", "value_set": {"$PARAMETER": "known_resources"}},
-        ),
+        _known("resource", "resource known", "known_resources"),
         Spec(
             "one row per (resource, day)",
             ERROR,
@@ -534,12 +529,7 @@ def status_suite(
     status = _frame(status, ["slo", "day", "budget_remaining", "policy_tier"])
     events = _frame(events, ["slo", "bucket_start"])
     specs = [
-        Spec(
-            "slo known to the catalog",
-            ERROR,
-            "ExpectColumnValuesToBeInSet",
-            {"column": "slo", "value_set": {"$PARAMETER": "known_slos"}},
-        ),
+        _known("slo", "slo known to the catalog", "known_slos"),
         _not_null("slo"),
         Spec(
             "one status row per SLO and day",

@@ -142,18 +142,40 @@ class Resource:
 
 
 def load_resources(path: str | Path) -> list[Resource]:
-    """Read a capacity file; every problem raises :class:`SpecError` with file and line."""
-    docs, problems = read_documents(Path(path))
+    """Read a capacity file; every problem raises :class:`SpecError` with file and line.
+
+    A run reads the file in each capacity step and check; parsing 5,000 resources takes about
+    2 s, so a file unchanged since the last read (same size and modification time) gives the
+    resources read then (they are immutable)."""
+    file = Path(path)
+    try:
+        stat = file.stat()
+        key = (str(file.resolve()), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        return _read_resources(file)  # the read reports the problem
+    if key not in _READ:
+        _READ.clear()  # one file in use at a time; no growth
+        _READ[key] = tuple(_read_resources(file))
+    return list(_READ[key])
+
+
+_READ: dict[tuple, tuple[Resource, ...]] = {}
+
+
+def _read_resources(path: Path) -> list[Resource]:
+    docs, problems = read_documents(path)
     out: list[Resource] = []
+    seen: set[str] = set()  # names so far (a set: thousands of resources)
     for doc in docs:
         ctx = DocContext(doc)
         parsed = ctx.validate(CapacityFileIn, doc.data)
         for i, r in enumerate(parsed.resources if parsed else []):
-            if r.name in (o.name for o in out):
+            if r.name in seen:
                 ctx.problem(
                     ("resources", i, "name"), f"duplicate resource '{r.name}'", "unique names"
                 )
                 continue
+            seen.add(r.name)
             out.append(
                 Resource(
                     r.name,

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import Date, DateTime, Engine, Table
 
 from sre_pipeline.slo.model import SLO
-from sre_pipeline.warehouse.schema import slo_catalog
+from sre_pipeline.warehouse.schema import sli_events, slo_catalog
 from sre_pipeline.warehouse.writes import KEY_CHUNK
 
 
@@ -54,69 +54,103 @@ def read_slice(
 
 
 FETCH_ROWS = 500_000
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # the text SQLAlchemy's SQLite DATETIME stores
+
+
+def _utc(value) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def read_columns(
+    engine: Engine,
+    table: Table,
+    columns: Sequence[str],
+    time_column: str,
+    start,
+    end,
+    categorical: str | None = None,
+) -> pd.DataFrame:
+    """``columns`` of the rows of ``table`` whose ``time_column`` (a DateTime or a Date) is in
+    ``[start, end)``, in no particular order: times as UTC timestamps, dates as
+    ``datetime.date``, ``categorical`` (a key column) as a pandas categorical.
+
+    The fast path for millions of rows: fetched through the driver's cursor in chunks and
+    turned into numpy columns chunk by chunk, without SQLAlchemy's per-value type processing,
+    so no Python object per row outlives its chunk.
+    """
+    types = {c.name: c.type for c in table.columns}
+    is_date = isinstance(types[time_column], Date) and not isinstance(types[time_column], DateTime)
+    with engine.connect() as conn:
+        dialect = conn.dialect.name
+        names = [f'"{c}"' for c in columns]
+        if dialect == "postgresql":
+            names = [
+                f'EXTRACT(EPOCH FROM "{c}")::float8' if isinstance(types[c], DateTime) else n
+                for c, n in zip(columns, names, strict=True)
+            ]
+            mark = "%s"
+            bounds = (
+                (pd.Timestamp(start).date(), pd.Timestamp(end).date())
+                if is_date
+                else (_utc(start).to_pydatetime(), _utc(end).to_pydatetime())
+            )
+        else:
+            mark = "?"
+            bounds = (
+                (pd.Timestamp(start).date().isoformat(), pd.Timestamp(end).date().isoformat())
+                if is_date
+                else (_utc(start).strftime(_SQLITE_TIME), _utc(end).strftime(_SQLITE_TIME))
+            )
+        sql = (
+            f'SELECT {", ".join(names)} FROM "{table.name}" '
+            f'WHERE "{time_column}" >= {mark} AND "{time_column}" < {mark}'
+        )
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(sql, bounds)
+            parts = []
+            while chunk := cursor.fetchmany(FETCH_ROWS):
+                parts.append(_typed(chunk, columns, types, dialect, categorical))
+        finally:
+            cursor.close()
+    if not parts:
+        return pd.DataFrame(
+            {c: _typed([], [c], types, dialect, None)[c] for c in columns}, columns=list(columns)
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _typed(rows: list[tuple], columns, types, dialect: str, categorical) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(rows, columns=list(columns))
+    for name in columns:
+        kind = types[name]
+        if isinstance(kind, DateTime):
+            if dialect == "postgresql":
+                frame[name] = pd.to_datetime(frame[name].astype(float), unit="s", utc=True)
+            else:
+                frame[name] = pd.to_datetime(frame[name], format=_SQLITE_TIME, utc=True)
+        elif isinstance(kind, Date) and dialect != "postgresql":
+            # one conversion per distinct day, not per row
+            days = pd.to_datetime(frame[name], format="%Y-%m-%d")
+            unique = {d: d.date() for d in days.unique()}
+            frame[name] = days.map(unique).astype(object)
+    if categorical:
+        frame[categorical] = frame[categorical].astype("category")  # unified after concat
+    return frame
 
 
 def read_events(engine: Engine, start, end, slos: Sequence[str] | None = None) -> pd.DataFrame:
-    """SLI events in ``[start, end)`` as the evaluator takes them (categorical ``slo``).
+    """SLI events in ``[start, end)`` as the evaluator takes them (categorical ``slo``), read
+    with :func:`read_columns`."""
 
-    Millions of rows: fetched through the driver's cursor in chunks and turned into numpy
-    columns chunk by chunk, so no Python object per row outlives its chunk.
-    """
-    start_ts, end_ts = pd.Timestamp(start), pd.Timestamp(end)
-    start_ts = (
-        start_ts.tz_localize("UTC") if start_ts.tzinfo is None else start_ts.tz_convert("UTC")
-    )
-    end_ts = end_ts.tz_localize("UTC") if end_ts.tzinfo is None else end_ts.tz_convert("UTC")
-    with engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            sql = (
-                "SELECT slo, EXTRACT(EPOCH FROM bucket_start)::float8, good, total "
-                "FROM sli_events WHERE bucket_start >= %s AND bucket_start < %s"
-            )
-            params = (start_ts.to_pydatetime(), end_ts.to_pydatetime())
-        else:
-            fmt = "%Y-%m-%d %H:%M:%S.%f"  # the text SQLAlchemy's SQLite DATETIME stores
-            sql = (
-                "SELECT slo, bucket_start, good, total FROM sli_events "
-                "WHERE bucket_start >= ? AND bucket_start < ?"
-            )
-            params = (start_ts.strftime(fmt), end_ts.strftime(fmt))
-        cursor = conn.connection.dbapi_connection.cursor()
-        try:
-            cursor.execute(sql, params)
-            parts = []
-            while chunk := cursor.fetchmany(FETCH_ROWS):
-                parts.append(_event_columns(chunk, conn.dialect.name))
-        finally:
-            cursor.close()
-    if parts:
-        frame = pd.concat(parts, ignore_index=True)
-    else:
-        frame = pd.DataFrame(
-            {
-                "slo": pd.Series(dtype=object),
-                "good": [],
-                "total": [],
-                "bucket_start": pd.Series(dtype="datetime64[ns, UTC]"),
-            }
-        )
-    wanted = list(slos) if slos is not None else sorted(frame["slo"].unique())
+    columns = ["slo", "bucket_start", "good", "total"]
+    frame = read_columns(engine, sli_events, columns, "bucket_start", start, end, "slo")
+    wanted = list(slos) if slos is not None else sorted(frame["slo"].astype(object).unique())
     if slos is not None:
         frame = frame[frame["slo"].isin(set(wanted))]
-    frame["slo"] = pd.Categorical(frame["slo"], categories=wanted)
-    return frame[["slo", "bucket_start", "good", "total"]].reset_index(drop=True)
-
-
-def _event_columns(rows: list[tuple], dialect: str) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(rows, columns=["slo", "bucket_start", "good", "total"])
-    if dialect == "postgresql":
-        frame["bucket_start"] = pd.to_datetime(frame["bucket_start"], unit="s", utc=True)
-    else:
-        frame["bucket_start"] = pd.to_datetime(
-            frame["bucket_start"], format="%Y-%m-%d %H:%M:%S.%f", utc=True
-        )
-    frame["slo"] = frame["slo"].astype("category")  # small per chunk; unified after concat
-    return frame
+    frame["slo"] = pd.Categorical(frame["slo"].astype(object), categories=wanted)
+    return frame[columns].reset_index(drop=True)
 
 
 def stored_keys(

@@ -147,6 +147,22 @@ capacity_samples = Table(
     PrimaryKeyConstraint("ts", "resource", name="pk_capacity_samples"),
 )
 
+# The day's figures of each resource, rolled up from its samples (one row per resource and
+# local day): what the status and its forecasts read, so a day's status reads a few thousand
+# rows per day of look-back, not every sample (docs/capacity.md).
+capacity_daily = Table(
+    "capacity_daily",
+    metadata,
+    Column("resource", ID, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("current_utilisation", Float, nullable=False),  # the day's last sample
+    Column("mean_utilisation", Float, nullable=False),
+    Column("p95_utilisation", Float, nullable=False),
+    Column("peak_utilisation", Float, nullable=False),
+    Column("samples", Integer, nullable=False),
+    PrimaryKeyConstraint("day", "resource", name="pk_capacity_daily"),
+)
+
 # One row per resource and local day (sre_pipeline.capacity.status; docs/capacity.md).
 CAPACITY_LEVELS = ("warn", "scale", "emergency")
 capacity_status = Table(

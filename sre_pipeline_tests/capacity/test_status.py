@@ -49,8 +49,8 @@ def test_figures_are_the_local_days_own():
     frame = samples("db", date(2026, 11, 29), [0.4, 0.6], tz="Europe/Berlin")
     daily = daily_figures(frame, "Europe/Berlin")
     assert list(daily["day"]) == [date(2026, 11, 29), date(2026, 11, 30)]
-    assert list(daily["peak"]) == pytest.approx([0.4, 0.6])
-    assert list(daily["current"]) == pytest.approx([0.4, 0.6])  # the day's last sample
+    assert list(daily["peak_utilisation"]) == pytest.approx([0.4, 0.6])
+    assert list(daily["current_utilisation"]) == pytest.approx([0.4, 0.6])  # the day's last sample
     assert list(daily["samples"]) == [24, 24]
     utc = daily_figures(frame, "UTC")  # the same samples cut at UTC midnight: other days
     assert len(utc) == 3
@@ -96,3 +96,54 @@ def test_thresholds_overridden_per_resource():
     daily = daily_figures(samples("q", DAY, [0.65]), "UTC")
     default, strict = status_rows(daily, [Plan("q"), Plan("q", thresholds=(0.5, 0.6, 0.7))], [DAY])
     assert (default["state"], strict["state"]) == ("ok", "scale")
+
+
+def test_the_all_at_once_status_is_each_resources_own_fit_and_crossings():
+    """status_frame (every resource in one pass) against fit_trend and crossings per resource,
+    on resources with their own look-backs, horizons, thresholds and missing days."""
+    from sre_pipeline.capacity.forecast import crossings, fit_trend
+    from sre_pipeline.capacity.status import DAILY_COLUMNS, LEVELS
+
+    rng = np.random.default_rng(3)
+    days = [DAY - timedelta(days=k) for k in range(45, -1, -1)]
+    rows, plans = [], []
+    for i in range(40):
+        base, slope, noise = (
+            rng.uniform(0.3, 0.95),
+            rng.uniform(-0.004, 0.012),
+            rng.choice([0.005, 0.03]),
+        )
+        for n, d in enumerate(days):
+            if rng.random() < 0.1:
+                continue
+            peak = base + slope * n + rng.normal(0, noise)
+            rows.append((f"r{i}", d, peak, peak * 0.7, peak * 0.95, peak, 24))
+        plans.append(
+            Plan(
+                f"r{i}",
+                thresholds=(0.6, 0.75, 0.85) if i % 3 else (0.7, 0.8, 0.9),
+                lookback_days=[7, 14, 28][i % 3],
+                horizon_days=[30, 90][i % 2],
+            )
+        )
+    daily = pd.DataFrame(rows, columns=DAILY_COLUMNS)
+    got = status_rows(daily, plans, [DAY, DAY - timedelta(days=5)])
+    for row in got:
+        plan = next(p for p in plans if p.name == row["resource"])
+        part = daily[daily["resource"] == plan.name]
+        peaks = pd.Series(part["peak_utilisation"].to_numpy(), index=part["day"])
+        trend = fit_trend(peaks, row["day"], plan.lookback_days)
+        levels = dict(zip(LEVELS, plan.thresholds, strict=True))
+        for c in crossings(peaks, trend, levels, row["day"], plan.horizon_days):
+            got_parts = [
+                row[f"{c.threshold}_{k}"] for k in ("status", "on", "earliest", "latest", "since")
+            ]
+            assert got_parts == [c.status, c.on, c.earliest, c.latest, c.since], (
+                row["resource"],
+                c,
+            )
+        if row["day"] in set(part["day"]):
+            assert row["trend"] == trend.status
+            assert row["trend_per_day"] == (
+                pytest.approx(trend.slope) if trend.slope is not None else None
+            )

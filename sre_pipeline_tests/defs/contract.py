@@ -7,6 +7,7 @@ ASSET_GROUPS = {
     "slo_status": "slo",
     "burn_alerts": "slo",
     "capacity_samples": "capacity",
+    "capacity_daily": "capacity",
     "capacity_status": "capacity",
     "incidents": "incidents",
     "action_items": "incidents",
@@ -17,7 +18,14 @@ ASSET_GROUPS = {
     "capacity_weekly": "models",
 }
 LOCATION = "sre_pipeline.definitions"
-DAILY = {"sli_events", "slo_status", "burn_alerts", "capacity_samples", "capacity_status"}
+DAILY = {
+    "sli_events",
+    "slo_status",
+    "burn_alerts",
+    "capacity_samples",
+    "capacity_daily",
+    "capacity_status",
+}
 CHECKS = {
     "check_sli_events": "sli_events",
     "check_capacity_samples": "capacity_samples",

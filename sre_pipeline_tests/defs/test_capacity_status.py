@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
 from sre_pipeline.sources.capacity import CapacityResult
 from sre_pipeline.sources.collector import CollectResult
+from sre_pipeline.warehouse import schema as tables
 from sre_pipeline_tests.defs.pipeline import pipeline, range_tags
 from sre_pipeline_tests.defs.test_assets import SPEC
 
@@ -64,7 +65,7 @@ def p(tmp_path, warehouse_url):
     }
     built = pipeline(resources)
     tags = range_tags(FIRST.isoformat(), LAST.isoformat())
-    assert built.materialize(["capacity_samples"], tags=tags).success
+    assert built.materialize(["capacity_samples", "capacity_daily"], tags=tags).success
     return built
 
 
@@ -178,3 +179,78 @@ def test_the_capacity_command_prints_the_day_worst_first(p, monkeypatch, capsys,
     err = capsys.readouterr().err
     assert "no warehouse at" in err and "Traceback" not in err
     assert not (tmp_path / "none.db").exists()
+
+
+def test_the_daily_roll_up_holds_each_days_figures_and_reruns_replace_it(p):
+    engine = sa.create_engine(p.resources["warehouse"].url)
+    with engine.connect() as conn:
+        daily = pd.read_sql(sa.text("SELECT * FROM capacity_daily ORDER BY resource, day"), conn)
+    assert len(daily) == 2 * 28  # two resources, 28 days
+    last = daily[(daily["resource"] == "search-index") & (daily["day"].astype(str) == str(LAST))]
+    row = last.iloc[0]
+    assert row["peak_utilisation"] == pytest.approx(0.775) and row["samples"] == 24
+    assert row["current_utilisation"] == pytest.approx(0.775)  # 23:00, the day's last sample
+    assert row["mean_utilisation"] == pytest.approx(0.775 * 12.5 / 24)
+    tags = range_tags(FIRST.isoformat(), LAST.isoformat())
+    assert p.materialize(["capacity_daily"], tags=tags).success
+    with engine.connect() as conn:
+        again = pd.read_sql(sa.text("SELECT * FROM capacity_daily ORDER BY resource, day"), conn)
+    engine.dispose()
+    pd.testing.assert_frame_equal(again, daily)
+
+
+def test_a_run_above_a_threshold_longer_than_the_days_read_says_its_real_start(p):
+    """The status reads 35 days of roll-ups; a resource above 90 % for 80 days says since the
+    first of them, followed back in the stored roll-ups."""
+    start = LAST - timedelta(days=79)
+    rows = [
+        {
+            "resource": "queue",
+            "day": start + timedelta(days=k),
+            "current_utilisation": 0.95,
+            "mean_utilisation": 0.93,
+            "p95_utilisation": 0.95,
+            "peak_utilisation": 0.96,
+            "samples": 24,
+        }
+        for k in range(80)
+    ]
+    before = {"resource": "queue", "day": start - timedelta(days=1)} | {
+        k: 0.5 for k in ("current_utilisation", "mean_utilisation", "p95_utilisation")
+    }
+    engine = sa.create_engine(p.resources["warehouse"].url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM capacity_daily WHERE resource = 'queue'"))
+        conn.execute(
+            sa.insert(tables.capacity_daily),
+            [*rows, before | {"peak_utilisation": 0.5, "samples": 24}],
+        )
+    engine.dispose()
+    assert p.materialize(["capacity_status"], partition_key=LAST.isoformat()).success
+    queue = status(p).set_index("resource").loc["queue"]
+    assert queue["state"] == "emergency"
+    for level in ("warn", "scale", "emergency"):
+        assert queue[f"{level}_status"] == "already above"
+        assert str(queue[f"{level}_since"])[:10] == start.isoformat()
+    search = status(p).set_index("resource").loc["search-index"]
+    assert str(search["warn_since"])[:10] == (FIRST + timedelta(days=20)).isoformat()
+
+
+def test_days_with_samples_but_no_roll_up_fail_the_status_and_keep_what_is_stored(p):
+    """Samples stored before capacity_daily existed (or a roll-up never run) are a hole the
+    status must not compute across: the step fails naming the days and the command."""
+    day = LAST.isoformat()
+    assert p.materialize(["capacity_status"], partition_key=day).success
+    before = status(p)
+    engine = sa.create_engine(p.resources["warehouse"].url)
+    gone = [LAST - timedelta(days=k) for k in (3, 4)]
+    with engine.begin() as conn:
+        conn.execute(sa.delete(tables.capacity_daily).where(tables.capacity_daily.c.day.in_(gone)))
+    engine.dispose()
+    result = p.materialize(["capacity_status"], partition_key=day, raise_on_error=False)
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    message = failure.event_specific_data.error.message
+    assert f"no roll-up for 2 day(s) with stored samples ({gone[1]}..{gone[0]})" in message
+    assert "backfill --assets capacity_daily" in message
+    pd.testing.assert_frame_equal(status(p), before)

@@ -27,6 +27,7 @@ JOB_SELECTIONS = {
         "slo_catalog",
         "sli_events",
         "capacity_samples",
+        "capacity_daily",
         "slo_status",
         "burn_alerts",
         "capacity_status",

@@ -18,6 +18,7 @@ import yaml
 from dagster._core.instance.config import dagster_instance_config
 
 from sre_pipeline.config import REPO, load_config
+from sre_pipeline_tests.defs.contract import DAILY
 from sre_pipeline_tests.services.postgres import PostgresServer
 
 # sre_pipeline/defs/jobs.py passes `partitions_def` to define_asset_job, deprecated in dagster
@@ -27,8 +28,6 @@ JOBS_PARTITIONS_DEF = (
     "ignore:Parameter `partitions_def` of function `define_asset_job` is deprecated"
     ":DeprecationWarning"
 )
-
-DAILY = {"sli_events", "slo_status", "burn_alerts", "capacity_samples", "capacity_status"}
 
 
 @dataclass

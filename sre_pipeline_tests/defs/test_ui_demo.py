@@ -90,11 +90,11 @@ def test_every_demo_day_shows_filled(ui, demo_home):
     start = first_day(demo_home)
     today = pd.Timestamp.now(tz="UTC").date()
     collected = (END - start).days
-    for asset in ("sli_events", "capacity_samples"):
+    for asset in ("sli_events", "capacity_samples", "capacity_daily"):
         assert stats[asset]["numPartitions"] == (today - start).days + 1  # to today
         assert stats[asset]["numMaterialized"] == collected, asset  # every demo day
         assert stats[asset]["numFailed"] == 0
-    for asset in ("slo_status", "burn_alerts"):
+    for asset in ("slo_status", "burn_alerts", "capacity_status"):
         assert stats[asset]["numMaterialized"] == DAYS, asset
 
 
@@ -152,6 +152,24 @@ def test_two_days_of_one_run_show_their_own_status(ui, demo_home):
         assert f"{worst['budget_remaining']:.4g}" in status[day]["worst_budgets"]
         assert "nan" not in json.dumps(status[day]).lower()
     assert status[days[0]]["worst_budgets"] != status[days[1]]["worst_budgets"]
+
+
+def test_two_days_of_one_run_show_their_own_capacity_status(ui, demo_home):
+    days = [(END - timedelta(days=n)).isoformat() for n in (2, 1)]
+    status = materializations(ui, "capacity_status", days)
+    assert status[days[0]]["run"] == status[days[1]]["run"]
+    for day in days:
+        rows = warehouse(demo_home, "SELECT * FROM capacity_status WHERE day = :d", d=day)
+        shown = status[day]
+        assert shown["dagster/row_count"] == len(rows) == 4
+        states = json.loads(shown["states"])
+        assert states == {s: int((rows["state"] == s).sum()) for s in states}
+        hottest = rows.sort_values("peak_utilisation", ascending=False).iloc[0]
+        assert f"{hottest['peak_utilisation']:.4g}" in shown["hottest"]  # that day's peak
+        below = sorted(rows.loc[rows["headroom_ok"] == 0, "resource"])
+        assert json.loads(shown["below_headroom_target"]) == below
+        assert "nan" not in json.dumps(shown).lower()
+    assert status[days[0]]["hottest"] != status[days[1]]["hottest"]  # the peaks differ
 
 
 def test_each_collected_day_shows_its_own_rows_and_coverage(ui, demo_home):

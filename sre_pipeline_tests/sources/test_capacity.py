@@ -126,3 +126,16 @@ def test_bad_capacity_plan_names_file_line_and_field(tmp_path, extra, field, mes
     (problem,) = info.value.problems
     assert f"{path}:4" in str(problem) and f"{field}: " in str(problem), str(problem)
     assert message in str(problem)
+
+
+def test_an_edited_file_is_read_again_and_a_broken_edit_is_reported(tmp_path):
+    path = tmp_path / "capacity.yaml"
+    path.write_text("resources:\n  - name: a\n    utilisation: up\n")
+    assert [r.name for r in load_resources(path)] == ["a"]
+    path.write_text(
+        "resources:\n  - name: a\n    utilisation: up\n  - name: b\n    utilisation: up\n"
+    )
+    assert [r.name for r in load_resources(path)] == ["a", "b"]
+    path.write_text("resources:\n  - name: a\n    utilisation: up\n    headroom_target: 0.5\n")
+    with pytest.raises(SpecError, match=r"capacity.yaml:4 .*resources\[0\].headroom_target"):
+        load_resources(path)

@@ -140,7 +140,8 @@ def incident(i, sev, week, started, detected, acked, resolved, published) -> dic
     )
 
 
-def capacity(resource, day, peak, mean, state, headroom) -> dict:
+def capacity(resource, day, peak, mean, state, scale=("not rising", None)) -> dict:
+    """A capacity status row: headroom is capacity over peak (1 / peak), target 2x."""
     day = D(day)
     return dict(
         resource=resource,
@@ -149,7 +150,11 @@ def capacity(resource, day, peak, mean, state, headroom) -> dict:
         peak_utilisation=peak,
         mean_utilisation=mean,
         state=state,
-        headroom=headroom,
+        headroom=1 / peak if peak else None,
+        headroom_target=2.0,
+        headroom_ok=(1 / peak >= 2.0) if peak else None,
+        scale_status=scale[0],
+        scale_on=D(scale[1]) if scale[1] else None,
     )
 
 
@@ -233,20 +238,20 @@ def load_fixture(engine: sa.Engine) -> None:
         conn.execute(
             schema.capacity_status.insert(),
             [
-                capacity("db-cpu", "2026-01-05", 0.50, 0.3, "ok", 0.50),
-                capacity("db-cpu", "2026-01-06", 0.85, 0.6, "scale", 0.15),
-                capacity("db-cpu", "2026-01-07", 0.75, 0.6, "warn", 0.25),
-                capacity("db-cpu", "2026-01-12", 0.95, 0.9, "emergency", 0.05),
-                capacity("db-cpu", "2026-01-13", 0.40, 0.2, "OK", 0.60),
-                capacity("disk", "2026-01-05", None, None, None, None),
+                capacity("db-cpu", "2026-01-05", 0.50, 0.3, "ok"),
+                capacity("db-cpu", "2026-01-06", 0.85, 0.6, "scale", ("already above", None)),
+                capacity("db-cpu", "2026-01-07", 0.75, 0.6, "warn", ("forecast", "2026-01-20")),
+                capacity("db-cpu", "2026-01-12", 0.95, 0.9, "emergency", ("already above", None)),
+                capacity("db-cpu", "2026-01-13", 0.40, 0.2, "OK"),
+                capacity("disk", "2026-01-05", None, None, None, ("insufficient data", None)),
             ],
         )
 
 
-def fetch(engine: sa.Engine, model: str, order_by: str) -> list[tuple]:
+def fetch(engine: sa.Engine, model: str, order_by: str, columns: str = "*") -> list[tuple]:
     """Rows as tuples, dates as ISO text (SQLite returns text, PostgreSQL dates)."""
     with engine.connect() as conn:
-        rows = conn.exec_driver_sql(f'SELECT * FROM "{model}" ORDER BY {order_by}').all()
+        rows = conn.exec_driver_sql(f'SELECT {columns} FROM "{model}" ORDER BY {order_by}').all()
     return [tuple(v.isoformat() if isinstance(v, dt.date) else v for v in row) for row in rows]
 
 
@@ -435,14 +440,32 @@ def test_incident_metrics(marts):
 
 
 def test_capacity_weekly(marts):
-    got = fetch(marts, "capacity_weekly", "resource, week_start")
-    # resource, week, days, peak, mean, worst state, min headroom
+    got = fetch(
+        marts,
+        "capacity_weekly",
+        "resource, week_start",
+        "resource, week_start, days, days_with_data, peak_utilisation, mean_utilisation, "
+        "worst_state, min_headroom, headroom_target, days_below_headroom_target, last_day, "
+        "last_state, scale_status, scale_on",
+    )
     assert got == [
         pytest.approx(e)
         for e in [
-            ("db-cpu", "2026-01-05", 3, 0.85, 1.5 / 3, "scale", 0.15),
-            ("db-cpu", "2026-01-12", 2, 0.95, 0.55, "emergency", 0.05),
-            ("disk", "2026-01-05", 1, None, None, None, None),
+            # three days; the tightest headroom is the 0.85 peak's; two days under 2x; the
+            # forecast as of the last day (01-07): scale on 01-20
+            (
+                *("db-cpu", "2026-01-05", 3, 3, 0.85, 1.5 / 3, "scale", 1 / 0.85, 2.0, 2),
+                *("2026-01-07", "warn", "forecast", "2026-01-20"),
+            ),
+            (
+                *("db-cpu", "2026-01-12", 2, 2, 0.95, 0.55, "emergency", 1 / 0.95, 2.0, 1),
+                *("2026-01-13", "OK", "not rising", None),
+            ),
+            # a day without data: no figures, its status says why
+            (
+                *("disk", "2026-01-05", 1, 0, None, None, None, None, 2.0, 0),
+                *("2026-01-05", None, "insufficient data", None),
+            ),
         ]
     ]
 

@@ -253,3 +253,45 @@ def test_events_read_back_exactly_as_written(engine):
     np.testing.assert_array_equal(got.good.to_numpy(), expected.good.to_numpy())
     only_a = read_events(engine, DAY1, DAY2, ["a-x"])
     assert set(only_a.slo) == {"a-x"} and len(only_a) == 288
+
+
+def test_the_fast_columnar_read_types_times_dates_and_bounds_like_read_slice(engine):
+    """read_columns (driver cursor, no per-value processing) gives what read_slice gives, for a
+    DateTime and a Date time column, with half-open bounds and an empty range."""
+    from sre_pipeline.warehouse.reads import read_columns, read_slice
+    from sre_pipeline.warehouse.schema import capacity_daily, capacity_samples
+
+    ts = pd.date_range(DAY1 - pd.Timedelta(hours=1), periods=30, freq="5min")
+    samples = pd.DataFrame(
+        {"resource": "db", "ts": ts, "utilisation": np.linspace(0.1, 0.9, 30), "capacity": None}
+    )
+    replace_slice(engine, capacity_samples, samples, Slice("ts", ts[0], ts[-1] + pd.Timedelta(1)))
+    days = [date(2026, 10, 30) + pd.Timedelta(days=k).to_pytimedelta() for k in range(4)]
+    daily = pd.DataFrame(
+        {
+            "resource": ["db", "q"] * 2,
+            "day": days,
+            "current_utilisation": 0.5,
+            "mean_utilisation": 0.4,
+            "p95_utilisation": 0.6,
+            "peak_utilisation": [0.7, 0.8, 0.9, 1.1],
+            "samples": 288,
+        }
+    )
+    replace_slice(engine, capacity_daily, daily, Slice("day", days[0], date(2026, 11, 3)))
+
+    got = read_columns(
+        engine, capacity_samples, ["resource", "ts", "utilisation"], "ts", DAY1, DAY2
+    )
+    want = read_slice(engine, capacity_samples, "ts", DAY1, DAY2)[["resource", "ts", "utilisation"]]
+    assert len(got) == 18 and str(got["ts"].dt.tz) == "UTC"  # 00:00 .. 01:25, 23:00 left out
+    pd.testing.assert_frame_equal(got.sort_values("ts").reset_index(drop=True), want)
+
+    columns = [c.name for c in capacity_daily.columns]
+    got = read_columns(engine, capacity_daily, columns, "day", days[1], days[3])
+    want = read_slice(engine, capacity_daily, "day", days[1], days[3])
+    assert list(got["day"]) == days[1:3] and all(type(d) is date for d in got["day"])
+    pd.testing.assert_frame_equal(got.sort_values("day").reset_index(drop=True), want)
+
+    empty = read_columns(engine, capacity_daily, columns, "day", date(2027, 1, 1), date(2027, 2, 1))
+    assert empty.empty and list(empty.columns) == columns
