@@ -163,6 +163,7 @@ def test_a_failed_run_stops_the_backfill_and_says_how_to_resume(home, capsys):
     assert code == 1
     assert "failed: sli_events: SLI collection: 18 failed" in err or "failed: capacity" in err
     assert "re-run the same command to resume" in err and "Traceback" not in err
+    assert "Stack Trace" not in err and "STEP_FAILURE" not in err
 
 
 def test_a_bad_spec_stops_the_backfill_before_any_run(home, capsys, tmp_path):

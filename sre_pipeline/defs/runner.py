@@ -36,7 +36,9 @@ REPOSITORY = "__repository__"
 ASSET_JOB = "__ASSET_JOB"  # the implicit job UI back-fills and materialisations run
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# the runner reports each run and its failure in one line; Dagster's own error logs (with
+# stack traces) stay in the run's event log, for the UI and --verbose
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 Progress = Callable[[str], None]
 
