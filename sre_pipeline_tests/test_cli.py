@@ -209,7 +209,8 @@ def test_validate_postmortems_with_the_catalog():
 
 def test_validate_postmortems_errors_and_unknown_services(tmp_path):
     text = (POSTMORTEMS / "2026-11-20-checkout-payment-errors.md").read_text()
-    (tmp_path / "a.md").write_text(text.replace("services: [checkout]", "services: [chekout]"))
+    affected = "**Services Affected:** checkout"  # the incident-report template form
+    (tmp_path / "a.md").write_text(text.replace(affected, "**Services Affected:** chekout"))
     done = run("validate", EXAMPLES, "--postmortems", tmp_path)
     assert done.returncode == 0
     assert "warning: INC-2026-042: service(s) chekout not in the SLO catalog" in done.stderr
@@ -217,7 +218,7 @@ def test_validate_postmortems_errors_and_unknown_services(tmp_path):
     done = run("validate", "--postmortems", tmp_path)
     assert (done.returncode, done.stdout) == (2, "")
     assert (
-        "a.md:25: action items row 2: Due: '27/11/2026' is not a date; expected a real day "
+        "a.md:32: action items row 2: Due: '27/11/2026' is not a date; expected a real day "
         "as YYYY-MM-DD"
     ) in done.stderr
     done = run("validate")

@@ -1,5 +1,6 @@
-"""The two structured parts of a postmortem Markdown file: the YAML front matter between
-``---`` lines at the top, and the GitHub-flavoured tables under an "Action items" heading.
+"""The structured parts of a postmortem Markdown file: the YAML front matter between ``---``
+lines at the top, the GitHub-flavoured tables and task lists under an "Action items" heading,
+and the body's paragraph lines (where templates put ``**Field:** value`` lines).
 
 The body is parsed with markdown-it-py (CommonMark plus the GFM table extension), so a table
 is what GitHub renders as one: outer pipes are optional, a row needs no pipe once the table has
@@ -86,35 +87,98 @@ def split_row(line: str) -> list[str]:
     return [c.strip().replace("\\|", "|") for c in cells]
 
 
-def action_item_tables(text: str, start_line: int = 1) -> tuple[list[Table], int | None]:
-    """Every table in the "Action items" section (the heading may also read "Follow-ups" or
-    "Corrective actions", numbered or not, ``#``-style or underlined; sub-sections such as
-    "Short term" included, up to the next heading of the same or a higher level), and the
-    heading's line; ``([], None)`` without that section. Lines before ``start_line`` (the
-    front matter) are not read."""
+@dataclass(frozen=True)
+class CheckItem:
+    """A task-list item (``- [ ] text`` or ``- [x] text``) with its line."""
+
+    line: int
+    done: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """A line of paragraph text (outside code and quotes) under the heading it sits under."""
+
+    line: int
+    text: str
+    heading: str  # the nearest top-level heading above, as written ("" before any)
+
+
+@dataclass
+class Body:
+    """What the postmortem readers take from a Markdown body."""
+
+    tables: list[Table] = field(default_factory=list)  # in the action-items section
+    checks: list[CheckItem] = field(default_factory=list)  # in the action-items section
+    section: int | None = None  # the action-items heading's line
+    lines: list[TextLine] = field(default_factory=list)  # every paragraph line
+    title: str | None = None  # the first level-1 heading
+    title_line: int | None = None
+
+
+_TASK = re.compile(r"^\[([ xX])\]\s+(.*)$", re.S)
+
+
+def read_body(text: str, start_line: int = 1) -> Body:
+    """The action items (tables and task lists) of the "Action items" section (the heading
+    may also read "Follow-ups" or "Corrective actions", numbered or not, ``#``-style or
+    underlined; sub-sections such as "Short term" included, up to the next heading of the same
+    or a higher level), every paragraph line with its heading, and the first level-1 heading.
+    Lines before ``start_line`` (the front matter) are not read."""
     lines = split_lines(text)
     # markdown-it also ends a line at a lone "\r"; editors (and split_lines) do not, so it
     # becomes a space to keep the parser's line numbers the file's
-    body = "\n".join(lines[start_line - 1 :]).replace("\r", " ")
-    tokens = _PARSER.parse(body)
+    body_text = "\n".join(lines[start_line - 1 :]).replace("\r", " ")
+    tokens = _PARSER.parse(body_text)
     offset = start_line  # token maps count body lines from 0
-    section, level, quoted = None, 0, 0
-    tables: list[Table] = []
+    body = Body()
+    level, quoted, heading, closed = 0, 0, "", False
+    in_item = 0
     for i, token in enumerate(tokens):
         if token.type == "blockquote_open":
             quoted += 1
         elif token.type == "blockquote_close":
             quoted -= 1
+        elif token.type == "list_item_open":
+            in_item += 1
+        elif token.type == "list_item_close":
+            in_item -= 1
         elif token.type == "heading_open" and token.level == 0:
             depth = int(token.tag[1:])  # "h2" -> 2, for ATX and setext alike
-            if section is None:
-                if _ACTION_HEADING.match(tokens[i + 1].content):
-                    section, level = _line(token, offset), depth
-            elif depth <= level:
-                break
-        elif token.type == "table_open" and section is not None and not quoted:
-            tables.append(_table(tokens, i, offset, lines))
-    return tables, section
+            heading = tokens[i + 1].content
+            if depth == 1 and body.title is None:
+                body.title, body.title_line = heading.strip(), _line(token, offset)
+            if body.section is None and not closed:
+                if _ACTION_HEADING.match(heading):
+                    body.section, level = _line(token, offset), depth
+            elif body.section is not None and depth <= level:
+                closed = True
+        elif quoted:
+            continue
+        elif token.type == "table_open" and _open(body, closed):
+            body.tables.append(_table(tokens, i, offset, lines))
+        elif token.type == "inline" and tokens[i - 1].type == "paragraph_open":
+            first = _line(tokens[i - 1], offset)
+            task = _TASK.match(token.content) if in_item else None
+            if task and _open(body, closed) and tokens[i - 2].type == "list_item_open":
+                text_ = " ".join(task.group(2).split())
+                body.checks.append(CheckItem(first, task.group(1) != " ", text_))
+                continue
+            for k, part in enumerate(token.content.split("\n")):
+                body.lines.append(TextLine(first + k, part, heading))
+    return body
+
+
+def _open(body: Body, closed: bool) -> bool:
+    return body.section is not None and not closed
+
+
+def action_item_tables(text: str, start_line: int = 1) -> tuple[list[Table], int | None]:
+    """The tables of the "Action items" section and the heading's line (:func:`read_body`);
+    ``([], None)`` without that section."""
+    body = read_body(text, start_line)
+    return body.tables, body.section
 
 
 def _line(token: Token, offset: int) -> int:

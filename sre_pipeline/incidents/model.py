@@ -16,6 +16,48 @@ from sre_pipeline.slo.budget.daily import week_start
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3")
 ACTION_ITEM_STATUSES = ("open", "in_progress", "done", "wontfix")
+PRIORITIES = ("P0", "P1", "P2", "P3")
+CAUSES = (
+    "deployment",
+    "configuration",
+    "infrastructure",
+    "dependency",
+    "capacity",
+    "traffic",
+    "unknown",
+)
+POSTMORTEM_STATUSES = ("draft", "review", "final")
+
+# words postmortems use for a cause -> the category (docs/incidents.md)
+_CAUSE_WORDS = {
+    **{c: c for c in CAUSES},
+    "deploy": "deployment",
+    "release": "deployment",
+    "rollout": "deployment",
+    "change": "deployment",
+    "code change": "deployment",
+    "config": "configuration",
+    "config change": "configuration",
+    "misconfiguration": "configuration",
+    "feature flag": "configuration",
+    "infra": "infrastructure",
+    "hardware": "infrastructure",
+    "network": "infrastructure",
+    "cloud": "infrastructure",
+    "third party": "dependency",
+    "third-party": "dependency",
+    "vendor": "dependency",
+    "upstream": "dependency",
+    "external": "dependency",
+    "resource exhaustion": "capacity",
+    "saturation": "capacity",
+    "load": "traffic",
+    "traffic spike": "traffic",
+    "ddos": "traffic",
+    "unknown": "unknown",
+    "undetermined": "unknown",
+    "tbd": "unknown",
+}
 
 _STATUS_WORDS = {
     "open": "open",
@@ -50,6 +92,19 @@ def normalise_severity(value: object) -> str | None:
     return text if text in SEVERITIES else None
 
 
+def normalise_priority(value: object) -> str | None:
+    """``"P0"``, ``"p1"``, ``"P 2"`` -> ``"P0"`` .. ``"P3"``; ``None`` otherwise."""
+    text = str(value).strip().upper().replace(" ", "")
+    return text if text in PRIORITIES else None
+
+
+def normalise_cause(value: object) -> str | None:
+    """A cause as written ("Deployment", "config change", "third-party") -> one of
+    :data:`CAUSES`; ``None`` when it is none of them."""
+    text = " ".join(str(value).replace("_", " ").lower().strip(" .").split())
+    return _CAUSE_WORDS.get(text)
+
+
 def normalise_status(value: str) -> str | None:
     """A status word as written -> one of :data:`ACTION_ITEM_STATUSES` (``None`` if unknown);
     an empty cell is ``open``."""
@@ -74,6 +129,7 @@ class ActionItem:
     completed_at: datetime | None
     tracker_ref: str | None
     line: int | None = None  # where it was read (postmortem table row), for messages
+    priority: str | None = None  # P0 .. P3
 
 
 @dataclass(frozen=True)
@@ -92,6 +148,8 @@ class Incident:
     postmortem_ref: str
     action_items: tuple[ActionItem, ...] = ()
     source: str = ""  # the file it was read from
+    cause: str = "unknown"  # one of CAUSES
+    postmortem_status: str | None = None  # draft / review / final; None: published or not
 
 
 INCIDENT_COLUMNS = [
@@ -105,6 +163,8 @@ INCIDENT_COLUMNS = [
     "resolved_at",
     "postmortem_published_at",
     "postmortem_ref",
+    "cause",
+    "postmortem_status",
     "week_start",
 ]
 ACTION_ITEM_COLUMNS = [
@@ -119,6 +179,7 @@ ACTION_ITEM_COLUMNS = [
     "due_date",
     "completed_at",
     "tracker_ref",
+    "priority",
 ]
 
 
@@ -147,6 +208,8 @@ def incidents_frame(incidents: list[Incident], time_zone: str) -> pd.DataFrame:
         {
             **{c: getattr(i, c) for c in INCIDENT_COLUMNS[:-1]},
             "services": list(i.services),
+            "postmortem_status": i.postmortem_status
+            or ("final" if i.postmortem_published_at else "draft"),
             "week_start": week_start(pd.Timestamp(i.started_at).tz_convert(time_zone).date()),
         }
         for i in incidents

@@ -1,4 +1,5 @@
-"""Read incidents and their action items from postmortem Markdown files (docs/incidents.md).
+"""Read incidents and their action items from postmortem Markdown files (docs/incidents.md):
+with YAML front matter, or in the incident-report and post-mortem templates (:mod:`.template`).
 
 A postmortem is Markdown with YAML front matter (the incident: id, severity, services, times)
 and an "Action items" table. Format problems (unknown keys, unparseable times or dates, an
@@ -15,19 +16,25 @@ import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, Field, field_validator
 
-from sre_pipeline.incidents.markdown import Table, action_item_tables, front_matter
+from sre_pipeline.incidents import template
+from sre_pipeline.incidents.markdown import Body, Table, front_matter, read_body
 from sre_pipeline.incidents.model import (
     ACTION_ITEM_STATUSES,
+    CAUSES,
+    POSTMORTEM_STATUSES,
+    PRIORITIES,
     SEVERITIES,
     ActionItem,
     Incident,
+    normalise_cause,
+    normalise_priority,
     normalise_severity,
     normalise_status,
 )
@@ -51,7 +58,7 @@ COLUMNS = {
     "assignee": "owner",
     "team": "team",
     "severity": "severity",
-    "priority": "severity",
+    "priority": "priority",
     "due": "due_date",
     "due date": "due_date",
     "status": "status",
@@ -103,6 +110,26 @@ class PostmortemIn(InputModel):
     published: Time | None = None  # when the postmortem was published; absent = draft
     tracker: str | None = None  # the incident's ticket or document
     authors: list[str] = []
+    cause: str = "unknown"  # deployment, configuration, infrastructure, dependency, ...
+    status: str | None = None  # the postmortem's: draft, review, final
+
+    @field_validator("cause", mode="before")
+    @classmethod
+    def _cause(cls, v: object) -> str:
+        cause = normalise_cause(v)
+        if cause is None:
+            raise invalid(f"unknown cause '{v}'", "one of " + ", ".join(CAUSES))
+        return cause
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status(cls, v: object) -> str | None:
+        if v is None:
+            return None
+        word = str(v).strip().lower()
+        if word not in POSTMORTEM_STATUSES:
+            raise invalid(f"unknown status '{v}'", "one of " + ", ".join(POSTMORTEM_STATUSES))
+        return word
 
     @field_validator("severity", mode="before")
     @classmethod
@@ -203,7 +230,13 @@ class _Reader:
             return None
         fm = front_matter(text)
         if fm is None:
-            expected = "the file to start with '---', the incident's fields, then '---'"
+            body = read_body(text)
+            if template.looks_like_template(body):
+                return self._from_template(body)
+            expected = (
+                "the file to start with '---', the incident's fields, then '---'; or the "
+                "incident-report template's '**Severity:** SEV2' and '**Started:** ...' lines"
+            )
             self.problem(1, "(front matter)", "no YAML front matter", expected)
             return None
         docs, problems = parse_documents(fm.text, str(self.path), fm.first_line)
@@ -223,19 +256,11 @@ class _Reader:
         self.problems += [_no_document(p) for p in ctx.problems]
         if meta is None:
             return None
-        items = self._items(text, fm.end_line + 1, meta)
         times = {}
         for key in ("started", "detected", "acknowledged", "resolved", "published"):
-            value = getattr(meta, key)
-            if value is not None and value.tzinfo is None and not _exists(value, self.zone):
-                self.problem(
-                    docs[0].line_of((key,)),
-                    key,
-                    f"{value:%Y-%m-%d %H:%M} does not exist in {self.zone.key} (the "
-                    "clocks skip it)",
-                    "a time with an offset, e.g. +01:00",
-                )
-            times[key] = _aware(value, self.zone)
+            times[key] = self._utc(getattr(meta, key), docs[0].line_of((key,)), key)
+        body = read_body(text, fm.end_line + 1)
+        items = self._items(body, fm.end_line + 1, meta.id, meta.severity, times)
         return Incident(
             incident_id=meta.id,
             title=meta.title,
@@ -249,6 +274,95 @@ class _Reader:
             postmortem_ref=meta.tracker or self.path.name,
             action_items=tuple(items),
             source=str(self.path),
+            cause=meta.cause,
+            postmortem_status=meta.status,
+        )
+
+    def _utc(self, value: datetime | None, line: int | None, key: str) -> datetime | None:
+        """``value`` in UTC; a time without an offset is in the configured zone, and one the
+        zone skips (spring forward) is an error."""
+        if value is not None and value.tzinfo is None and not _exists(value, self.zone):
+            self.problem(
+                line,
+                key,
+                f"{value:%Y-%m-%d %H:%M} does not exist in {self.zone.key} (the clocks skip it)",
+                "a time with an offset, e.g. +01:00",
+            )
+        return _aware(value, self.zone)
+
+    def _from_template(self, body: Body) -> Incident | None:
+        """An incident from the incident-report / post-mortem template (:mod:`.template`)."""
+        fields = template.read_fields(body)
+        for issue in fields.issues:
+            self.problem(issue.line, issue.where, issue.message, issue.expected, issue.warning)
+        v, at = fields.values, fields.lines
+        ok = True
+        for key, expected in (
+            ("severity", "a '**Severity:** SEV1' line (SEV1, SEV2 or SEV3)"),
+            ("services", "a '**Services Affected:** checkout, payments' line"),
+            ("started", "a '**Started:** 2026-11-20 19:00 UTC' line or a timeline"),
+        ):
+            if key not in v:
+                self.problem(body.title_line or 1, key, f"no {key}", expected)
+                ok = False
+        incident_id = str(v.get("id") or self.path.stem)
+        self.id_line = at.get("id")
+        if not re.match(ID_PATTERN, incident_id):
+            self.problem(
+                at.get("id", 1),
+                "id",
+                f"'{incident_id}' is not an incident id",
+                "letters, digits and _ . # - (an '**Incident ID:**' line, else the file name)",
+            )
+            ok = False
+        if not ok:
+            return None
+        times = {
+            key: self._utc(v.get(key), at.get(key), key)
+            for key in ("started", "detected", "acknowledged", "resolved", "published")
+        }
+        if times["resolved"] is None and "duration" in v:
+            times["resolved"] = times["started"] + v["duration"]
+        elif times["resolved"] is not None and "duration" in v:
+            length = times["resolved"] - times["started"]
+            if abs(length - v["duration"]) > timedelta(minutes=1):
+                self.problem(
+                    at["duration"],
+                    "**Duration**",
+                    f"{_minutes(v['duration'])} does not match Started to Resolved "
+                    f"({_minutes(length)}); the times are used",
+                    "a duration equal to Resolved - Started",
+                    warning=True,
+                )
+        if fields.state == "resolved" and times["resolved"] is None:
+            self.problem(
+                at.get("status"),
+                "**Status**",
+                "resolved, but no resolution time",
+                "a '**Resolved:** 2026-11-20 19:52 UTC' line",
+                warning=True,
+            )
+        status = v.get("postmortem_status")
+        if times["published"] is None and status == "final" and "date" in v:
+            # a final post-mortem was published by the end of its date (the next midnight)
+            on = v["date"] + timedelta(days=1)
+            times["published"] = _aware(datetime(on.year, on.month, on.day), self.zone)
+        items = self._items(body, 1, incident_id, v["severity"], times)
+        return Incident(
+            incident_id=incident_id,
+            title=str(v.get("title") or _title(body.title) or self.path.stem),
+            severity=v["severity"],
+            services=tuple(v["services"]),
+            started_at=times["started"],
+            detected_at=times["detected"],
+            acknowledged_at=times["acknowledged"],
+            resolved_at=times["resolved"],
+            postmortem_published_at=times["published"],
+            postmortem_ref=str(v.get("tracker") or self.path.name),
+            action_items=tuple(items),
+            source=str(self.path),
+            cause=str(v.get("cause", "unknown")),
+            postmortem_status=status,
         )
 
     def _columns(self, table: Table) -> dict[str, int]:
@@ -284,72 +398,94 @@ class _Reader:
             )
         return columns
 
-    def _items(self, text: str, body_line: int, meta: PostmortemIn) -> list[ActionItem]:
-        tables, heading = action_item_tables(text, body_line)
-        if not tables:
-            if heading is not None:
+    def _items(self, body: Body, body_line: int, incident_id, severity, times) -> list[ActionItem]:
+        if not body.tables and not body.checks:
+            if body.section is not None:
                 self.problem(
-                    heading,
+                    body.section,
                     "action items",
-                    "the section has no table",
-                    "a Markdown table under the heading",
+                    "the section has no table or checklist",
+                    "a Markdown table or '- [ ] ...' items under the heading",
                     warning=True,
                 )
-            elif meta.published is not None:
+            elif times["published"] is not None:
                 self.problem(
                     body_line,
                     "action items",
                     "a published postmortem without an 'Action items' section",
                     "a heading such as '## Action items' "
-                    "with a table under it (or none, if there is nothing to do)",
+                    "with a table or checklist under it (or none, if there is nothing to do)",
                     warning=True,
                 )
             return []
-        created = _aware(meta.published or meta.resolved or meta.started, self.zone)
-        items: list[ActionItem] = []
-        n = 0  # rows are numbered across the section's tables: default ids stay unique
-        seen: dict[str, int] = {}
-        for table in tables:
+        created = times["published"] or times["resolved"] or times["started"]
+        rows: list[tuple[int, dict[str, str], bool | None]] = []
+        for table in body.tables:
             columns = self._columns(table)
             for line, cells in table.rows:
-                n += 1
-                if "title" not in columns:
-                    continue
-                if len(cells) > len(table.header):
-                    self.problem(
-                        line,
-                        f"action items row {n}",
-                        f"{len(cells)} cells under {len(table.header)} columns; the "
-                        "extra ones are ignored",
-                        "a '\\|' for a pipe inside a cell",
-                        warning=True,
-                    )
-                item = self._item(n, line, cells, columns, meta, created)
-                if item is None:
-                    continue
-                if item.item_id in seen:
-                    self.problem(
-                        line,
-                        f"action items row {n}: ID",
-                        f"action item '{item.item_id}' already on line {seen[item.item_id]}",
-                        "unique ids",
-                    )
-                    continue
-                seen[item.item_id] = line
-                items.append(item)
+                rows.append((line, self._row(line, len(rows) + 1, table, columns, cells), None))
+        for check in body.checks:
+            checked, issues = template.read_check(check)
+            for issue in issues:
+                self.problem(issue.line, issue.where, issue.message, issue.expected, issue.warning)
+            rows.append((check.line, {**checked.cells, "title": checked.title}, checked.done))
+        items: list[ActionItem] = []
+        seen: dict[str, int] = {}
+        # rows are numbered across the section's tables and lists: default ids stay unique
+        for n, (line, cells, done) in enumerate(rows, start=1):
+            if cells is None:
+                continue
+            item = self._item(n, line, cells, done, incident_id, severity, created)
+            if item is None:
+                continue
+            if item.item_id in seen:
+                self.problem(
+                    line,
+                    f"action items row {n}: ID",
+                    f"action item '{item.item_id}' already on line {seen[item.item_id]}",
+                    "unique ids",
+                )
+                continue
+            seen[item.item_id] = line
+            items.append(item)
         return items
 
-    def _item(self, n, line, cells, columns, meta, created) -> ActionItem | None:
+    def _row(self, line, n, table: Table, columns, cells) -> dict[str, str] | None:
+        """A table row as field -> cell text (None when the table has no Action column)."""
+        if "title" not in columns:
+            return None
+        if len(cells) > len(table.header):
+            self.problem(
+                line,
+                f"action items row {n}",
+                f"{len(cells)} cells under {len(table.header)} columns; the extra ones are ignored",
+                "a '\\|' for a pipe inside a cell",
+                warning=True,
+            )
+        return {name: cells[i] for name, i in columns.items() if i < len(cells)}
+
+    def _item(self, n, line, cells, done, incident_id, severity, created) -> ActionItem | None:
         def cell(name: str) -> str:
-            i = columns.get(name)
-            return cells[i] if i is not None and i < len(cells) else ""
+            return cells.get(name, "")
 
         where = f"action items row {n}"
         if not cell("title").strip():
             self.problem(line, f"{where}: Action", "empty action", "what is to be done")
             return None
         ok = True
-        severity = meta.severity
+        priority = None
+        if not _missing(cell("priority")):
+            priority = normalise_priority(cell("priority"))
+            if priority is None and normalise_severity(cell("priority")):
+                cells = {**cells, "severity": cell("priority")}  # "Priority: SEV1" (older form)
+            elif priority is None:
+                self.problem(
+                    line,
+                    f"{where}: Priority",
+                    f"unknown priority '{cell('priority')}'",
+                    "one of " + ", ".join(PRIORITIES) + " (or a severity, SEV1..SEV3)",
+                )
+                ok = False
         if not _missing(cell("severity")):
             severity = normalise_severity(cell("severity"))
             if severity is None:
@@ -361,6 +497,8 @@ class _Reader:
                 )
                 ok = False
         status = normalise_status(cell("status"))
+        if done is not None and not cell("status").strip():
+            status = "done" if done else "open"  # the checkbox
         if status is None:
             self.problem(
                 line,
@@ -385,10 +523,10 @@ class _Reader:
                     ok = False
         if not ok:
             return None
-        done = dates["completed_at"]
+        finished = dates["completed_at"]
         return ActionItem(
-            item_id=cell("item_id").strip() or f"{meta.id}-{n}",
-            incident_id=meta.id,
+            item_id=cell("item_id").strip() or f"{incident_id}-{n}",
+            incident_id=incident_id,
             title=cell("title").strip(),
             owner=None if _missing(cell("owner")) else cell("owner").strip(),
             team=None if _missing(cell("team")) else cell("team").strip(),
@@ -396,12 +534,25 @@ class _Reader:
             status=status,
             created_at=created,
             due_date=dates["due_date"],
-            completed_at=_aware(datetime(done.year, done.month, done.day), self.zone)
-            if done
+            completed_at=_aware(datetime(finished.year, finished.month, finished.day), self.zone)
+            if finished
             else None,
             tracker_ref=None if _missing(cell("tracker_ref")) else cell("tracker_ref").strip(),
             line=line,
+            priority=priority,
         )
+
+
+def _minutes(length: timedelta) -> str:
+    return f"{round(length.total_seconds() / 60):g} min"
+
+
+def _title(heading: str | None) -> str | None:
+    """The first heading without a template prefix ("Post-Mortem: ...", "Incident Report: ...")."""
+    if not heading:
+        return None
+    text = re.sub(r"^(post-?mortem|incident report|incident)\s*[:\-–—]\s*", "", heading, flags=re.I)
+    return text.strip() or None
 
 
 def load_postmortems(paths: Iterable[str | Path], time_zone: str = "UTC") -> PostmortemSet:

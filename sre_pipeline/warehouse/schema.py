@@ -118,6 +118,9 @@ incidents = Table(
     Column("resolved_at", DateTime(timezone=True)),
     Column("postmortem_published_at", DateTime(timezone=True)),
     Column("postmortem_ref", Text),
+    # deployment, configuration, ... unknown; draft, review, final (defaults as revision 0006)
+    Column("cause", String(20), nullable=False, server_default="unknown"),
+    Column("postmortem_status", String(10), nullable=False, server_default="draft"),
     Column("week_start", Date, nullable=False),
 )
 
@@ -135,6 +138,7 @@ action_items = Table(
     Column("due_date", Date),
     Column("completed_at", DateTime(timezone=True)),
     Column("tracker_ref", Text),
+    Column("priority", String(2)),  # P0 .. P3
 )
 
 capacity_samples = Table(

@@ -118,7 +118,7 @@ def test_naive_times_are_in_the_given_zone(tmp_path):
             "| someday |",
             "pm.md:18: action items row 1: Status: unknown status 'someday'; expected one of open",
         ),
-        ("| SEV2 |", "| P0 |", "pm.md:18: action items row 1: Severity: unknown severity 'P0'"),
+        ("| SEV2 |", "| P7 |", "pm.md:18: action items row 1: Priority: unknown priority 'P7'"),
         ("| Add a canary |", "|  |", "pm.md:18: action items row 1: Action: empty action"),
         ("| ID | Action |", "| ID | Task |", "pm.md:16: action items table: no 'Action' column"),
         ("title: Shop down\n", "title: Shop down\ntitle: again\n", "pm.md:4: title: duplicate key"),
@@ -230,7 +230,7 @@ def test_bom_crlf_and_odd_line_breaks(tmp_path):
     (incident,) = load_postmortems([path]).incidents
     assert [a.line for a in incident.action_items] == [18, 19]
     path.write_bytes(text.replace("| SEV2 |", "| SEV9 |").encode("utf-8"))
-    with pytest.raises(SpecError, match="pm.md:18: action items row 1: Severity"):
+    with pytest.raises(SpecError, match="pm.md:18: action items row 1: Priority"):  # SEV9
         load_postmortems([path])
 
 
@@ -241,7 +241,7 @@ def test_extra_cells_warn(tmp_path):
         load_postmortems([tmp_path])
     text = "\n".join(map(str, exc.value.problems))
     assert "warning: " in text and "pm.md:18: action items row 1: 11 cells under 10 columns" in text
-    assert text.index("11 cells") < text.index("unknown severity")  # the cause comes first
+    assert text.index("11 cells") < text.index("unknown priority")  # the cause comes first
 
 
 def test_published_postmortem_without_action_items_warns(tmp_path):
