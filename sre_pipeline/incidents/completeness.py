@@ -28,7 +28,7 @@ def incomplete_items(incidents: Iterable[Incident]) -> list[Problem]:
                 if getattr(item, attr) is None:
                     out.append(
                         Problem(
-                            incident.source,
+                            item.source or incident.source,
                             None,
                             f"action item '{item.item_id}': {column}",
                             f"{message} (the action_items check blocks publishing on it)",

@@ -130,6 +130,7 @@ class ActionItem:
     tracker_ref: str | None
     line: int | None = None  # where it was read (postmortem table row), for messages
     priority: str | None = None  # P0 .. P3
+    source: str | None = None  # the file it was read from (a CSV export's, or the postmortem)
 
 
 @dataclass(frozen=True)

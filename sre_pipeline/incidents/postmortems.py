@@ -43,8 +43,9 @@ from sre_pipeline.inputs.problems import Problem, SpecError, did_you_mean
 from sre_pipeline.inputs.validation import DocContext, InputModel, invalid
 from sre_pipeline.inputs.yamldocs import parse_documents
 
+TIME_KEYS = ("started", "detected", "acknowledged", "resolved", "published")
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.#-]*$"
-POSTMORTEM_SUFFIXES = (".md", ".markdown")
+POSTMORTEM_SUFFIXES = (".md", ".markdown", ".csv")  # CSV: exports (csv_import)
 _MISSING = {"", "-", "—", "tbd", "tba", "n/a", "none", "?", "unassigned"}
 
 # header text (lower case) -> field; several spellings seen in postmortem templates
@@ -256,11 +257,17 @@ class _Reader:
         self.problems += [_no_document(p) for p in ctx.problems]
         if meta is None:
             return None
-        times = {}
-        for key in ("started", "detected", "acknowledged", "resolved", "published"):
-            times[key] = self._utc(getattr(meta, key), docs[0].line_of((key,)), key)
+        times = self.times_of(meta, lambda key: docs[0].line_of((key,)))
         body = read_body(text, fm.end_line + 1)
         items = self._items(body, fm.end_line + 1, meta.id, meta.severity, times)
+        return self.incident_of(meta, times, self.path.name, items)
+
+    def times_of(self, meta: PostmortemIn, line_of) -> dict[str, datetime | None]:
+        """The incident's times in UTC (``line_of(key)``: where each was written)."""
+        return {key: self._utc(getattr(meta, key), line_of(key), key) for key in TIME_KEYS}
+
+    def incident_of(self, meta: PostmortemIn, times, ref: str, items=()) -> Incident:
+        """The incident that validated front matter (or a CSV row) describes."""
         return Incident(
             incident_id=meta.id,
             title=meta.title,
@@ -271,7 +278,7 @@ class _Reader:
             acknowledged_at=times["acknowledged"],
             resolved_at=times["resolved"],
             postmortem_published_at=times["published"],
-            postmortem_ref=meta.tracker or self.path.name,
+            postmortem_ref=meta.tracker or ref,
             action_items=tuple(items),
             source=str(self.path),
             cause=meta.cause,
@@ -317,10 +324,7 @@ class _Reader:
             ok = False
         if not ok:
             return None
-        times = {
-            key: self._utc(v.get(key), at.get(key), key)
-            for key in ("started", "detected", "acknowledged", "resolved", "published")
-        }
+        times = {key: self._utc(v.get(key), at.get(key), key) for key in TIME_KEYS}
         if times["resolved"] is None and "duration" in v:
             times["resolved"] = times["started"] + v["duration"]
         elif times["resolved"] is not None and "duration" in v:
@@ -464,7 +468,9 @@ class _Reader:
             )
         return {name: cells[i] for name, i in columns.items() if i < len(cells)}
 
-    def _item(self, n, line, cells, done, incident_id, severity, created) -> ActionItem | None:
+    def _item(
+        self, n, line, cells, done, incident_id, severity, created, default_id=None
+    ) -> ActionItem | None:
         def cell(name: str) -> str:
             return cells.get(name, "")
 
@@ -525,7 +531,7 @@ class _Reader:
             return None
         finished = dates["completed_at"]
         return ActionItem(
-            item_id=cell("item_id").strip() or f"{incident_id}-{n}",
+            item_id=cell("item_id").strip() or default_id or f"{incident_id}-{n}",
             incident_id=incident_id,
             title=cell("title").strip(),
             owner=None if _missing(cell("owner")) else cell("owner").strip(),
@@ -540,6 +546,7 @@ class _Reader:
             tracker_ref=None if _missing(cell("tracker_ref")) else cell("tracker_ref").strip(),
             line=line,
             priority=priority,
+            source=str(self.path),
         )
 
 
@@ -556,32 +563,69 @@ def _title(heading: str | None) -> str | None:
 
 
 def load_postmortems(paths: Iterable[str | Path], time_zone: str = "UTC") -> PostmortemSet:
-    """Read every postmortem under ``paths``. Times without an offset are in ``time_zone``.
+    """Read every postmortem under ``paths``, and the incidents and action items of CSV
+    exports among them (:mod:`.csv_import`). Times without an offset are in ``time_zone``.
     Raises :class:`SpecError` with every problem of every file when there are errors."""
+    from sre_pipeline.incidents import csv_import  # it builds on this module's reader
+
     files, problems = postmortem_files(paths)
     zone = ZoneInfo(time_zone)
     incidents: list[Incident] = []
     seen: dict[str, str] = {}
     items_seen: dict[str, str] = {}
-    for path in files:
-        reader = _Reader(path, zone)
-        incident = reader.read()
-        problems += reader.problems
-        if incident is None:
-            continue
+    item_files = []
+
+    def add(incident: Incident, path: Path, line: int | None) -> None:
         if incident.incident_id in seen:
             where = seen[incident.incident_id]
             message = f"incident '{incident.incident_id}' also in {where}"
-            problems.append(
-                Problem(str(path), None, "id", message, "each incident once", reader.id_line)
-            )
-            continue
+            problems.append(Problem(str(path), None, "id", message, "each incident once", line))
+            return
         seen[incident.incident_id] = str(path)
+        incidents.append(incident)
+
+    for path in files:
+        reader = _Reader(path, zone)
+        if path.suffix == ".csv":
+            header, rows, trouble = csv_import.read_rows(path)
+            problems += trouble
+            kind = csv_import.kind_of(header) if not trouble else "unreadable"
+            if kind == "incidents":
+                for incident in csv_import.read_incidents(path, header, rows, reader):
+                    add(incident, path, None)
+            elif kind == "action_items":
+                item_files.append((path, header, rows))
+            elif kind is None:
+                reader.problem(
+                    1,
+                    "(header)",
+                    "neither an incidents nor an action-items CSV",
+                    "an incidents CSV (columns id, title, severity, services, started, ...) or "
+                    "an action-items CSV (columns incident, action, owner, due, ...)",
+                )
+            problems += reader.problems
+            continue
+        incident = reader.read()
+        problems += reader.problems
+        if incident is not None:
+            add(incident, path, reader.id_line)
+    by_id = {i.incident_id: i for i in incidents}
+    for path, header, rows in item_files:  # after every incident is known
+        reader = _Reader(path, zone)
+        for item in csv_import.read_items(path, header, rows, reader, by_id):
+            incident = by_id[item.incident_id]
+            by_id[item.incident_id] = dataclasses.replace(
+                incident, action_items=(*incident.action_items, item)
+            )
+        problems += reader.problems
+    incidents = [by_id[i.incident_id] for i in incidents]
+    for incident in incidents:
         for item in incident.action_items:
+            where = f"{item.source or incident.source}:{item.line}"
             if item.item_id in items_seen:
                 problems.append(
                     Problem(
-                        str(path),
+                        item.source or incident.source,
                         None,
                         "action items: ID",
                         f"action item '{item.item_id}' also in {items_seen[item.item_id]}",
@@ -589,8 +633,7 @@ def load_postmortems(paths: Iterable[str | Path], time_zone: str = "UTC") -> Pos
                         item.line,
                     )
                 )
-            items_seen[item.item_id] = f"{path}:{item.line}"
-        incidents.append(incident)
+            items_seen[item.item_id] = where
     if any(p.severity == "error" for p in problems):
         raise SpecError(problems)  # warnings too: "extra cells" explains the errors after it
     return PostmortemSet(incidents, files, [p for p in problems if p.severity != "error"])

@@ -193,3 +193,42 @@ def test_incident_check_without_a_stored_catalog_says_so(tmp_path):
     check = evaluations(result)["check_incidents"]
     assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
     assert "the SLO catalog is not materialised" in check.metadata["problems"].value
+
+
+TEMPLATE = """# Incident Report: Shop down
+**Incident ID:** INC-1
+**Severity:** SEV2
+**Started:** 2026-11-10 10:00 UTC
+**Resolved:** 2026-11-10 11:00 UTC
+**Services Affected:** shop
+**Cause:** config change
+## Timeline
+**10:05 UTC** - Alert fired: ShopDown
+**10:07 UTC** - On-call engaged
+## Action Items
+- [x] Add a canary - Owner: alice - Due: 2026-11-20 - Priority: P0
+"""
+
+
+def test_template_postmortems_and_csv_exports_are_stored_with_cause_status_priority(
+    tmp_path, warehouse_url
+):
+    res = resources(tmp_path, TEMPLATE, warehouse_url)
+    (tmp_path / "pm" / "items.csv").write_text(
+        "incident,Action,Owner,Due,Priority\nINC-1,Write the runbook,bob,2026-11-25,P2\n"
+    )
+    result = run(res)
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    engine = sa.create_engine(warehouse_url)
+    with engine.connect() as conn:
+        incident = conn.execute(
+            sa.text("SELECT cause, postmortem_status, detected_at, acknowledged_at FROM incidents")
+        ).one()
+        items = conn.execute(
+            sa.text("SELECT item_id, status, priority FROM action_items ORDER BY item_id")
+        ).all()
+    engine.dispose()
+    assert (incident.cause, incident.postmortem_status) == ("configuration", "draft")
+    assert str(incident.detected_at)[:16] == "2026-11-10 10:05"
+    assert str(incident.acknowledged_at)[:16] == "2026-11-10 10:07"
+    assert [tuple(r) for r in items] == [("INC-1-1", "done", "P0"), ("items-1", "open", "P2")]
