@@ -1,0 +1,146 @@
+"""What each incident cost: the bad events of each SLO of its services inside the incident's
+span, as a share of the SLO period's error budget and as minutes of full downtime
+(docs/incidents.md).
+
+Counting rule: an SLI bucket ``[start, start + width)`` contributes its bad events in
+proportion to its overlap with the span ``[started, resolved)`` (an open incident runs to
+``now``), so a span aligned to buckets counts exactly the buckets inside it and a half-covered
+bucket counts half. The budget is ``(1 - objective)`` times the total events of the SLO period
+that ends with the span (the rolling window, or the calendar period containing the span's
+end); downtime minutes are the bad events over the period's mean events per minute.
+The workbook rule (:data:`POSTMORTEM_SHARE`) is judged against a 4-week budget whatever the
+SLO's own period.
+
+Occurrence-budgeted SLOs only, for now: an SLO budgeted in time slices spends its budget in bad
+slices, not events, so :func:`attribute` refuses it by name rather than report a share that
+means something else (issue 13 continues with slices, the asset and the marts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+
+from sre_pipeline.incidents.model import Incident
+from sre_pipeline.slo.model import SLO
+
+FOUR_WEEKS = timedelta(days=28)
+POSTMORTEM_SHARE = 0.20  # more than this of a 4-week budget needs a postmortem with a P0 item
+COLUMNS = [
+    "incident_id",
+    "slo",
+    "service",
+    "span_start",
+    "span_end",
+    "bad_events",
+    "span_events",
+    "period_events",
+    "budget_events",
+    "budget_share",
+    "downtime_minutes",
+    "four_week_share",
+]
+
+
+def _utc(ts) -> pd.Timestamp:
+    t = pd.Timestamp(ts)
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+
+def _overlap(starts: np.ndarray, width: pd.Timedelta, lo: pd.Timestamp, hi: pd.Timestamp):
+    """Each bucket's overlapping fraction with ``[lo, hi)``."""
+    w = width.value
+    begin = np.maximum(starts, lo.value)
+    end = np.minimum(starts + w, hi.value)
+    return np.clip((end - begin) / w, 0.0, 1.0)
+
+
+def attribute(
+    incidents: Sequence[Incident],
+    slos: Sequence[SLO],
+    events: pd.DataFrame,
+    width: timedelta,
+    now,
+) -> pd.DataFrame:
+    """One row per incident and SLO of its services (see the module docstring). ``events``:
+    bucket counts (``slo``, ``bucket_start``, ``good``, ``total``) covering each span and the
+    SLO period before it. A period without events has no budget: share and minutes are NaN
+    there, never a guess."""
+    sliced = [s.id for s in slos if s.budgeting.method == "timeslices"]
+    if sliced:
+        raise ValueError(f"time-slice budgets are not attributed yet: {', '.join(sliced)}")
+    by_service: dict[str, list[SLO]] = {}
+    for slo in slos:
+        by_service.setdefault(slo.service, []).append(slo)
+    width_td = pd.Timedelta(width)
+    frame = events.assign(
+        _start=pd.to_datetime(events["bucket_start"], utc=True).astype("int64"),
+        _bad=(events["total"] - events["good"]).clip(lower=0),
+    )
+    parts = {str(k): g for k, g in frame.groupby(frame["slo"].astype(str), observed=True)}
+    rows = []
+    for incident in incidents:
+        lo = _utc(incident.started_at)
+        hi = _utc(incident.resolved_at) if incident.resolved_at else _utc(now)
+        for service in incident.services:
+            for slo in by_service.get(service, []):
+                part = parts.get(slo.id, frame.iloc[0:0])
+                starts = part["_start"].to_numpy()
+                share_in = _overlap(starts, width_td, lo, hi)
+                bad = float((part["_bad"].to_numpy() * share_in).sum())
+                span_events = float((part["total"].to_numpy() * share_in).sum())
+                period_start = (
+                    hi - pd.Timedelta(slo.period.length)
+                    if slo.period.is_rolling
+                    else slo.period.start_at(hi)
+                )
+                period = float(
+                    (part["total"].to_numpy() * _overlap(starts, width_td, period_start, hi)).sum()
+                )
+                four = float(
+                    (
+                        part["total"].to_numpy() * _overlap(starts, width_td, hi - FOUR_WEEKS, hi)
+                    ).sum()
+                )
+                allowed = (1 - slo.objective) * period
+                minutes = (hi - period_start).total_seconds() / 60
+                rows.append(
+                    {
+                        "incident_id": incident.incident_id,
+                        "slo": slo.id,
+                        "service": service,
+                        "span_start": lo,
+                        "span_end": hi,
+                        "bad_events": bad,
+                        "span_events": span_events,
+                        "period_events": period,
+                        "budget_events": allowed,
+                        "budget_share": bad / allowed if allowed > 0 else np.nan,
+                        "downtime_minutes": bad / (period / minutes) if period > 0 else np.nan,
+                        "four_week_share": bad / ((1 - slo.objective) * four)
+                        if four > 0
+                        else np.nan,
+                    }
+                )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def needs_p0(attribution: pd.DataFrame, incidents: Sequence[Incident]) -> list[str]:
+    """Incidents that consumed more than :data:`POSTMORTEM_SHARE` of a 4-week budget of any
+    of their SLOs and lack a postmortem with at least one P0 action item (a draft does not
+    count as a postmortem)."""
+    over = set(attribution.loc[attribution["four_week_share"] > POSTMORTEM_SHARE, "incident_id"])
+    out = []
+    for incident in incidents:
+        if incident.incident_id not in over:
+            continue
+        published = (
+            incident.postmortem_published_at is not None or incident.postmortem_status == "final"
+        )
+        has_p0 = any(item.priority == "P0" for item in incident.action_items)
+        if not (published and has_p0):
+            out.append(incident.incident_id)
+    return out

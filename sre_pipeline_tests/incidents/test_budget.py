@@ -1,0 +1,120 @@
+"""Incident budget attribution on a hand-checked fixture: bad events counted exactly inside the
+span (prorated at the edges), the share of the period's budget, downtime minutes, and the
+workbook's 20 % rule at its boundary."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sre_pipeline.incidents.budget import attribute, needs_p0
+from sre_pipeline.incidents.model import ActionItem, Incident
+from sre_pipeline.slo.periods import Period
+from sre_pipeline_tests.slo.factories import make_slo
+
+WIDTH = timedelta(minutes=5)
+START = datetime(2026, 11, 10, 10, 0, tzinfo=UTC)
+SLO = make_slo("shop-avail", 0.99, Period.rolling(timedelta(days=28)))
+
+
+def events(bad_at: dict[datetime, float]) -> pd.DataFrame:
+    """100 events per 5-minute bucket from a day before the 28 days ahead of the incident to
+    12:00 on its day; the bad events of the buckets in ``bad_at``."""
+    first, last = START - timedelta(days=29), START + timedelta(hours=2)
+    starts = pd.date_range(first, last, freq="5min", inclusive="left")
+    bad = np.array([bad_at.get(t.to_pydatetime(), 0.0) for t in starts])
+    return pd.DataFrame(
+        {"slo": "shop-avail", "bucket_start": starts, "good": 100 - bad, "total": 100.0}
+    )
+
+
+def incident(minutes: float, **kw) -> Incident:
+    return Incident(
+        incident_id=kw.pop("incident_id", "INC-1"),
+        title="Shop down",
+        severity="SEV2",
+        services=kw.pop("services", ("shop",)),
+        started_at=START,
+        detected_at=None,
+        acknowledged_at=None,
+        resolved_at=START + timedelta(minutes=minutes),
+        postmortem_published_at=None,
+        postmortem_ref="pm.md",
+        **kw,
+    )
+
+
+def test_bad_events_inside_the_span_share_of_budget_and_downtime_minutes():
+    bad = {START + WIDTH * k: 10.0 for k in range(-1, 7)}  # 09:55 .. 10:30, 10 bad each
+    rows = attribute([incident(30)], [SLO], events(bad), WIDTH, START)
+    (row,) = rows.to_dict("records")
+    assert row["bad_events"] == 60.0  # 10:00 .. 10:25: six buckets; 09:55 and 10:30 outside
+    assert row["span_events"] == 600.0
+    # the 28 days before 10:30: 8,064 buckets of 100 events, 1 % of them allowed bad
+    assert row["period_events"] == 806_400.0 and row["budget_events"] == pytest.approx(8064.0)
+    assert row["budget_share"] == pytest.approx(60 / 8064)
+    assert row["downtime_minutes"] == pytest.approx(3.0)  # 20 events a minute: 60 bad = 3 min
+    half = attribute([incident(32.5)], [SLO], events(bad), WIDTH, START).iloc[0]
+    assert half["bad_events"] == pytest.approx(65.0)  # half of the 10:30 bucket
+
+
+def test_an_open_incident_runs_to_now_and_other_services_do_not_count():
+    bad = {START + WIDTH * k: 10.0 for k in range(12)}
+    open_one = replace(incident(0), resolved_at=None)
+    rows = attribute([open_one], [SLO], events(bad), WIDTH, START + timedelta(minutes=20))
+    assert rows.iloc[0]["bad_events"] == 40.0
+    other = attribute([incident(30, services=("search",))], [SLO], events(bad), WIDTH, START)
+    assert other.empty
+
+
+def test_without_events_there_is_no_budget_and_no_figure_is_guessed():
+    empty = pd.DataFrame(columns=["slo", "bucket_start", "good", "total"])
+    (row,) = attribute([incident(30)], [SLO], empty, WIDTH, START).to_dict("records")
+    assert row["bad_events"] == 0.0
+    assert np.isnan(row["budget_share"]) and np.isnan(row["downtime_minutes"])
+
+
+def item(priority: str | None) -> ActionItem:
+    fields = dict(owner="alice", team=None, severity="SEV2", status="open", created_at=None)
+    return ActionItem(
+        "A-1",
+        "INC-1",
+        "Fix it",
+        **fields,
+        due_date=None,
+        completed_at=None,
+        tracker_ref=None,
+        priority=priority,
+    )
+
+
+@pytest.mark.parametrize(
+    ("share", "published", "priority", "flagged"),
+    [
+        (0.20, None, None, False),  # exactly 20 %: not more than
+        (0.2000001, None, None, True),
+        (0.45, datetime(2026, 11, 12, tzinfo=UTC), "P0", False),
+        (0.45, datetime(2026, 11, 12, tzinfo=UTC), "P1", True),  # no P0 item
+        (0.45, None, "P0", True),  # a draft is not a postmortem yet
+    ],
+)
+def test_the_20_percent_rule_at_its_boundary(share, published, priority, flagged):
+    inc = replace(incident(30), postmortem_published_at=published, action_items=(item(priority),))
+    frame = pd.DataFrame({"incident_id": ["INC-1"], "four_week_share": [share]})
+    assert needs_p0(frame, [inc]) == (["INC-1"] if flagged else [])
+
+
+def test_time_slice_budgets_are_refused_by_name_not_misreported():
+    from sre_pipeline.slo.model import Budgeting
+
+    sliced = make_slo(
+        "shop-latency",
+        0.99,
+        budgeting=Budgeting(method="timeslices", slice=WIDTH, slice_target=0.9),
+    )
+    with pytest.raises(ValueError, match="shop-latency"):
+        attribute([incident(30)], [sliced], events({}), WIDTH, START)
