@@ -11,9 +11,10 @@ end); downtime minutes are the bad events over the period's mean events per minu
 The workbook rule (:data:`POSTMORTEM_SHARE`) is judged against a 4-week budget whatever the
 SLO's own period.
 
-Occurrence-budgeted SLOs only, for now: an SLO budgeted in time slices spends its budget in bad
-slices, not events, so :func:`attribute` refuses it by name rather than report a share that
-means something else (issue 13 continues with slices, the asset and the marts).
+An SLO budgeted in time slices spends its budget in bad slices, not events: its buckets are
+first grouped into slices (a slice with events is one "event", bad when its good ratio misses
+the slice target, as :mod:`sre_pipeline.slo.budget.timeslices` counts them), and the same
+rule then counts bad slices inside the span, the period's slices and the minutes they cover.
 """
 
 from __future__ import annotations
@@ -58,6 +59,31 @@ def _overlap(starts: np.ndarray, width: pd.Timedelta, lo: pd.Timestamp, hi: pd.T
     return np.clip((end - begin) / w, 0.0, 1.0)
 
 
+def _units(slo: SLO, part: pd.DataFrame | None, width: pd.Timedelta):
+    """What the SLO's budget counts, as (start ns, total, bad, length) per unit: the buckets'
+    events, or for a time-slice budget one unit per slice with events (bad when it misses the
+    slice target)."""
+    if part is None or part.empty:
+        return np.array([], dtype="int64"), np.array([]), np.array([]), width
+    starts = part["_start"].to_numpy()
+    total, bad = part["total"].to_numpy(dtype=float), part["_bad"].to_numpy(dtype=float)
+    b = slo.budgeting
+    if b.method != "timeslices":
+        return starts, total, bad, width
+    length = pd.Timedelta(b.slice)
+    slices = pd.DataFrame({"s": starts - starts % length.value, "t": total, "b": bad})
+    sums = slices.groupby("s", sort=True)[["t", "b"]].sum()
+    t, missed = sums["t"].to_numpy(), sums["b"].to_numpy()
+    has = t > 0
+    ratio = np.where(has, (t - missed) / np.where(has, t, 1.0), 1.0)
+    return (
+        sums.index.to_numpy(),
+        has.astype(float),
+        (has & (ratio < b.slice_target)).astype(float),
+        length,
+    )
+
+
 def attribute(
     incidents: Sequence[Incident],
     slos: Sequence[SLO],
@@ -69,9 +95,6 @@ def attribute(
     bucket counts (``slo``, ``bucket_start``, ``good``, ``total``) covering each span and the
     SLO period before it. A period without events has no budget: share and minutes are NaN
     there, never a guess."""
-    sliced = [s.id for s in slos if s.budgeting.method == "timeslices"]
-    if sliced:
-        raise ValueError(f"time-slice budgets are not attributed yet: {', '.join(sliced)}")
     by_service: dict[str, list[SLO]] = {}
     for slo in slos:
         by_service.setdefault(slo.service, []).append(slo)
@@ -87,24 +110,17 @@ def attribute(
         hi = _utc(incident.resolved_at) if incident.resolved_at else _utc(now)
         for service in incident.services:
             for slo in by_service.get(service, []):
-                part = parts.get(slo.id, frame.iloc[0:0])
-                starts = part["_start"].to_numpy()
-                share_in = _overlap(starts, width_td, lo, hi)
-                bad = float((part["_bad"].to_numpy() * share_in).sum())
-                span_events = float((part["total"].to_numpy() * share_in).sum())
+                starts, totals, bads, unit = _units(slo, parts.get(slo.id), width_td)
+                share_in = _overlap(starts, unit, lo, hi)
+                bad = float((bads * share_in).sum())
+                span_events = float((totals * share_in).sum())
                 period_start = (
                     hi - pd.Timedelta(slo.period.length)
                     if slo.period.is_rolling
                     else slo.period.start_at(hi)
                 )
-                period = float(
-                    (part["total"].to_numpy() * _overlap(starts, width_td, period_start, hi)).sum()
-                )
-                four = float(
-                    (
-                        part["total"].to_numpy() * _overlap(starts, width_td, hi - FOUR_WEEKS, hi)
-                    ).sum()
-                )
+                period = float((totals * _overlap(starts, unit, period_start, hi)).sum())
+                four = float((totals * _overlap(starts, unit, hi - FOUR_WEEKS, hi)).sum())
                 allowed = (1 - slo.objective) * period
                 minutes = (hi - period_start).total_seconds() / 60
                 rows.append(

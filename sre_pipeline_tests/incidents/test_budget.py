@@ -108,13 +108,17 @@ def test_the_20_percent_rule_at_its_boundary(share, published, priority, flagged
     assert needs_p0(frame, [inc]) == (["INC-1"] if flagged else [])
 
 
-def test_time_slice_budgets_are_refused_by_name_not_misreported():
+def test_time_slice_budgets_count_bad_slices_inside_the_span():
+    """15-minute slices, target 95 % good: a slice is bad when more than 15 of its 300 events
+    are. 10:00-10:15 has 30 bad (a bad slice), 10:15-10:30 has 3 (a good slice)."""
     from sre_pipeline.slo.model import Budgeting
 
-    sliced = make_slo(
-        "shop-latency",
-        0.99,
-        budgeting=Budgeting(method="timeslices", slice=WIDTH, slice_target=0.9),
-    )
-    with pytest.raises(ValueError, match="shop-latency"):
-        attribute([incident(30)], [sliced], events({}), WIDTH, START)
+    budgeting = Budgeting(method="timeslices", slice=timedelta(minutes=15), slice_target=0.95)
+    sliced = make_slo("shop-latency", 0.99, Period.rolling(timedelta(days=28)), budgeting=budgeting)
+    bad = {START: 10.0, START + WIDTH: 10.0, START + 2 * WIDTH: 10.0, START + 3 * WIDTH: 3.0}
+    frame = events(bad).assign(slo="shop-latency")
+    (row,) = attribute([incident(30)], [sliced], frame, WIDTH, START).to_dict("records")
+    assert row["bad_events"] == 1.0 and row["span_events"] == 2.0  # slices, not events
+    assert row["period_events"] == 28 * 96  # the 15-minute slices of 28 days
+    assert row["budget_share"] == pytest.approx(1 / (0.01 * 28 * 96))
+    assert row["downtime_minutes"] == pytest.approx(15.0)  # one bad slice of 15 minutes
