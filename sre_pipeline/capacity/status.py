@@ -135,11 +135,19 @@ def status_frame(daily: pd.DataFrame, plans: Sequence[Plan], days: Sequence[date
 
 
 STATUS_COLUMNS = [
-    "resource", "day", "week_start", "current_utilisation", "mean_utilisation",
-    "p95_utilisation", "peak_utilisation", "state", "headroom", "headroom_target",
-    "headroom_ok", "peak_growth_wow", "trend", "trend_per_day",
+    "resource",
+    "day",
+    "week_start",
+    *FIGURES,
+    "state",
+    "headroom",
+    "headroom_target",
+    "headroom_ok",
+    "peak_growth_wow",
+    "trend",
+    "trend_per_day",
     *[f"{lv}_{part}" for lv in LEVELS for part in ("status", "on", "earliest", "latest", "since")],
-]  # fmt: skip
+]
 
 
 def _matrix(daily: pd.DataFrame, column: str, names: list[str], calendar) -> np.ndarray:
