@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from sre_pipeline.cli import main
 from sre_pipeline.defs.backfill import Chunk, phases_for, plan
+from sre_pipeline_tests.defs.contract import DAILY
 
 pytestmark = pytest.mark.slow
 
@@ -114,18 +115,7 @@ def test_backfill_resumes_and_equals_one_run_over_the_same_days(home, capsys, mo
                 "dagster/asset_partition_range_start": "2026-11-01",
                 "dagster/asset_partition_range_end": "2026-11-03",
             },
-            asset_selection=[
-                dg.AssetKey(a)
-                for a in (
-                    "slo_catalog",
-                    "sli_events",
-                    "capacity_samples",
-                    "capacity_daily",
-                    "slo_status",
-                    "burn_alerts",
-                    "capacity_status",
-                )
-            ],
+            asset_selection=[dg.AssetKey(a) for a in ("slo_catalog", *sorted(DAILY))],
             instance=instance,
         )
     assert result.success

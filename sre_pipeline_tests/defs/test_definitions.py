@@ -23,15 +23,7 @@ from sre_pipeline_tests.defs.contract import ASSET_GROUPS, DAILY, LOCATION, SCHE
 
 JOB_SELECTIONS = {
     "collection_job": {"slo_catalog", "sli_events", "capacity_samples"},
-    "status_job": {
-        "slo_catalog",
-        "sli_events",
-        "capacity_samples",
-        "capacity_daily",
-        "slo_status",
-        "burn_alerts",
-        "capacity_status",
-    },
+    "status_job": {"slo_catalog"} | DAILY,  # re-collects the day, then all of its status
     "weekly_job": {"slo_catalog"}
     | {k for k, g in ASSET_GROUPS.items() if g in ("incidents", "models")},
 }
