@@ -17,6 +17,7 @@ from sre_pipeline.cli_args import (
     days_arg,
     duration_arg,
     instant_arg,
+    week_arg,
     zone_arg,
 )
 from sre_pipeline.cli_help import help_texts
@@ -24,6 +25,7 @@ from sre_pipeline.commands import UsageError
 from sre_pipeline.inputs.problems import SpecError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+WEEK_HELP = "ISO week (2026-W48) or any day of it (default: the last complete week)"
 
 
 def _version() -> str:
@@ -86,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     _export_rules_flags(sub)
     _quality_flags(sub)
     _capacity_flags(sub)
+    _incidents_flags(sub)
     _demo_flags(sub)
     _backfill_flags(sub)
     return parser
@@ -147,10 +150,14 @@ def _export_rules_flags(sub) -> None:
 
 def _quality_flags(sub) -> None:
     p = _command(sub, "quality", "data-quality checks over a week of the warehouse")
-    p.add_argument(
-        "--week", type=day_arg, metavar="DATE", help="any day of the week (default: last week)"
-    )
+    p.add_argument("--week", type=week_arg, metavar="WEEK", help=WEEK_HELP)
     p.add_argument("--format", choices=("markdown", "json"), default="markdown")
+
+
+def _incidents_flags(sub) -> None:
+    p = _command(sub, "incidents", "a week's incidents ranked by the error budget they cost")
+    p.add_argument("--week", type=week_arg, metavar="WEEK", help=WEEK_HELP)
+    p.add_argument("--format", choices=("table", "json"), default="table")
 
 
 def _capacity_flags(sub) -> None:
@@ -208,6 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from sre_pipeline.commands.backfill import run
         elif args.command == "capacity":
             from sre_pipeline.commands.capacity import run
+        elif args.command == "incidents":
+            from sre_pipeline.commands.incidents import run
         else:
             from sre_pipeline.commands.demo import run
         return run(args)

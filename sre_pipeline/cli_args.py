@@ -14,7 +14,7 @@ import pandas as pd
 from pydantic_core import PydanticCustomError
 
 from sre_pipeline.inputs.durations import DurationError, parse_duration
-from sre_pipeline.inputs.instants import TimeError, parse_day, parse_instant
+from sre_pipeline.inputs.instants import TimeError, parse_day, parse_instant, parse_week
 from sre_pipeline.inputs.validation import check_time_zone
 
 MAX_DAYS = 3660  # ten years: more is a typo, and far beyond what a review looks at
@@ -61,6 +61,14 @@ def day_arg(text: str) -> str:
     parse it with ``date.fromisoformat``, as they did before it was checked here)."""
     try:
         return parse_day(text).isoformat()
+    except TimeError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def week_arg(text: str) -> str:
+    """An ISO week ``2026-W48`` or any day of it, returned as its Monday's ISO text."""
+    try:
+        return parse_week(text).isoformat()
     except TimeError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 

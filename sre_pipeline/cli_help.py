@@ -48,7 +48,7 @@ HELP = {
         """The data-quality section of a week's review, from the pipeline's warehouse (as
         configured by sre_pipeline.yaml / SRE_PIPELINE_CONFIG); nothing is created or
         upgraded.""",
-        """sre-pipeline quality --week 2026-11-09
+        """sre-pipeline quality --week 2026-W46
         sre-pipeline quality --format json""",
         "Exit codes: 0 every blocking check passed, 1 one failed or no data, 2 unusable input.",
     ),
@@ -60,6 +60,18 @@ HELP = {
         """sre-pipeline capacity
         sre-pipeline capacity --day 2026-11-15 --format json""",
         "Exit codes: 0 printed, 2 unusable input (no warehouse, no status for the day).",
+    ),
+    "incidents": (
+        """A week's incidents (ISO week in the configured zone, default the last complete
+        one), ranked by the error budget they cost: the worst share of an SLO's period budget,
+        bad events and minutes of full downtime, MTTD / MTTA / MTTR, cause, postmortem status,
+        open and overdue action items; incidents over 20 % of a 4-week budget without a
+        published postmortem with a P0 action item are flagged. From the warehouse; nothing
+        is created or upgraded.""",
+        """sre-pipeline incidents
+        sre-pipeline incidents --week 2026-W47 --format json""",
+        "Exit codes: 0 printed (a week without incidents too), 2 unusable input (no "
+        "warehouse, or the week's budget attribution has not run).",
     ),
     "demo": (
         """Run the code location's jobs in process on the example configuration (demo SLI

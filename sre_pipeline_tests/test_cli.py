@@ -278,23 +278,38 @@ def test_quality_week_from_the_configured_warehouse(tmp_path):
     assert report["low_coverage"][0]["slo"] == "checkout-availability"  # same loss, sorted
     assert report["partial_data"] is True and report["check_runs"] == 9
     done = run("quality", "--week", "last monday", env=env)
-    assert done.returncode == 2 and "expected a real day as YYYY-MM-DD" in done.stderr
+    assert done.returncode == 2 and "expected an ISO week such as 2026-W48" in done.stderr
+    assert (
+        run("quality", "--week", "2026-W46", env=env).stdout
+        == run("quality", "--week", "2026-11-12", env=env).stdout
+    )  # the ISO week and a day of it name the same week
+    # incidents stored, the week's budget attribution not run: a clear error, not zeros
+    done = run("incidents", "--week", "2026-W47", env=env)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "--week 2026-W47: 1 incident(s) stored, but the week's budget attribution has not" in (
+        done.stderr
+    )
+    assert "--partition 2026-11-16" in done.stderr
+    done = run("incidents", "--week", "2026-W46", "--format", "json", env=env)
+    assert done.returncode == 0 and json.loads(done.stdout)["incidents"] == []
+    assert json.loads(done.stdout)["attribution"] == "not run"
     done = run("quality", "--week", "2026-10-12", env=env)  # nothing collected that week
     assert done.returncode == 1 and "no SLI events stored for 2026-10-12..2026-10-18" in done.stderr
 
 
-def test_quality_never_creates_or_upgrades_a_warehouse(tmp_path):
+@pytest.mark.parametrize("command", ["quality", "incidents"])
+def test_reports_never_create_or_upgrade_a_warehouse(tmp_path, command):
     config = tmp_path / "sre_pipeline.yaml"
     missing = tmp_path / "typo.db"
     config.write_text(f"slos: [{EXAMPLES / 'checkout.yaml'}]\nwarehouse_url: sqlite:///{missing}\n")
-    done = run("quality", env={"SRE_PIPELINE_CONFIG": str(config)})
+    done = run(command, env={"SRE_PIPELINE_CONFIG": str(config)})
     assert (done.returncode, done.stdout) == (2, "")
     assert f"no warehouse at sqlite:///{missing}" in done.stderr and not missing.exists()
     import sqlite3
 
     sqlite3.connect(tmp_path / "other.db").execute("CREATE TABLE t (x)").connection.close()
     config.write_text(config.read_text().replace("typo.db", "other.db"))
-    done = run("quality", env={"SRE_PIPELINE_CONFIG": str(config)})
+    done = run(command, env={"SRE_PIPELINE_CONFIG": str(config)})
     assert done.returncode == 2 and "is at schema (none), expected" in done.stderr
 
 

@@ -36,6 +36,15 @@ TABLES = [
     "action_items",
     "incident_metrics",
     "action_item_completion",
+    "incident_budget",
+    "budget_outside_incidents",
+    "alert_incident_links",
+    "incident_detection",
+    "incident_costs",
+    "budget_by_cause",
+    "alert_coverage",
+    "action_items_weekly",
+    "overdue_p0_items",
 ]
 
 
@@ -166,3 +175,55 @@ def test_demo_results_are_unchanged(first_run):
 
     home, done = first_run
     check("demo.txt", demo_text(done.stdout, home))
+
+
+def incidents_json(home: Path, week: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SRE_PIPELINE", "DAGSTER"))}
+    env["SRE_PIPELINE_CONFIG"] = str(home / "sre_pipeline.yaml")
+    done = subprocess.run(
+        [CLI, "incidents", "--week", week, "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_demo_incident_figures_agree_with_the_warehouse(first_run):
+    """The four weeks are attributed; what the demo and `sre-pipeline incidents` print is
+    what the warehouse holds: the ranking, the shares and the P0 rule of the SQL mart equal
+    the command's (Python) figures, incident by incident."""
+    home, done = first_run
+    tables = dump(home)
+    weeks = sorted(tables["budget_outside_incidents"]["week_start"].astype(str).unique())
+    assert weeks == ["2026-10-19", "2026-10-26", "2026-11-02", "2026-11-09"]
+    costs = tables["incident_costs"]
+    for week in weeks:
+        got = incidents_json(home, week)
+        mart = costs[costs["week_start"].astype(str) == week].sort_values("rank_in_week")
+        assert [r["incident_id"] for r in got["incidents"]] == list(mart["incident_id"])
+        for row, (_, m) in zip(got["incidents"], mart.iterrows(), strict=True):
+            assert row["worst_slo"] == m["worst_slo"]
+            assert row["budget_share"] == pytest.approx(m["worst_budget_share"])
+            assert row["needs_p0_postmortem"] == bool(m["needs_p0_postmortem"])
+    w46 = incidents_json(home, "2026-W46")
+    ranked = [r["incident_id"] for r in w46["incidents"]]
+    assert ranked == ["INC-2026-040", "INC-2026-042", "INC-2026-041", "INC-2026-043"]
+    first = w46["incidents"][0]
+    # auth-login budgets in 5-minute slices: 8 bad slices are 40 minutes of full downtime
+    assert (first["worst_slo"], first["bad_events"], first["downtime_minutes"]) == (
+        "auth-login-availability",
+        8.0,
+        40.0,
+    )
+    assert first["needs_p0_postmortem"]  # > 20 % of a 4-week budget, no P0 item
+    checkout = next(r for r in w46["incidents"] if r["incident_id"] == "INC-2026-042")
+    assert (checkout["mttd_minutes"], checkout["mtta_minutes"], checkout["mttr_minutes"]) == (
+        22.0,
+        4.0,
+        52.0,
+    )
+    assert "INC-2026-040: needs a published postmortem with a P0 action item" in done.stdout
+    assert "Response (5 incidents since 2026-10-19): MTTD 12 min" in done.stdout

@@ -129,6 +129,62 @@ def _capacity_line(engine, day: date) -> str:
     return "\n".join(lines)
 
 
+def _incidents_lines(engine, end: date, days: int) -> str:
+    """Response times and alert coverage over the evaluated weeks, and the last complete
+    week's incidents ranked by the budget they cost (as ``sre-pipeline incidents`` prints)."""
+    from sre_pipeline.commands.incidents import incidents_table, read_week
+    from sre_pipeline.demo.run import complete_weeks
+    from sre_pipeline.incidents.report import week_incidents
+    from sre_pipeline.inputs.instants import week_label
+
+    weeks = complete_weeks(end - timedelta(days=days), end)
+    if not weeks:
+        return "Incident budget: no complete week in the range"
+    with engine.connect() as conn:
+        metrics = pd.read_sql(
+            sa.text(
+                "SELECT SUM(incidents) AS n, SUM(mttd_minutes * incidents) / SUM(incidents) "
+                "AS mttd, SUM(mtta_minutes * incidents) / SUM(incidents) AS mtta, "
+                "SUM(mttr_minutes * incidents) / SUM(incidents) AS mttr "
+                "FROM incident_metrics WHERE week_start >= :w"
+            ),
+            conn,
+            params={"w": weeks[0]},
+        ).iloc[0]
+        alerts = pd.read_sql(
+            sa.text(
+                "SELECT SUM(episodes) AS episodes, SUM(linked_episodes) AS linked, "
+                "SUM(unexplained_episodes) AS unexplained, SUM(detection_gaps) AS gaps "
+                "FROM alert_coverage"
+            ),
+            conn,
+        ).iloc[0]
+        p0 = pd.read_sql(sa.text("SELECT item_id, owner FROM overdue_p0_items"), conn)
+
+    def minutes(v) -> str:
+        return "–" if pd.isna(v) else f"{v:.0f} min"
+
+    lines = [
+        f"Response ({int(metrics['n'] or 0)} incidents since {weeks[0]}): "
+        f"MTTD {minutes(metrics['mttd'])}, MTTA {minutes(metrics['mtta'])}, "
+        f"MTTR {minutes(metrics['mttr'])}",
+        f"Alert episodes vs incidents ({week_label(weeks[0])}..{week_label(weeks[-1])}): "
+        f"{int(alerts['episodes'] or 0)} episodes, {int(alerts['linked'] or 0)} during an "
+        f"incident, {int(alerts['unexplained'] or 0)} without one",
+        f"Detection gaps (no alert before people noticed): {int(alerts['gaps'] or 0)} incident(s)",
+        "Overdue P0 action items: "
+        + (", ".join(f"{r.item_id} ({r.owner})" for r in p0.itertuples()) or "none"),
+    ]
+    incidents, cost, detection, _ = read_week(engine, weeks[-1])
+    rows = week_incidents(incidents, cost, detection, end)
+    if rows:
+        lines.append(f"\nIncidents of {week_label(weeks[-1])}, worst budget first:")
+        lines.append(incidents_table(rows))
+    else:
+        lines.append(f"No incidents in {week_label(weeks[-1])}")
+    return "\n".join(lines)
+
+
 def _report(home, end: date, days: int, seconds: float) -> None:
     from sre_pipeline.warehouse.engine import make_engine
 
@@ -160,6 +216,7 @@ def _report(home, end: date, days: int, seconds: float) -> None:
         f"Incidents: {len(incidents)} ({incidents['resolved_at'].isna().sum()} unresolved); "
         f"action items: {len(items)} ({open_items.sum()} open, {overdue.sum()} overdue)"
     )
+    print(_incidents_lines(engine, end, days))
     print(_capacity_line(engine, last_day))
     print(f"Data quality, last 7 days: {_quality(engine, end).summary()}")
     engine.dispose()

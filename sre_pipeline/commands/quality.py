@@ -12,23 +12,13 @@ import json
 import sys
 from datetime import date, timedelta
 
-import pandas as pd
-
-from sre_pipeline.commands import UsageError
-from sre_pipeline.commands.stored import existing_warehouse
+from sre_pipeline.commands.stored import chosen_week, existing_warehouse
 from sre_pipeline.config import load_config
 from sre_pipeline.quality.report import inputs_from_config, quality_report
-from sre_pipeline.slo.budget.daily import week_start
 
 
 def _week(text: str | None, time_zone: str) -> list[date]:
-    if text:
-        try:
-            monday = week_start(date.fromisoformat(text))
-        except ValueError:
-            raise UsageError(f"--week {text!r} is not a date; expected YYYY-MM-DD") from None
-    else:  # the last complete week where the team is
-        monday = week_start(pd.Timestamp.now(tz=time_zone).date()) - timedelta(days=7)
+    monday = chosen_week(text, time_zone)
     return [monday + timedelta(days=i) for i in range(7)]
 
 

@@ -3,8 +3,10 @@ has written, at this version's schema; never created or upgraded by looking."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy.exc import SQLAlchemyError
 
 from sre_pipeline.commands import UsageError
@@ -38,3 +40,12 @@ def existing_warehouse(url: str | None):
             f"{head_revision()}; run the pipeline once to upgrade it"
         )
     return engine
+
+
+def chosen_week(monday: str | None, time_zone: str) -> date:
+    """The Monday of ``--week`` (already its Monday's ISO text, see ``cli_args.week_arg``), or
+    of the last complete week where the team is (``time_zone``)."""
+    if monday:
+        return date.fromisoformat(monday)
+    today = pd.Timestamp.now(tz=time_zone).date()
+    return today - timedelta(days=today.weekday() + 7)

@@ -21,6 +21,7 @@ from sre_pipeline.defs.catalog_asset import catalog_asset, owners_and_tags
 from sre_pipeline.defs.checks import check_action_items, check_incidents, daily_checks
 from sre_pipeline.defs.collection_assets import RETRY, collection_assets
 from sre_pipeline.defs.incident_assets import incident_records
+from sre_pipeline.defs.incident_impact_assets import incident_impact_assets
 from sre_pipeline.defs.jobs import pipeline_jobs, pipeline_schedules, run_failure_sensor
 from sre_pipeline.defs.model_assets import model_assets
 from sre_pipeline.defs.partitions import (
@@ -152,6 +153,7 @@ def build_defs(
             *status_assets(parts, owners, tags),
             *capacity_assets(parts),
             incident_records,
+            *incident_impact_assets(parts),
             *model_assets(),
         ]
         checks = [*daily_checks(parts), check_incidents, check_action_items]

@@ -61,7 +61,7 @@ def incident_records(
     for warning in found.warnings:
         context.log.warning(str(warning))
     incidents = incidents_frame(found.incidents, settings.time_zone)
-    items = action_items_frame(found.incidents)
+    items = action_items_frame(found.incidents, settings.time_zone)
     replace_slices(
         warehouse.engine(),
         [(tables.incidents, incidents, Slice()), (tables.action_items, items, Slice())],

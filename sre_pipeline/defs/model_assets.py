@@ -25,6 +25,10 @@ TABLE_ASSETS = {
     "capacity_status": "capacity_status",
     "incidents": "incidents",
     "action_items": "action_items",
+    "incident_budget": "incident_budget",
+    "budget_outside_incidents": "incident_budget",
+    "alert_incident_links": "incident_alerts",
+    "incident_detection": "incident_alerts",
 }
 
 

@@ -59,6 +59,21 @@ class Partitioning:
             start_date=self.start.isoformat(), timezone=self.time_zone, end_offset=1
         )
 
+    @cached_property
+    def weekly(self) -> dg.WeeklyPartitionsDefinition:
+        """ISO weeks (Monday to Monday, local) from the week of :attr:`start`; a week's
+        partition exists once it has ended (the weekly job runs on the Monday after)."""
+        monday = self.start - timedelta(days=self.start.weekday())
+        return dg.WeeklyPartitionsDefinition(
+            start_date=monday.isoformat(), timezone=self.time_zone, day_offset=1
+        )
+
+
+def week_of(context) -> date:
+    """The Monday of a weekly step's partition (one week per run: weekly assets have no
+    multi-week back-fill policy)."""
+    return date.fromisoformat(context.partition_key)
+
 
 def days_of(context) -> list[date]:
     """The local calendar days a (possibly multi-partition, single-run) step covers."""

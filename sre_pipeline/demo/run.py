@@ -17,10 +17,11 @@ from pathlib import Path
 import yaml
 
 from sre_pipeline.config import REPO
-from sre_pipeline.defs.runner import ASSET_JOB, CodeLocation, Progress
+from sre_pipeline.defs.runner import ASSET_JOB, CodeLocation, Progress, range_tags
 
 EXAMPLES = REPO / "examples"
 CONFIG_NAME = "sre_pipeline.yaml"
+WEEKLY_ASSETS = ["incident_budget", "incident_alerts"]
 LOCATION = CodeLocation("sre_pipeline.demo.definitions", "sre_pipeline.demo.definitions")
 
 
@@ -105,7 +106,8 @@ def run_demo(
     end: date, days: int, lookback: int, verbose: bool = False, log: Progress = print
 ) -> dict[str, str]:
     """Catalog; collection of ``days`` days plus the status look-back; status and alert
-    episodes of the last ``days`` days; incidents and the weekly marts. Returns run ids by
+    episodes of the last ``days`` days; incidents, each complete week's budget attribution and
+    alert links, and the weekly marts. Returns run ids by
     step; raises :class:`DemoFailed` at the first failed run."""
     import dagster as dg
 
@@ -129,9 +131,43 @@ def run_demo(
             log(f"[{n}/{len(chunks)}] {chunk.label()} ...")
             ((_, outcome),) = run_plan(runner, [chunk])
             _ok(chunk.label(), outcome, runs, log)
-        log("weekly: incidents, action items, SQL models ...")
-        _ok("weekly", runner.run("weekly_job"), runs, log)
+        weeks = complete_weeks(first_status, end)
+        if weeks:
+            # incidents first: each week's budget and alert links read the stored incidents
+            log("incidents: incidents, action items ...")
+            _ok(
+                "incidents",
+                runner.run(ASSET_JOB, asset_selection=["incidents", "action_items"]),
+                runs,
+                log,
+            )
+            for monday in weeks[:-1]:
+                log(f"week {monday}: incident_budget, incident_alerts ...")
+                outcome = runner.run(
+                    ASSET_JOB, range_tags(monday.isoformat(), monday.isoformat()), WEEKLY_ASSETS
+                )
+                _ok(f"week {monday}", outcome, runs, log)
+            log(f"weekly job, week {weeks[-1]}: incidents, budget, alerts, SQL models ...")
+            tags = range_tags(weeks[-1].isoformat(), weeks[-1].isoformat())
+            _ok("weekly", runner.run("weekly_job", tags), runs, log)
+        else:  # fewer days than a whole week: incidents and the marts, no weekly figures
+            from sre_pipeline.warehouse.models import discover
+
+            log("incidents and SQL models (no complete week in the range) ...")
+            selection = ["incidents", "action_items", *discover().order()]
+            _ok("weekly", runner.run(ASSET_JOB, asset_selection=selection), runs, log)
     return runs
+
+
+def complete_weeks(first: date, end: date) -> list[date]:
+    """The Mondays of the ISO weeks wholly inside ``[first, end)``: the weeks whose status
+    the demo computed from start to end."""
+    monday = first + timedelta(days=-first.weekday() % 7)
+    weeks = []
+    while monday + timedelta(days=7) <= end:
+        weeks.append(monday)
+        monday += timedelta(days=7)
+    return weeks
 
 
 def _days(first: date, last: date) -> list[date]:

@@ -16,7 +16,16 @@ import pandas as pd
 
 from sre_pipeline.incidents.model import Incident
 
-LINK_COLUMNS = ["incident_id", "slo", "service", "episode_start", "episode_end", "severity"]
+LINK_COLUMNS = [
+    "incident_id",
+    "slo",
+    "service",
+    "long_window",
+    "short_window",
+    "episode_start",
+    "episode_end",
+    "severity",
+]
 
 
 def _utc(ts) -> pd.Timestamp | None:
@@ -36,8 +45,8 @@ def link_alerts(
     and the ids of incidents with a detection gap."""
     end_of_now = _utc(now)
     frame = episodes.assign(
-        _start=[_utc(t) for t in episodes["start"]],
-        _end=[_utc(t) or end_of_now for t in episodes["end"]],
+        _start=pd.to_datetime(episodes["start"], utc=True),
+        _end=pd.to_datetime(episodes["end"], utc=True).fillna(end_of_now),
         _service=[services.get(str(s)) for s in episodes["slo"]],
     )
     links, linked, gaps = [], set(), []
@@ -54,6 +63,8 @@ def link_alerts(
                     "incident_id": incident.incident_id,
                     "slo": row["slo"],
                     "service": row["_service"],
+                    "long_window": row.get("long_window"),
+                    "short_window": row.get("short_window"),
                     "episode_start": row["_start"],
                     "episode_end": _utc(row["end"]),
                     "severity": row["severity"],

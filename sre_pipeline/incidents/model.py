@@ -181,6 +181,8 @@ ACTION_ITEM_COLUMNS = [
     "completed_at",
     "tracker_ref",
     "priority",
+    "created_week",
+    "completed_week",
 ]
 
 
@@ -219,11 +221,51 @@ def incidents_frame(incidents: list[Incident], time_zone: str) -> pd.DataFrame:
     return _times(frame, INCIDENT_COLUMNS[4:9])
 
 
-def action_items_frame(incidents: list[Incident]) -> pd.DataFrame:
-    """The ``action_items`` table rows of every incident."""
+def _week_of(ts, time_zone: str) -> date | None:
+    if ts is None or pd.isna(ts):
+        return None
+    return week_start(pd.Timestamp(ts).tz_convert(time_zone).date())
+
+
+def action_items_frame(incidents: list[Incident], time_zone: str = "UTC") -> pd.DataFrame:
+    """The ``action_items`` table rows of every incident; ``created_week`` and
+    ``completed_week`` are the Mondays (in ``time_zone``) of the weeks the item was created
+    and completed, so the marts count items per week without time-zone arithmetic in SQL."""
     rows = [
-        {c: getattr(a, c) for c in ACTION_ITEM_COLUMNS} for i in incidents for a in i.action_items
+        {
+            **{c: getattr(a, c) for c in ACTION_ITEM_COLUMNS[:-2]},
+            "created_week": _week_of(a.created_at, time_zone),
+            "completed_week": _week_of(a.completed_at, time_zone),
+        }
+        for i in incidents
+        for a in i.action_items
     ]
     frame = pd.DataFrame(rows, columns=ACTION_ITEM_COLUMNS)
-    frame["due_date"] = frame["due_date"].astype(object)
+    for column in ("due_date", "created_week", "completed_week"):
+        frame[column] = frame[column].astype(object)
     return _times(frame, ["created_at", "completed_at"])
+
+
+def _value(v):
+    """A stored cell as a Python value: NaN, NaT and None are None; timestamps as datetime."""
+    if v is None or (not isinstance(v, list | tuple) and pd.isna(v)):
+        return None
+    return v.to_pydatetime() if isinstance(v, pd.Timestamp) else v
+
+
+def incidents_from_tables(incidents: pd.DataFrame, items: pd.DataFrame) -> list[Incident]:
+    """The incidents as the warehouse holds them (the ``incidents`` and ``action_items``
+    tables read back), with their action items: what the budget and alert steps, and the
+    ``incidents`` command, compute from, so they see exactly what the incidents step stored."""
+    by_incident: dict[str, list[ActionItem]] = {}
+    for row in items.to_dict("records"):
+        item = ActionItem(**{c: _value(row.get(c)) for c in ACTION_ITEM_COLUMNS[:-2]})
+        by_incident.setdefault(str(item.incident_id), []).append(item)
+    out = []
+    for row in incidents.to_dict("records"):
+        fields = {c: _value(row.get(c)) for c in INCIDENT_COLUMNS[:-1]}
+        fields["services"] = tuple(row["services"] or ())
+        fields["postmortem_ref"] = fields["postmortem_ref"] or ""
+        fields["cause"] = fields["cause"] or "unknown"
+        out.append(Incident(**fields, action_items=tuple(by_incident.get(row["incident_id"], ()))))
+    return out

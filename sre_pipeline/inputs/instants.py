@@ -10,7 +10,7 @@ a YAML validator and an argparse type can both report them their own way.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
@@ -74,3 +74,30 @@ def parse_instant(text: str) -> pd.Timestamp:
     """:func:`parse_datetime` as a UTC timestamp (UTC when it has no offset)."""
     ts = pd.Timestamp(parse_datetime(text))
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+WEEK_EXPECTED = "an ISO week such as 2026-W48, or any day of it as YYYY-MM-DD"
+_WEEK = re.compile(r"(\d{4})-?W(\d{2})", re.IGNORECASE)
+
+
+def parse_week(text: str) -> date:
+    """The Monday of an ISO week written ``2026-W48`` (or ``2026W48``), or of the week of a day
+    ``YYYY-MM-DD``; a :class:`TimeError` otherwise (``2026-W54`` is not a week)."""
+    text = str(text).strip()
+    match = _WEEK.fullmatch(text)
+    if match is None:
+        if not _DAY.fullmatch(text):
+            raise TimeError(f"'{text}' is not a week", WEEK_EXPECTED)
+        day = parse_day(text)  # a day's own error: "'2026-13-01' is not a real day"
+        return day - timedelta(days=day.weekday())
+    _check_year(text, match.group(1), WEEK_EXPECTED)
+    try:
+        return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:
+        raise TimeError(f"'{text}' is not a week of {match.group(1)}", WEEK_EXPECTED) from None
+
+
+def week_label(monday: date) -> str:
+    """``2026-W48``: the ISO week of a day."""
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"

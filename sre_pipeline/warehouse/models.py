@@ -13,6 +13,8 @@ Dialect macros, so one SQL text runs on SQLite and PostgreSQL with identical res
 - ``{{ epoch('col') }}``: seconds since 1970 of a timestamp, as a float, whole seconds on both
   (SQLite ``strftime('%s')`` truncates; PostgreSQL is floored to match).
 - ``{{ minutes_between('a', 'b') }}``: ``b - a`` in minutes (float, NULL when either is NULL).
+- ``{{ days_between('a', 'b') }}``: whole days from the (UTC) date of ``a`` to that of
+  ``b`` (dates or timestamps; an integer, NULL when either is NULL).
 - ``{{ add_days('col', n) }}``: a DATE column shifted by ``n`` days, still a date (SQLite:
   ``'YYYY-MM-DD'`` text, as the warehouse stores dates there).
 - ``{{ date_literal(var('as_of')) }}``: a date run variable (``date`` or ISO text) as a SQL
@@ -159,7 +161,13 @@ def dialect_macros(dialect: str) -> dict:
     def minutes_between(start: str, end: str) -> str:
         return f"(({epoch(end)} - {epoch(start)}) / 60)"
 
-    macros = (epoch, minutes_between, add_days, date_literal)
+    def days_between(start: str, end: str) -> str:
+        # whole days between the (UTC) dates of two dates or timestamps, as an integer
+        if dialect == "sqlite":
+            return f"CAST(julianday(date({end})) - julianday(date({start})) AS INTEGER)"
+        return f"(CAST({end} AS DATE) - CAST({start} AS DATE))"
+
+    macros = (epoch, minutes_between, days_between, add_days, date_literal)
     return {f.__name__: f for f in macros}
 
 
@@ -302,6 +310,10 @@ def _begin_sqlite(conn: sa.Connection) -> None:
 
 
 def _execute(conn: sa.Connection, model: Model, statement: str, sql: str):
+    if conn.dialect.name == "postgresql":
+        # psycopg reads '%' as a placeholder even without parameters: a "20 %" in a comment or
+        # a LIKE 'a%' pattern must reach the server as written
+        statement = statement.replace("%", "%%")
     try:
         return conn.exec_driver_sql(statement)
     except sa.exc.DBAPIError as exc:

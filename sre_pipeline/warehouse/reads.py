@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import Date, DateTime, Engine, Table
 
 from sre_pipeline.slo.model import SLO
-from sre_pipeline.warehouse.schema import sli_events, slo_catalog
+from sre_pipeline.warehouse.schema import burn_alert_episodes, sli_events, slo_catalog
 from sre_pipeline.warehouse.writes import KEY_CHUNK
 
 
@@ -43,6 +43,11 @@ def read_slice(
             rows = conn.execute(sa.select(table).where(*where).order_by(*order)).all()
             frames.append(pd.DataFrame(rows, columns=[c.name for c in table.columns]))
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return _with_types(frame, table)
+
+
+def _with_types(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Timestamps as UTC, dates as ``datetime.date`` (what SQLite returns as text too)."""
     for column in table.columns:
         if isinstance(column.type, DateTime):
             frame[column.name] = pd.to_datetime(frame[column.name], utc=True)
@@ -70,9 +75,12 @@ def read_columns(
     start,
     end,
     categorical: str | None = None,
+    key_column: str | None = None,
+    keys: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """``columns`` of the rows of ``table`` whose ``time_column`` (a DateTime or a Date) is in
-    ``[start, end)``, in no particular order: times as UTC timestamps, dates as
+    ``[start, end)`` (and, given ``keys``, whose ``key_column`` is one of them; at most
+    :data:`KEY_CHUNK` keys), in no particular order: times as UTC timestamps, dates as
     ``datetime.date``, ``categorical`` (a key column) as a pandas categorical.
 
     The fast path for millions of rows: fetched through the driver's cursor in chunks and
@@ -106,6 +114,11 @@ def read_columns(
             f'SELECT {", ".join(names)} FROM "{table.name}" '
             f'WHERE "{time_column}" >= {mark} AND "{time_column}" < {mark}'
         )
+        if keys is not None:
+            if not 0 < len(keys) <= KEY_CHUNK:
+                raise ValueError(f"read_columns takes 1..{KEY_CHUNK} keys, not {len(keys)}")
+            sql += f' AND "{key_column}" IN ({", ".join([mark] * len(keys))})'
+            bounds = (*bounds, *keys)
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             cursor.execute(sql, bounds)
@@ -145,12 +158,36 @@ def read_events(engine: Engine, start, end, slos: Sequence[str] | None = None) -
     with :func:`read_columns`."""
 
     columns = ["slo", "bucket_start", "good", "total"]
-    frame = read_columns(engine, sli_events, columns, "bucket_start", start, end, "slo")
+    few = slos is not None and 0 < len(slos) <= KEY_CHUNK  # filtered in SQL, on the index
+    frame = read_columns(
+        engine,
+        sli_events,
+        columns,
+        "bucket_start",
+        start,
+        end,
+        "slo",
+        *(("slo", list(slos)) if few else ()),
+    )
     wanted = list(slos) if slos is not None else sorted(frame["slo"].astype(object).unique())
     if slos is not None:
         frame = frame[frame["slo"].isin(set(wanted))]
     frame["slo"] = pd.Categorical(frame["slo"].astype(object), categories=wanted)
     return frame[columns].reset_index(drop=True)
+
+
+def read_episodes(engine: Engine, start, end) -> pd.DataFrame:
+    """Burn-rate alert episodes overlapping ``[start, end)``: started before ``end`` and
+    ended after ``start`` or still open (``end`` NULL), ordered by key."""
+    t = burn_alert_episodes
+    query = (
+        sa.select(t)
+        .where(t.c.start < end, sa.or_(t.c.end.is_(None), t.c.end > start))
+        .order_by(*t.primary_key.columns)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return _with_types(pd.DataFrame(rows, columns=[c.name for c in t.columns]), t)
 
 
 def stored_keys(

@@ -139,6 +139,79 @@ action_items = Table(
     Column("completed_at", DateTime(timezone=True)),
     Column("tracker_ref", Text),
     Column("priority", String(2)),  # P0 .. P3
+    Column("created_week", Date),  # Mondays in the configured zone, for per-week counts
+    Column("completed_week", Date),
+)
+
+# Weekly partitions (the week an incident started): what each incident cost each SLO of its
+# services (docs/incidents.md "What each incident cost").
+incident_budget = Table(
+    "incident_budget",
+    metadata,
+    Column("incident_id", ID, primary_key=True),
+    Column("slo", ID, primary_key=True),
+    Column("week_start", Date, nullable=False),
+    Column("service", ID, nullable=False),
+    Column("severity", String(10), nullable=False),
+    Column("cause", String(20), nullable=False),
+    Column("span_start", DateTime(timezone=True), nullable=False),
+    Column("span_end", DateTime(timezone=True), nullable=False),
+    Column("bad_events", Float, nullable=False),
+    Column("span_events", Float, nullable=False),
+    Column("span_coverage", Float),
+    Column("period_events", Float, nullable=False),
+    Column("budget_events", Float, nullable=False),
+    Column("budget_share", Float),  # NULL: no events in the period, so no budget
+    Column("downtime_minutes", Float),
+    Column("four_week_share", Float),
+    Index("ix_incident_budget_week_start", "week_start"),
+)
+
+# Per SLO and week: bad events inside declared incidents and outside them (slow burns).
+budget_outside_incidents = Table(
+    "budget_outside_incidents",
+    metadata,
+    Column("slo", ID, nullable=False),
+    Column("week_start", Date, nullable=False),
+    Column("service", ID, nullable=False),
+    Column("bad_events", Float, nullable=False),
+    Column("incident_bad_events", Float, nullable=False),
+    Column("outside_bad_events", Float, nullable=False),
+    Column("total_events", Float, nullable=False),
+    Column("budget_events", Float),  # the period's budget as of the week's last day
+    Column("outside_share", Float),
+    PrimaryKeyConstraint("week_start", "slo", name="pk_budget_outside_incidents"),
+)
+
+# Per week (of the episode's start): each burn-rate alert episode and the incidents it
+# overlaps, one row per pair; an episode no incident explains has one row with no incident.
+alert_incident_links = Table(
+    "alert_incident_links",
+    metadata,
+    Column("week_start", Date, nullable=False),
+    Column("slo", ID, nullable=False),
+    Column("service", ID),
+    Column("long_window", String(20), nullable=False),
+    Column("short_window", String(20), nullable=False),
+    Column("episode_start", DateTime(timezone=True), nullable=False),
+    Column("episode_end", DateTime(timezone=True)),
+    Column("severity", String(10), nullable=False),
+    Column("incident_id", ID),
+    Index("ix_alert_incident_links_week_start", "week_start"),
+)
+
+# Per week (of the incident's start): did an alert fire before people detected it?
+incident_detection = Table(
+    "incident_detection",
+    metadata,
+    Column("incident_id", ID, primary_key=True),
+    Column("week_start", Date, nullable=False),
+    Column("detected_at", DateTime(timezone=True), nullable=False),  # started_at when unknown
+    Column("first_alert_at", DateTime(timezone=True)),
+    Column("alert_lead_minutes", Float),  # detection - first overlapping alert (> 0: alert first)
+    Column("alert_episodes", Integer, nullable=False),
+    Column("detection_gap", Boolean, nullable=False),
+    Index("ix_incident_detection_week_start", "week_start"),
 )
 
 capacity_samples = Table(

@@ -40,7 +40,8 @@ BAD_FLAGS = [
     ("collect", "--start", "garbage", "'garbage' is not an ISO 8601 time"),
     ("collect", "--end", "yesterday", "'yesterday' is not an ISO 8601 time"),
     ("collect", "--start", "2026-02-30T00:00Z", "'2026-02-30T00:00Z' is not a real time"),
-    ("quality", "--week", "garbage", "'garbage' is not a date"),
+    ("quality", "--week", "garbage", "'garbage' is not a week; expected an ISO week"),
+    ("incidents", "--week", "2026-W54", "'2026-W54' is not a week of 2026"),
     ("quality", "--week", "2026-13-01", "'2026-13-01' is not a real day"),
 ]
 
@@ -64,6 +65,7 @@ def _argv(tmp_path, command: str, flag: str, value: str) -> list:
             "http://127.0.0.1:9",
         ],
         "quality": ["quality"],
+        "incidents": ["incidents"],
     }[command]
     return [*base, f"{flag}={value}"]  # "=": a value such as -3 must not read as a flag
 

@@ -11,12 +11,20 @@ ASSET_GROUPS = {
     "capacity_status": "capacity",
     "incidents": "incidents",
     "action_items": "incidents",
+    "incident_budget": "incidents",
+    "incident_alerts": "incidents",
     "stg_slo_status": "models",
     "weekly_slo_summary": "models",
     "action_item_completion": "models",
     "incident_metrics": "models",
     "capacity_weekly": "models",
+    "incident_costs": "models",
+    "budget_by_cause": "models",
+    "alert_coverage": "models",
+    "action_items_weekly": "models",
+    "overdue_p0_items": "models",
 }
+WEEKLY = {"incident_budget", "incident_alerts"}
 LOCATION = "sre_pipeline.definitions"
 DAILY = {
     "sli_events",
@@ -33,6 +41,8 @@ CHECKS = {
     "check_action_items": "action_items",
     "check_slo_status": "slo_status",
     "check_capacity_status": "capacity_status",
+    "p0_postmortems": "incident_budget",
+    "alerts_explained": "incident_alerts",
 }
 SCHEDULES = {
     "collection_schedule": ("5 * * * *", "collection_job"),

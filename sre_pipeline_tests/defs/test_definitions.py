@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from sre_pipeline.config import REPO
@@ -19,7 +20,7 @@ from sre_pipeline.defs.resources import (
     SLISource,
     WarehouseResource,
 )
-from sre_pipeline_tests.defs.contract import ASSET_GROUPS, DAILY, LOCATION, SCHEDULES
+from sre_pipeline_tests.defs.contract import ASSET_GROUPS, DAILY, LOCATION, SCHEDULES, WEEKLY
 
 JOB_SELECTIONS = {
     "collection_job": {"slo_catalog", "sli_events", "capacity_samples"},
@@ -91,6 +92,10 @@ def test_assets_groups_and_partitions(defs):
         if name in DAILY:
             assert isinstance(asset.partitions_def, dg.DailyPartitionsDefinition), name
             assert asset.partitions_def.end_offset == 1, name  # today is collectable
+        elif name in WEEKLY:  # ISO weeks from Monday 00:00, the last one the week that ended
+            assert isinstance(asset.partitions_def, dg.TimeWindowPartitionsDefinition), name
+            assert asset.partitions_def.cron_schedule == "0 0 * * 1", name
+            assert asset.partitions_def.end_offset == 0, name
         else:
             assert asset.partitions_def is None, name
 
@@ -133,6 +138,16 @@ def test_schedules(defs):
         assert schedule.cron_schedule == cron, name
         assert schedule.execution_timezone == "UTC", name
         assert schedule.job_name == job, name
+
+
+def test_weekly_schedule_runs_the_week_that_ended(defs):
+    schedule = defs.resolve_schedule_def("weekly_schedule")
+    monday = pd.Timestamp("2026-11-30 09:00", tz="UTC")
+    context = dg.build_schedule_context(
+        scheduled_execution_time=monday, repository_def=defs.get_repository_def()
+    )
+    (request,) = schedule.evaluate_tick(context).run_requests
+    assert (request.partition_key, request.run_key) == ("2026-11-23", "weekly-2026-11-23")
 
 
 def test_run_failure_sensor(defs):

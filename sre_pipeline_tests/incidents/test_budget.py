@@ -122,3 +122,44 @@ def test_time_slice_budgets_count_bad_slices_inside_the_span():
     assert row["period_events"] == 28 * 96  # the 15-minute slices of 28 days
     assert row["budget_share"] == pytest.approx(1 / (0.01 * 28 * 96))
     assert row["downtime_minutes"] == pytest.approx(15.0)  # one bad slice of 15 minutes
+
+
+def test_budget_outside_incidents_counts_overlapping_incidents_once():
+    from sre_pipeline.incidents.budget import outside_incidents
+
+    bad = {START + WIDTH * k: 10.0 for k in range(-6, 18)}  # 09:30 .. 11:30, 10 bad each
+    first = incident(30)  # 10:00 .. 10:30
+    second = replace(  # 10:15 .. 10:45, overlapping the first
+        incident(45, incident_id="INC-2"), started_at=START + timedelta(minutes=15)
+    )
+    other = incident(60, incident_id="INC-3", services=("search",))  # not the shop's
+    window = (START - timedelta(hours=1), START + timedelta(hours=2))
+    (row,) = outside_incidents(
+        [SLO], events(bad), [first, second, other], WIDTH, *window, START + timedelta(hours=3)
+    ).to_dict("records")
+    assert row["bad_events"] == 240.0  # 24 buckets inside the window
+    assert row["incident_bad_events"] == 90.0  # 10:00 .. 10:45 once, not 60 + 60
+    assert row["outside_bad_events"] == 150.0
+    assert row["total_events"] == 3600.0  # 36 buckets of the window
+
+
+def test_budget_outside_incidents_cuts_spans_to_the_window_and_runs_open_ones_to_now():
+    from sre_pipeline.incidents.budget import outside_incidents
+
+    bad = {START + WIDTH * k: 10.0 for k in range(-12, 24)}  # 09:00 .. 12:00
+    still_open = replace(incident(0), started_at=START - timedelta(hours=5), resolved_at=None)
+    window = (START, START + timedelta(hours=2))  # the incident started before the window
+    (row,) = outside_incidents(
+        [SLO], events(bad), [still_open], WIDTH, *window, START + timedelta(minutes=30)
+    ).to_dict("records")
+    assert (row["bad_events"], row["incident_bad_events"]) == (240.0, 60.0)  # open to 10:30
+
+
+def test_an_open_incident_stops_where_the_collected_events_do():
+    bad = {START + WIDTH * k: 10.0 for k in range(24)}  # to 12:00, where the events end
+    open_one = replace(incident(0), resolved_at=None)
+    later = attribute([open_one], [SLO], events(bad), WIDTH, START + timedelta(days=9))
+    sooner = attribute([open_one], [SLO], events(bad), WIDTH, START + timedelta(hours=2))
+    assert later.iloc[0]["span_end"] == START + timedelta(hours=2)
+    assert later.iloc[0]["span_coverage"] == 1.0  # not the days after the data
+    assert later.drop(columns="span_end").equals(sooner.drop(columns="span_end"))

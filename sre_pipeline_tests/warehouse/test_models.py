@@ -112,21 +112,34 @@ def catalog_row(slo: str, service: str, owner: str, team: str, objective: float)
     )
 
 
-def item(i, owner, team, severity, status, due) -> dict:
+def monday(day: dt.date | None) -> dt.date | None:
+    return day and day - dt.timedelta(days=day.weekday())
+
+
+def item(i, owner, team, severity, status, due, priority=None, created=None, done=None, inc=None):
+    created, done = created and ts(created), done and ts(done)
     return dict(
         item_id=f"ai-{i}",
+        incident_id=inc,
         title=f"item {i}",
         owner=owner,
         team=team,
         severity=severity,
         status=status,
         due_date=due and D(due),
+        priority=priority,
+        created_at=created,
+        completed_at=done,
+        created_week=monday(created and created.date()),
+        completed_week=monday(done and done.date()),
     )
 
 
-def incident(i, sev, week, started, detected, acked, resolved, published) -> dict:
+def incident(i, sev, week, started, detected, acked, resolved, published, cause="unknown") -> dict:
     t = lambda s: s and ts(s)  # noqa: E731
     return dict(
+        cause=cause,
+        postmortem_status="final" if published else "draft",
         incident_id=f"inc-{i}",
         title=f"incident {i}",
         severity=sev,
@@ -172,12 +185,27 @@ def load_fixture(engine: sa.Engine) -> None:
         conn.execute(
             schema.action_items.insert(),
             [
-                item(1, "alice", "payments", "sev1", "done", "2026-01-10"),
-                item(2, "alice", "payments", "sev2", "open", "2026-01-12"),  # overdue
-                item(3, "bob", "discovery", "sev2", "in_progress", "2026-01-20"),
-                item(4, "bob", "discovery", "sev1", "wontfix", "2026-01-01"),  # closed, not overdue
-                item(5, None, "payments", "sev1", "open", AS_OF),  # due today: not overdue yet
-                item(6, "carol", None, None, "Done", None),
+                item(
+                    *(1, "alice", "payments", "sev1", "done", "2026-01-10", "P0"),
+                    *("2026-01-05T12:00", "2026-01-09T00:00", "inc-1"),
+                ),
+                item(  # overdue, a P0
+                    *(2, "alice", "payments", "sev2", "open", "2026-01-12", "P0"),
+                    *("2026-01-06T09:00", None, "inc-2"),
+                ),
+                item(
+                    *(3, "bob", "discovery", "sev2", "in_progress", "2026-01-20", "P1"),
+                    *("2026-01-08T23:00", None, "inc-3"),
+                ),
+                item(  # closed, not overdue; no completion date
+                    *(4, "bob", "discovery", "sev1", "wontfix", "2026-01-01", "P2"),
+                    *("2026-01-02T10:00", None, "inc-1"),
+                ),
+                item(  # due today: not overdue yet
+                    *(5, None, "payments", "sev1", "open", AS_OF, "P0"),
+                    *("2026-01-13T10:00", None, "inc-5"),
+                ),
+                item(6, "carol", None, None, "Done", None, None, None, "2026-01-13T08:00"),
             ],
         )
         conn.execute(
@@ -192,6 +220,7 @@ def load_fixture(engine: sa.Engine) -> None:
                     "2026-01-05T10:15",
                     "2026-01-05T12:00",
                     "2026-01-06T12:00",
+                    "deployment",
                 ),  # pm 24 h
                 incident(
                     2,
@@ -202,6 +231,7 @@ def load_fixture(engine: sa.Engine) -> None:
                     "2026-01-07T08:20",
                     "2026-01-07T09:30",
                     "2026-01-10T09:30",
+                    "configuration",
                 ),  # pm 72 h
                 incident(
                     3,
@@ -212,6 +242,7 @@ def load_fixture(engine: sa.Engine) -> None:
                     None,
                     "2026-01-08T06:00",
                     None,
+                    "dependency",
                 ),
                 incident(
                     4,
@@ -232,6 +263,7 @@ def load_fixture(engine: sa.Engine) -> None:
                     "2026-01-13T09:03",
                     "2026-01-13T09:31",
                     "2026-01-15T09:31",
+                    "deployment",
                 ),  # pm 48 h
             ],
         )
@@ -246,6 +278,110 @@ def load_fixture(engine: sa.Engine) -> None:
                 capacity("disk", "2026-01-05", None, None, None, ("insufficient data", None)),
             ],
         )
+        conn.execute(schema.incident_budget.insert(), INCIDENT_BUDGET)
+        conn.execute(schema.budget_outside_incidents.insert(), OUTSIDE)
+        conn.execute(schema.alert_incident_links.insert(), LINKS)
+        conn.execute(schema.incident_detection.insert(), DETECTION)
+
+
+CAUSES = {"inc-1": "deployment", "inc-2": "configuration", "inc-3": "dependency"}
+
+
+def cost(inc, slo, week, bad, share, four, minutes, coverage) -> dict:
+    return dict(
+        incident_id=inc,
+        slo=slo,
+        week_start=D(week),
+        service=slo.split("-")[0],
+        severity="SEV1",
+        cause=CAUSES.get(inc, "deployment"),
+        span_start=ts(f"{week}T10:00"),
+        span_end=ts(f"{week}T11:00"),
+        bad_events=bad,
+        span_events=1000.0,
+        span_coverage=coverage,
+        period_events=1e5,
+        budget_events=100.0,
+        budget_share=share,
+        downtime_minutes=minutes,
+        four_week_share=four,
+    )
+
+
+# bad events, budget share, 4-week share, downtime minutes, span coverage
+INCIDENT_BUDGET = [
+    cost("inc-1", "checkout-availability", "2026-01-05", 50, 0.25, 0.30, 10.8, 1.0),
+    cost("inc-1", "search-latency", "2026-01-05", 20, 0.05, 0.06, 2.0, 0.5),
+    cost("inc-2", "checkout-availability", "2026-01-05", 10, 0.50, 0.20, 21.6, 1.0),  # = 20 %
+    cost("inc-3", "search-latency", "2026-01-05", 30, 0.30, 0.21, 30.0, 1.0),  # > 20 %, draft
+    cost("inc-5", "checkout-availability", "2026-01-12", 5, None, None, None, 0.0),
+]
+
+
+def outside(slo, week, bad, inside, total, budget) -> dict:
+    return dict(
+        slo=slo,
+        week_start=D(week),
+        service=slo.split("-")[0],
+        bad_events=bad,
+        incident_bad_events=inside,
+        outside_bad_events=bad - inside,
+        total_events=total,
+        budget_events=budget,
+        outside_share=(bad - inside) / budget if budget else None,
+    )
+
+
+OUTSIDE = [
+    outside("checkout-availability", "2026-01-05", 100, 60, 1e5, 100.0),  # 40 outside: 0.4
+    outside("search-latency", "2026-01-05", 50, 50, 5000, 50.0),
+    outside("checkout-availability", "2026-01-12", 5, 5, 1e4, None),  # no status: no share
+]
+
+
+def link(slo, windows, start, severity, inc) -> dict:
+    return dict(
+        week_start=monday(D(start[:10])),
+        slo=slo,
+        service=slo.split("-")[0],
+        long_window=windows[0],
+        short_window=windows[1],
+        episode_start=ts(start),
+        episode_end=None,
+        severity=severity,
+        incident_id=inc,
+    )
+
+
+LINKS = [
+    link("checkout-availability", ("1h", "5m"), "2026-01-05T10:02", "page", "inc-1"),
+    link("search-latency", ("6h", "30m"), "2026-01-05T10:30", "ticket", "inc-1"),
+    link("checkout-availability", ("6h", "30m"), "2026-01-07T07:00", "page", "inc-2"),
+    link("checkout-availability", ("6h", "30m"), "2026-01-07T07:00", "page", "inc-3"),  # one ep.
+    link("checkout-availability", ("1h", "5m"), "2026-01-09T03:00", "page", None),
+    link("search-latency", ("1d", "2h"), "2026-01-10T00:00", "ticket", None),
+]
+
+
+def detection(inc, week, lead, gap) -> dict:
+    return dict(
+        incident_id=inc,
+        week_start=D(week),
+        detected_at=ts(f"{week}T10:00"),
+        first_alert_at=None if lead is None else ts(f"{week}T09:00"),
+        alert_lead_minutes=lead,
+        alert_episodes=0 if lead is None else 1,
+        detection_gap=gap,
+    )
+
+
+DETECTION = [
+    detection("inc-1", "2026-01-05", 3.0, False),
+    detection("inc-2", "2026-01-05", 75.0, False),
+    detection("inc-3", "2026-01-05", None, True),
+    detection("inc-4", "2026-01-12", None, True),
+    detection("inc-5", "2026-01-12", 1.0, False),
+]
 
 
 def fetch(engine: sa.Engine, model: str, order_by: str, columns: str = "*") -> list[tuple]:
@@ -262,9 +398,14 @@ def marts(warehouse_engine) -> sa.Engine:
     assert {r.name: r.rows for r in runs} == {
         "stg_slo_status": 24,
         "weekly_slo_summary": 6,
-        "action_item_completion": 10,
+        "action_item_completion": 14,
         "incident_metrics": 4,
         "capacity_weekly": 3,
+        "incident_costs": 4,
+        "budget_by_cause": 6,
+        "alert_coverage": 2,
+        "action_items_weekly": 3,
+        "overdue_p0_items": 1,
     }
     return warehouse_engine
 
@@ -406,7 +547,12 @@ def test_weekly_slo_summary(marts):
 
 
 def test_action_item_completion(marts):
-    got = fetch(marts, "action_item_completion", "dimension, value")
+    got = fetch(
+        marts,
+        "action_item_completion",
+        "dimension, value",
+        "dimension, value, total, done, open, overdue, completion_rate",
+    )
     # dimension, value, total, done, open, overdue, completion_rate
     assert got == [
         pytest.approx(e)
@@ -415,12 +561,117 @@ def test_action_item_completion(marts):
             ("owner", "alice", 2, 1, 1, 1, 0.5),  # item 2 overdue
             ("owner", "bob", 2, 0, 1, 0, 0.0),  # item 4 wontfix: neither open nor done
             ("owner", "carol", 1, 1, 0, 0, 1.0),  # "Done" counts as done
+            ("priority", "(none)", 1, 1, 0, 0, 1.0),
+            ("priority", "P0", 3, 1, 2, 1, 1 / 3),  # items 1, 2 (overdue), 5 (due today)
+            ("priority", "P1", 1, 0, 1, 0, 0.0),
+            ("priority", "P2", 1, 0, 0, 0, 0.0),
             ("severity", "(none)", 1, 1, 0, 0, 1.0),
             ("severity", "sev1", 3, 1, 1, 0, 1 / 3),  # items 1, 4, 5
             ("severity", "sev2", 2, 0, 2, 1, 0.0),  # items 2, 3
             ("team", "(unassigned)", 1, 1, 0, 0, 1.0),
             ("team", "discovery", 2, 0, 1, 0, 0.0),
             ("team", "payments", 3, 1, 2, 1, 1 / 3),  # items 1, 2, 5
+        ]
+    ]
+
+
+def test_action_item_ages(marts):
+    got = fetch(
+        marts,
+        "action_item_completion",
+        "value",
+        "value, mean_open_age_days, oldest_open_days, mean_days_to_complete",
+    )
+    got = {row[0]: row[1:] for row in got if row[0].startswith(("P", "("))}
+    assert got["P0"] == pytest.approx((4.5, 8, 4.0))  # open: 01-06 and 01-13 to 01-14; done 4 d
+    assert got["P1"] == pytest.approx((6.0, 6, None))
+    assert got["P2"] == (None, None, None)  # wontfix: neither open nor done
+
+
+def test_action_items_weekly(marts):
+    # week, created, completed, open at the week's end
+    assert fetch(marts, "action_items_weekly", "week_start") == [
+        ("2025-12-29", 1, 0, 0),  # item 4, closed as wontfix (no date): never counted open
+        ("2026-01-05", 3, 1, 2),  # items 1-3 created, 1 completed: 2 and 3 open
+        ("2026-01-12", 1, 1, 3),  # item 5 created; item 6 (created unknown) completed
+    ]
+
+
+def test_overdue_p0_items(marts):
+    assert fetch(marts, "overdue_p0_items", "item_id") == [
+        (
+            "ai-2",
+            "item 2",
+            "alice",
+            "payments",
+            "inc-2",
+            "incident 2",
+            "2026-01-12",
+            2,
+            "open",
+            None,
+        )
+    ]
+
+
+def test_incident_costs(marts):
+    got = fetch(
+        marts,
+        "incident_costs",
+        "week_start, rank_in_week",
+        "week_start, rank_in_week, incident_id, cause, worst_slo, worst_budget_share, "
+        "worst_four_week_share, slos, bad_events, budget_points, downtime_minutes, "
+        "span_coverage, p0_items, needs_p0_postmortem",
+    )
+    assert got == [
+        pytest.approx(e)
+        for e in [
+            # 20 % of a 4-week budget exactly is not "more than": no flag
+            (
+                *("2026-01-05", 1, "inc-2", "configuration", "checkout-availability", 0.5, 0.2),
+                *(1, 10, 0.5, 21.6, 1.0, 1, 0),
+            ),
+            # over 20 %, postmortem a draft and no P0 item: flagged
+            (
+                *("2026-01-05", 2, "inc-3", "dependency", "search-latency", 0.3, 0.21),
+                *(1, 30, 0.3, 30.0, 1.0, 0, 1),
+            ),
+            # over 20 %, published with a P0 item: fine; two SLOs, the worst coverage shown
+            (
+                *("2026-01-05", 3, "inc-1", "deployment", "checkout-availability", 0.25, 0.3),
+                *(2, 70, 0.3, 10.8, 0.5, 1, 0),
+            ),
+            # no budget to take a share of: NULL, ranked last
+            (
+                *("2026-01-12", 1, "inc-5", "deployment", "checkout-availability", None, None),
+                *(1, 5, None, None, 0.0, 1, 0),
+            ),
+        ]
+    ]
+
+
+def test_budget_by_cause(marts):
+    # week, cause, incidents, SLO impacts, bad events, budget points, downtime minutes
+    assert fetch(marts, "budget_by_cause", "week_start, cause") == [
+        pytest.approx(e)
+        for e in [
+            ("2026-01-05", "(outside incidents)", 0, 1, 40, 0.4, None),
+            ("2026-01-05", "configuration", 1, 1, 10, 0.5, 21.6),
+            ("2026-01-05", "dependency", 1, 1, 30, 0.3, 30.0),
+            ("2026-01-05", "deployment", 1, 2, 70, 0.3, 12.8),
+            ("2026-01-12", "(outside incidents)", 0, 0, 0, None, None),
+            ("2026-01-12", "deployment", 1, 1, 5, None, None),
+        ]
+    ]
+
+
+def test_alert_coverage(marts):
+    # week, episodes, linked, unexplained, unexplained pages, incidents, gaps, mean lead
+    assert fetch(marts, "alert_coverage", "week_start") == [
+        pytest.approx(e)
+        for e in [
+            ("2026-01-05", 5, 3, 2, 1, 3, 1, 39.0),  # one episode overlaps two incidents
+            ("2026-01-12", 0, 0, 0, 0, 2, 1, 1.0),  # incidents, no episodes
         ]
     ]
 
@@ -564,3 +815,19 @@ def test_select_rebuilds_model_and_dependent_views(warehouse_engine, tmp_path):
     assert fetch(warehouse_engine, "t", "slo") == []  # not selected: not rebuilt
     with pytest.raises(ModelError, match="no model named 'b'"):
         graph.run(warehouse_engine, select="b")
+
+
+def test_percent_signs_reach_the_database_as_written(warehouse_engine, tmp_path):
+    schema.metadata.create_all(warehouse_engine)
+    with warehouse_engine.begin() as conn:
+        conn.execute(
+            schema.slo_catalog.insert(),
+            [catalog_row(s, "svc", "o", "t", 0.99) for s in ("checkout-a", "search-b")],
+        )
+    root = write_models(
+        tmp_path,
+        p="{{ config(materialized='table') }}\n-- more than 20 % of a budget\n"
+        "SELECT slo, '100%' AS label FROM {{ ref('slo_catalog') }} WHERE slo LIKE 'check%'",
+    )
+    discover(root).run(warehouse_engine)
+    assert fetch(warehouse_engine, "p", "slo") == [("checkout-a", "100%")]
