@@ -23,6 +23,7 @@ ASSET_GROUPS = {
     "alert_coverage": "models",
     "action_items_weekly": "models",
     "overdue_p0_items": "models",
+    "incident_weeks": "models",
 }
 WEEKLY = {"incident_budget", "incident_alerts"}
 LOCATION = "sre_pipeline.definitions"
@@ -44,6 +45,8 @@ CHECKS = {
     "p0_postmortems": "incident_budget",
     "alerts_explained": "incident_alerts",
 }
+# WARN checks that flag what people must act on, without blocking the marts downstream
+ADVISORY_CHECKS = {"p0_postmortems", "alerts_explained"}
 SCHEDULES = {
     "collection_schedule": ("5 * * * *", "collection_job"),
     "status_schedule": ("30 0 * * *", "status_job"),

@@ -15,7 +15,15 @@ from urllib.parse import urlencode
 import pytest
 
 from sre_pipeline.config import REPO
-from sre_pipeline_tests.defs.contract import ASSET_GROUPS, CHECKS, DAILY, LOCATION, SCHEDULES
+from sre_pipeline_tests.defs.contract import (
+    ADVISORY_CHECKS,
+    ASSET_GROUPS,
+    CHECKS,
+    DAILY,
+    LOCATION,
+    SCHEDULES,
+    WEEKLY,
+)
 from sre_pipeline_tests.services.dagster_ui import (
     DagsterDev,
     colour_stats,
@@ -87,6 +95,9 @@ def test_asset_graph_groups_and_partitions(dagster_dev):
             assert partitions is not None, key
             assert partitions["type"] == "TIME_WINDOW", key
             assert partitions["description"].startswith("Daily"), (key, partitions)
+        elif key in WEEKLY:
+            assert partitions is not None and partitions["type"] == "TIME_WINDOW", key
+            assert partitions["description"].startswith("Weekly"), (key, partitions)
         else:
             assert partitions is None, (key, partitions)
     # the data-quality checks the UI shows on each asset: blocking, with their description
@@ -95,7 +106,9 @@ def test_asset_graph_groups_and_partitions(dagster_dev):
         for key, node in by_key.items()
         for c in (node["assetChecksOrError"] or {}).get("checks", [])
     }
-    assert checks == {name: (asset, True, True) for name, asset in CHECKS.items()}
+    assert checks == {
+        name: (asset, name not in ADVISORY_CHECKS, True) for name, asset in CHECKS.items()
+    }
 
 
 REPOSITORY_QUERY = """

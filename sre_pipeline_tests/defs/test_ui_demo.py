@@ -23,7 +23,7 @@ from sre_pipeline_tests.services.dagster_ui import DagsterDev, start_dagster_dev
 pytestmark = pytest.mark.slow
 
 END = date(2026, 11, 16)
-DAYS = 2  # status of 2026-11-14 and 2026-11-15, in one run
+DAYS = 8  # status of 2026-11-08 .. 2026-11-15 in one run: the week 2026-W46 is complete
 CLI = str(Path(sys.executable).parent / "sre-pipeline")
 
 
@@ -236,6 +236,15 @@ mutation($parent: String!) {
   }
 }
 """
+
+
+def test_a_week_shows_its_own_incident_figures(ui, demo_home):
+    """The weekly partition 2026-11-09 (ISO week 2026-W46) carries that week's incidents."""
+    budget = materializations(ui, "incident_budget", ["2026-11-09"])["2026-11-09"]
+    assert (budget["week"], budget["incidents"]) == ("2026-W46", 4)
+    assert "INC-2026-040" in budget["ranked"] and "nan" not in budget["ranked"].lower()
+    alerts = materializations(ui, "incident_alerts", ["2026-11-09"])["2026-11-09"]
+    assert alerts["week"] == "2026-W46" and alerts["dagster/row_count"] >= alerts["linked"]
 
 
 def test_demo_runs_are_the_code_locations_and_re_execute(ui, demo_home):

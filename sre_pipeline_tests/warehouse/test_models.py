@@ -406,6 +406,7 @@ def marts(warehouse_engine) -> sa.Engine:
         "alert_coverage": 2,
         "action_items_weekly": 3,
         "overdue_p0_items": 1,
+        "incident_weeks": 2,
     }
     return warehouse_engine
 
@@ -661,6 +662,17 @@ def test_budget_by_cause(marts):
             ("2026-01-05", "deployment", 1, 2, 70, 0.3, 12.8),
             ("2026-01-12", "(outside incidents)", 0, 0, 0, None, None),
             ("2026-01-12", "deployment", 1, 1, 5, None, None),
+        ]
+    ]
+
+
+def test_incident_weeks(marts):
+    # week, declared, attributed, bad events, budget points, downtime, need P0, outside
+    assert fetch(marts, "incident_weeks", "week_start") == [
+        pytest.approx(e)
+        for e in [
+            ("2026-01-05", 3, 3, 110, 1.1, 62.4, 1, 40, 0.4),
+            ("2026-01-12", 2, 1, 5, None, None, 0, 0, None),  # inc-4: not attributed
         ]
     ]
 
