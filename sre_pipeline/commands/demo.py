@@ -132,9 +132,10 @@ def _capacity_line(engine, day: date) -> str:
 def _incidents_lines(engine, end: date, days: int) -> str:
     """Response times and alert coverage over the evaluated weeks, and the last complete
     week's incidents ranked by the budget they cost (as ``sre-pipeline incidents`` prints)."""
-    from sre_pipeline.commands.incidents import incidents_table, read_week
+    from sre_pipeline.commands.incidents import incidents_table
     from sre_pipeline.demo.run import complete_weeks
     from sre_pipeline.incidents.report import week_incidents
+    from sre_pipeline.incidents.stored import read_week
     from sre_pipeline.inputs.instants import week_label
 
     weeks = complete_weeks(end - timedelta(days=days), end)

@@ -17,12 +17,10 @@ import pandas as pd
 from sre_pipeline.commands import UsageError
 from sre_pipeline.commands.stored import chosen_week, existing_warehouse
 from sre_pipeline.config import load_config
-from sre_pipeline.incidents.model import incidents_from_tables
 from sre_pipeline.incidents.report import week_incidents
+from sre_pipeline.incidents.stored import read_week
 from sre_pipeline.inputs.instants import week_label
 from sre_pipeline.text_tables import text_table
-from sre_pipeline.warehouse import schema as tables
-from sre_pipeline.warehouse.reads import read_slice
 
 HEADERS = [
     "incident",
@@ -83,26 +81,6 @@ def incidents_table(rows: list[dict]) -> str:
     ]
     notes = [f"  {r['incident_id']}: {'; '.join(flags(r))}" for r in rows if flags(r)]
     return "\n".join([text_table(cells, HEADERS, "llllrrrlr"), *notes])
-
-
-def read_week(engine, monday):
-    """The week's incidents (with their action items) and its ``incident_budget``,
-    ``incident_detection`` and ``budget_outside_incidents`` rows."""
-    sunday_next = monday + timedelta(days=7)
-    week = lambda t: read_slice(engine, t, "week_start", monday, sunday_next)  # noqa: E731
-    incidents = week(tables.incidents)
-    ids = list(incidents["incident_id"])
-    items = (
-        read_slice(engine, tables.action_items, key_column="incident_id", keys=ids)
-        if ids
-        else read_slice(engine, tables.action_items).iloc[:0]
-    )
-    return (
-        incidents_from_tables(incidents, items),
-        week(tables.incident_budget),
-        week(tables.incident_detection),
-        week(tables.budget_outside_incidents),
-    )
 
 
 def _outside(outside: pd.DataFrame) -> list[dict]:
