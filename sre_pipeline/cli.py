@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     _quality_flags(sub)
     _capacity_flags(sub)
     _incidents_flags(sub)
+    _render_flags(sub)
     _demo_flags(sub)
     _backfill_flags(sub)
     return parser
@@ -160,6 +161,12 @@ def _incidents_flags(sub) -> None:
     p.add_argument("--format", choices=("table", "json"), default="table")
 
 
+def _render_flags(sub) -> None:
+    p = _command(sub, "render", "re-render a week's review (Markdown, HTML, text, site)")
+    p.add_argument("--week", type=week_arg, metavar="WEEK", help=WEEK_HELP)
+    p.add_argument("--output-dir", metavar="DIR", help="reviews folder (default: reviews_dir)")
+
+
 def _capacity_flags(sub) -> None:
     p = _command(sub, "capacity", "capacity status and forecasts of a day, worst first")
     p.add_argument("--day", type=day_arg, metavar="DATE", help="the day (default: the newest)")
@@ -217,6 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from sre_pipeline.commands.capacity import run
         elif args.command == "incidents":
             from sre_pipeline.commands.incidents import run
+        elif args.command == "render":
+            from sre_pipeline.commands.render import run
         else:
             from sre_pipeline.commands.demo import run
         return run(args)

@@ -73,6 +73,15 @@ HELP = {
         "Exit codes: 0 printed (a week without incidents too), 2 unusable input (no "
         "warehouse, or the week's budget attribution has not run).",
     ),
+    "render": (
+        """Re-render a week's reliability review from the warehouse alone: DIR/<week>/ gets
+        review.md, review.html (standalone, e-mail safe), review.txt and the charts, and
+        DIR/index.html and DIR/slos/ (one history page per SLO) are refreshed. DIR defaults to
+        reviews_dir in sre_pipeline.yaml, else $SRE_PIPELINE_HOME/reviews.""",
+        """sre-pipeline render
+        sre-pipeline render --week 2026-W46 --output-dir /tmp/reviews""",
+        "Exit codes: 0 rendered, 2 unusable input (no warehouse, a week without data).",
+    ),
     "demo": (
         """Run the code location's jobs in process on the example configuration (demo SLI
         source, SQLite warehouse): catalog, collection, status and alert episodes, incidents

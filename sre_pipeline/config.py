@@ -94,6 +94,8 @@ class ConfigIn(InputModel):
     freshness_minutes: int = Field(30, ge=1)
     warehouse_url: str | None = None
     prometheus: PrometheusIn | None = None
+    reviews_dir: str | None = None  # default: $SRE_PIPELINE_HOME/reviews
+    review_templates: str | None = None  # a directory of templates overriding the shipped ones
 
     @field_validator("time_zone")
     @classmethod
@@ -189,6 +191,11 @@ def load_config(path: str | Path | None = None) -> PipelineConfig:
                 "postmortems": None
                 if parsed.postmortems is None
                 else [str((base / p).resolve()) for p in parsed.postmortems],
+                **{
+                    key: str((base / getattr(parsed, key)).resolve())
+                    for key in ("reviews_dir", "review_templates")
+                    if getattr(parsed, key)
+                },
             }
         )
         source = str(path)

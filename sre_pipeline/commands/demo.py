@@ -186,6 +186,29 @@ def _incidents_lines(engine, end: date, days: int) -> str:
     return "\n".join(lines)
 
 
+def _review_lines(home) -> str:
+    """Where the last complete week's review went (the weekly job rendered it)."""
+    from sre_pipeline.warehouse.engine import make_engine
+
+    engine = make_engine(home.warehouse_url)
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text(
+                "SELECT week_start, markdown_path, html_path FROM review_runs "
+                "ORDER BY week_start DESC LIMIT 1"
+            )
+        ).first()
+    engine.dispose()
+    if row is None:
+        return "Review: none (no complete week in the range)"
+    folder = Path(row.html_path).parent
+    return (
+        f"Review of the last complete week: {row.html_path}\n"
+        f"  also {Path(row.markdown_path).name}, review.txt and charts/ in {folder}; "
+        f"all weeks: {folder.parent / 'index.html'}"
+    )
+
+
 def _report(home, end: date, days: int, seconds: float) -> None:
     from sre_pipeline.warehouse.engine import make_engine
 
@@ -221,6 +244,7 @@ def _report(home, end: date, days: int, seconds: float) -> None:
     print(_capacity_line(engine, last_day))
     print(f"Data quality, last 7 days: {_quality(engine, end).summary()}")
     engine.dispose()
+    print(_review_lines(home))
     env = "".join(f"  {k}={v} \\\n" for k, v in home.environment().items())
     print(f"\nWarehouse: {home.warehouse_url}\nDagster home: {home.dagster}")
     print("See the runs (and re-execute them) in the Dagster UI:")

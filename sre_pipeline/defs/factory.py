@@ -38,6 +38,7 @@ from sre_pipeline.defs.resources import (
     UnconfiguredSource,
     WarehouseResource,
 )
+from sre_pipeline.defs.review_assets import review_assets
 from sre_pipeline.defs.status_assets import status_assets
 from sre_pipeline.defs.upstream_warnings import expected_warnings_silenced
 from sre_pipeline.inputs.problems import SpecError
@@ -155,6 +156,7 @@ def build_defs(
             incident_records,
             *incident_impact_assets(parts),
             *model_assets(),
+            *review_assets(parts),
         ]
         checks = [*daily_checks(parts), check_incidents, check_action_items]
     return dg.Definitions(

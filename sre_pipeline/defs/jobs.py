@@ -48,10 +48,11 @@ def pipeline_jobs() -> list:
         dg.define_asset_job(
             "weekly_job",
             selection=dg.AssetSelection.assets("slo_catalog")
-            | dg.AssetSelection.groups("incidents", "models"),
+            | dg.AssetSelection.groups("incidents", "models", "review"),
             description="A week (partition: its Monday): refresh the catalog, incidents and "
             "action items from the postmortems, the week's incident budget and alert links, "
-            "then the weekly marts: SLO summary, action items, incidents, capacity.",
+            "then the weekly marts (SLO summary, action items, incidents, capacity) and the "
+            "review.",
         ),
     ]
 

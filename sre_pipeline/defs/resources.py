@@ -37,7 +37,8 @@ def _default(field: str):
 
 class PipelineSettings(dg.ConfigurableResource):
     """What to evaluate: the configuration's SLO spec paths, capacity file, time zone, bucket
-    width and data-quality thresholds (same names and defaults as in ``sre_pipeline.yaml``),
+    width, data-quality thresholds and where reviews go (same names and defaults as in
+    ``sre_pipeline.yaml``),
     and the clock (``clock``: an ISO instant standing for "now", for simulations and tests)."""
 
     slos: list[str] = _default("slos")
@@ -47,6 +48,8 @@ class PipelineSettings(dg.ConfigurableResource):
     coverage_threshold: float = _default("coverage_threshold")  # share of expected buckets
     freshness_minutes: int = _default("freshness_minutes")  # how old today's newest may be
     sloth_period_days: int = 30
+    reviews_dir: str | None = None  # where reviews are written (None: $SRE_PIPELINE_HOME/reviews)
+    review_templates: str | None = None  # templates overriding the shipped ones
     clock: str | None = None  # None: the real clock
 
     @classmethod

@@ -24,8 +24,9 @@ ASSET_GROUPS = {
     "action_items_weekly": "models",
     "overdue_p0_items": "models",
     "incident_weeks": "models",
+    "weekly_review": "review",
 }
-WEEKLY = {"incident_budget", "incident_alerts"}
+WEEKLY = {"incident_budget", "incident_alerts", "weekly_review"}
 LOCATION = "sre_pipeline.definitions"
 DAILY = {
     "sli_events",

@@ -26,7 +26,7 @@ JOB_SELECTIONS = {
     "collection_job": {"slo_catalog", "sli_events", "capacity_samples"},
     "status_job": {"slo_catalog"} | DAILY,  # re-collects the day, then all of its status
     "weekly_job": {"slo_catalog"}
-    | {k for k, g in ASSET_GROUPS.items() if g in ("incidents", "models")},
+    | {k for k, g in ASSET_GROUPS.items() if g in ("incidents", "models", "review")},
 }
 LOOKBACK_DAYS = 36  # the examples' longest period is a calendar month (<= 31 days) + 3 + 2
 

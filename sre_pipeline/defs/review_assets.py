@@ -1,0 +1,97 @@
+"""The weekly reliability review as an asset: a week's documents, charts and site pages
+written from the warehouse (:mod:`sre_pipeline.review.publish`), and a row in ``review_runs``.
+
+No ``from __future__ import annotations``: Dagster reads the real annotations.
+"""
+
+import hashlib
+from datetime import timedelta
+
+import dagster as dg
+import pandas as pd
+
+from sre_pipeline.defs.metadata import table_metadata
+from sre_pipeline.defs.partitions import Partitioning, week_of
+from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
+from sre_pipeline.review.content import ReviewError
+from sre_pipeline.review.publish import publish_week
+from sre_pipeline.slo.budget.daily import day_bounds
+from sre_pipeline.warehouse import schema as tables
+from sre_pipeline.warehouse.models import discover
+from sre_pipeline.warehouse.writes import Slice, replace_slice
+
+UPSTREAM = ["slo_status", "burn_alerts", "capacity_status", "incident_budget", "incident_alerts"]
+
+
+def review_row(published, time_zone: str) -> dict:
+    """The ``review_runs`` row of a rendered week: its files, the figures the index lists and
+    a digest of its Markdown. ``generated_at`` is the instant its figures are as of (the
+    week's end), so re-rendering a week leaves the row as it was."""
+    review, files = published.review, published.files
+    week = pd.Timestamp(review["week_start"]).date()
+    digest = hashlib.sha256(files.markdown.read_bytes()).hexdigest()
+    s = review["summary"]
+    return {
+        "week_start": week,
+        "generated_at": day_bounds(week + timedelta(days=6), time_zone)[1].to_pydatetime(),
+        "status": "rendered",
+        "markdown_path": str(files.markdown),
+        "html_path": str(files.html),
+        "summary": {
+            "week": review["week"],
+            **{k: s[k] for k in ("slos", "breached", "at_risk", "met", "no_data")},
+            "decisions": [d["slo"] for d in s["decisions"]],
+            "incidents": len(review["incidents"]["rows"]),
+            "markdown_sha256": digest,
+        },
+    }
+
+
+def _weekly_review(
+    context: dg.AssetExecutionContext, settings: PipelineSettings, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """The week's review: ``review.md``, ``review.html`` (e-mail safe), ``review.txt`` and
+    charts under the reviews folder, ``index.html`` and the SLO pages refreshed. A week
+    without status fails and writes nothing."""
+    engine = warehouse.engine()
+    week = week_of(context)
+    try:
+        published = publish_week(engine, settings, week)
+    except ReviewError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+    row = review_row(published, settings.time_zone)
+    frame = pd.DataFrame([row])
+    replace_slice(engine, tables.review_runs, frame, Slice("week_start", week, week + timedelta(7)))
+    s = published.review["summary"]
+    decisions = "\n".join(
+        f"- **{d['slo']}**: {d['tier'].replace('_', ' ')}, {d['budget_remaining']:.1%} left"
+        for d in s["decisions"]
+        if d["budget_remaining"] is not None
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "week": published.review["week"],
+            "breached": s["breached"],
+            "at_risk": s["at_risk"],
+            "met": s["met"],
+            "decisions": dg.MetadataValue.md(decisions or "none"),
+            "markdown": dg.MetadataValue.path(str(published.files.markdown)),
+            "html": dg.MetadataValue.path(str(published.files.html)),
+            "charts": len(published.files.charts),
+            "markdown_sha256": row["summary"]["markdown_sha256"],
+        }
+    )
+
+
+def review_assets(parts: Partitioning) -> list[dg.AssetsDefinition]:
+    """``weekly_review``, after the week's status, incidents and the SQL models."""
+    return [
+        dg.asset(
+            name="weekly_review",
+            partitions_def=parts.weekly,
+            group_name="review",
+            kinds={"html", "markdown"},
+            deps=[*UPSTREAM, *discover().order()],
+            metadata=table_metadata(tables.review_runs),
+        )(_weekly_review)
+    ]
