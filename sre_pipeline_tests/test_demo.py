@@ -227,3 +227,136 @@ def test_demo_incident_figures_agree_with_the_warehouse(first_run):
     )
     assert "INC-2026-040: needs a published postmortem with a P0 action item" in done.stdout
     assert "Response (5 incidents since 2026-10-19): MTTD 12 min" in done.stdout
+
+
+# -- the weekly review -------------------------------------------------------------------
+
+
+def cli(home: Path, *argv: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SRE_PIPELINE", "DAGSTER"))}
+    env.update(SRE_PIPELINE_CONFIG=str(home / "sre_pipeline.yaml"), SRE_PIPELINE_HOME=str(home))
+    return subprocess.run([CLI, *argv], capture_output=True, text=True, env=env, check=False)
+
+
+def test_demo_review_figures_are_the_warehouse_figures(first_run):
+    """The review of 2026-W46 the weekly job wrote: counts and figures equal the stored status
+    of the week's last day, and re-rendering from the warehouse alone is byte-identical."""
+    home, done = first_run
+    folder = home / "reviews" / "2026-W46"
+    assert f"Review of the last complete week: {folder / 'review.html'}" in done.stdout
+    for name in ("review.md", "review.html", "review.txt", "summary.json"):
+        assert (folder / name).stat().st_size > 0, name
+    assert (home / "reviews" / "index.html").exists()
+    assert len(list((home / "reviews" / "slos").glob("*.html"))) == 18
+    engine = sa.create_engine(f"sqlite:///{home / 'warehouse.db'}")
+    with engine.connect() as conn:
+        status = pd.read_sql(
+            sa.text(
+                "SELECT s.slo, s.policy_tier, s.budget_remaining, c.aspirational FROM slo_status s "
+                "JOIN slo_catalog c ON c.slo = s.slo WHERE s.day = '2026-11-15'"
+            ),
+            conn,
+        )
+        run = conn.execute(sa.text("SELECT * FROM review_runs")).one()
+    engine.dispose()
+    promised = status[status["aspirational"] == 0]
+    summary = json.loads(run.summary) if isinstance(run.summary, str) else run.summary
+    assert summary["breached"] == int((promised["policy_tier"] == "exhausted").sum())
+    at_risk = promised["policy_tier"].isin(["feature_freeze", "incident_mode"])
+    assert summary["at_risk"] == int(at_risk.sum())
+    assert summary["slos"] == len(promised) == 17
+    text = (folder / "review.md").read_text()
+    cart = status.set_index("slo").loc["cart-availability", "budget_remaining"]
+    assert "| cart-availability | 99.9 % |" in text and f"{cart:.1%}" in text
+    assert "**1 breached**, **2 at risk**, 14 met" in text
+    assert "nan" not in text.lower().replace("financ", "")
+    before = {p: p.read_bytes() for p in sorted((home / "reviews").rglob("*")) if p.is_file()}
+    again = cli(home, "render", "--week", "2026-W46")
+    assert again.returncode == 0, again.stderr
+    after = {p: p.read_bytes() for p in sorted((home / "reviews").rglob("*")) if p.is_file()}
+    assert after == before  # the asset's render and the command's are the same bytes
+
+
+def test_render_refuses_a_week_without_data_and_a_missing_template_folder(first_run, tmp_path):
+    home, _ = first_run
+    done = cli(home, "render", "--week", "2026-W40", "--output-dir", str(tmp_path / "r"))
+    assert done.returncode == 2 and done.stdout == ""
+    assert "error: --week 2026-W40: 2026-W40 (2026-09-28 .. 2026-10-04) has no SLO status" in (
+        done.stderr
+    )
+    assert not (tmp_path / "r" / "2026-W40").exists()
+    config = tmp_path / "bad.yaml"
+    config.write_text(
+        (home / "sre_pipeline.yaml").read_text() + f"review_templates: {tmp_path / 'nope'}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SRE_PIPELINE", "DAGSTER"))}
+    env["SRE_PIPELINE_CONFIG"] = str(config)
+    done = subprocess.run(
+        [CLI, "render", "--week", "2026-W46", "--output-dir", str(tmp_path / "r")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 2 and "review_templates:" in done.stderr
+    assert "is not a directory" in done.stderr and "Traceback" not in done.stderr
+
+
+def _demo_review(home: Path):
+    from datetime import date
+
+    from sre_pipeline.review.content import ReviewInputs, build_review
+    from sre_pipeline.warehouse.reads import stored_catalog
+
+    engine = sa.create_engine(f"sqlite:///{home / 'warehouse.db'}")
+    slos = tuple(stored_catalog(engine))
+    review = build_review(engine, ReviewInputs(slos, "UTC", date(2026, 11, 16)), date(2026, 11, 9))
+    engine.dispose()
+    return review, slos
+
+
+def test_review_escapes_what_people_wrote(first_run):
+    """An SLO description, an incident title and an owner carrying markup and CRLF end up as
+    text in every rendering."""
+    from sre_pipeline.review.render import Renderer
+
+    home, _ = first_run
+    review, _ = _demo_review(home)
+    payload = '<script>alert("x")</script>\r\nBcc: victim@example.com'
+    review["slos"][0]["description"] = payload
+    review["incidents"]["rows"][0]["title"] = payload
+    review["action_items"]["overdue_items"][0]["owner"] = "<img src=x onerror=alert(1)>"
+    docs = Renderer().documents(review, lambda n: f"charts/{n}.png")
+    html, md = docs["review.html"], docs["review.md"]
+    assert "<script" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;" in html and "&lt;img src=x" in html
+    assert "<script" not in md.replace("\\<script", "") and "\\<script\\>" in md
+    assert "\r" not in md  # folded: a CR or LF would break a Markdown table row
+
+
+def test_review_html_is_standalone_and_renders(first_run, tmp_path):
+    """No script, no stylesheet or image from anywhere else, CSS inlined; headless Chromium
+    draws it (not blank); one picture is kept in docs/img/ for the README."""
+    import re
+    import shutil
+
+    from sre_pipeline.config import REPO
+    from sre_pipeline_tests.services.dagster_ui import colour_stats, read_png, screenshot
+    from sre_pipeline_tests.services.system import require_binary
+
+    home, _ = first_run
+    page = home / "reviews" / "2026-W46" / "review.html"
+    html = page.read_text()
+    assert "<script" not in html.lower() and "<style" not in html.lower()
+    assert not re.search(r"""(src|href)=["'](https?:)?//""", html), "an external resource"
+    for src in re.findall(r'src="([^"]+)"', html):
+        assert (page.parent / src).exists(), src  # every chart is there
+    assert 'style="' in html  # inlined
+    chromium = require_binary("chromium", "chromium")
+    out = screenshot(
+        chromium, page.as_uri(), tmp_path / "review.png", tmp_path / "profile", size=(1000, 1400)
+    )
+    colours, not_background = colour_stats(read_png(out))
+    assert colours >= 100 and not_background >= 0.05, (colours, not_background)
+    if os.environ.get("SRE_PIPELINE_UPDATE_DOCS_IMG") == "1":
+        shutil.copyfile(out, REPO / "docs" / "img" / "review.png")

@@ -204,8 +204,8 @@ def _review_lines(home) -> str:
     folder = Path(row.html_path).parent
     return (
         f"Review of the last complete week: {row.html_path}\n"
-        f"  also {Path(row.markdown_path).name}, review.txt and charts/ in {folder}; "
-        f"all weeks: {folder.parent / 'index.html'}"
+        f"  with {Path(row.markdown_path).name}, review.txt and charts/ beside it\n"
+        f"  all weeks and one page per SLO: {folder.parent / 'index.html'}"
     )
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from sre_pipeline.commands import UsageError
 from sre_pipeline.commands.stored import chosen_week, existing_warehouse
 from sre_pipeline.config import load_config
-from sre_pipeline.incidents.report import week_incidents
+from sre_pipeline.incidents.report import flags, week_incidents
 from sre_pipeline.incidents.stored import read_week
 from sre_pipeline.inputs.instants import week_label
 from sre_pipeline.text_tables import text_table
@@ -43,23 +43,6 @@ def _min(v) -> str:
     if v is None:
         return "–"
     return f"{v:.0f}m" if v < 120 else f"{v / 60:.1f}h"
-
-
-def flags(row: dict) -> list[str]:
-    """What a reader must act on for one incident, as short phrases."""
-    out = []
-    if row["needs_p0_postmortem"]:
-        out.append(
-            f"needs a published postmortem with a P0 action item "
-            f"({_pct(row['four_week_share'])} of a 4-week budget)"
-        )
-    if row["detection_gap"]:
-        out.append("detection gap: no burn-rate alert before it was detected")
-    if row["span_coverage"] is not None and row["span_coverage"] < 0.9:
-        out.append(f"partial data: {row['span_coverage']:.0%} of its span collected")
-    if row["worst_slo"] is None:
-        out.append("no SLO for its services: cost unknown")
-    return out
 
 
 def incidents_table(rows: list[dict]) -> str:

@@ -19,6 +19,7 @@ from sre_pipeline.defs.partitions import Partitioning, week_of
 from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
 from sre_pipeline.incidents.budget import POSTMORTEM_SHARE, needs_p0
 from sre_pipeline.incidents.model import incidents_from_tables
+from sre_pipeline.incidents.report import PARTIAL_SPAN
 from sre_pipeline.incidents.weekly import alerts_week, budget_week, events_window
 from sre_pipeline.inputs.instants import week_label
 from sre_pipeline.slo.budget.daily import day_bounds
@@ -28,7 +29,6 @@ from sre_pipeline.warehouse.writes import Slice, replace_slices
 
 P0_CHECK = "p0_postmortems"
 EXPLAINED_CHECK = "alerts_explained"
-PARTIAL_SPAN = 0.9  # a span with less of its buckets collected is marked "partial data"
 
 
 def _bounds(week, time_zone: str) -> tuple[pd.Timestamp, pd.Timestamp]:

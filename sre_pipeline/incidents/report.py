@@ -102,3 +102,23 @@ def week_incidents(
     )
     unknown = sorted((r for r in out if r["budget_share"] is None), key=lambda r: r["started_at"])
     return known + unknown
+
+
+PARTIAL_SPAN = 0.9  # a span with less of its buckets collected is "partial data"
+
+
+def flags(row: dict) -> list[str]:
+    """What a reader must act on for one incident of :func:`week_incidents`, as short
+    phrases (the command, the demo and the review print the same)."""
+    out = []
+    if row["needs_p0_postmortem"]:
+        share = row["four_week_share"]
+        of = f" ({share:.1%} of a 4-week budget)" if share is not None else ""
+        out.append(f"needs a published postmortem with a P0 action item{of}")
+    if row["detection_gap"]:
+        out.append("detection gap: no burn-rate alert before it was detected")
+    if row["span_coverage"] is not None and row["span_coverage"] < PARTIAL_SPAN:
+        out.append(f"partial data: {row['span_coverage']:.0%} of its span collected")
+    if row["worst_slo"] is None:
+        out.append("no SLO for its services: cost unknown")
+    return out

@@ -33,6 +33,7 @@ import jinja2
 import markupsafe
 from markdown_it import MarkdownIt
 
+from sre_pipeline.incidents.report import flags
 from sre_pipeline.review import charts
 from sre_pipeline.text_tables import text_table
 
@@ -148,20 +149,6 @@ def page_name(slo: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", slo) + ".html"
 
 
-def flags(row: dict) -> list[str]:
-    """What a reader must act on for an incident (as the ``incidents`` command lists it)."""
-    out = []
-    if row["needs_p0_postmortem"]:
-        out.append("needs a published postmortem with a P0 action item")
-    if row["detection_gap"]:
-        out.append("detection gap: no burn-rate alert before it was detected")
-    if row["span_coverage"] is not None and row["span_coverage"] < 0.9:
-        out.append(f"partial data: {row['span_coverage']:.0%} of its span collected")
-    if row["worst_slo"] is None:
-        out.append("no SLO for its services")
-    return out
-
-
 def attention(review: dict) -> list[dict]:
     """The SLOs the week's document details with a chart: breached, at risk, asking for a
     decision, paged, or among the top burners; the rest are rows of the SLO table (and have
@@ -252,6 +239,7 @@ class Renderer:
     def documents(self, review: dict, chart_src, site: bool = True) -> dict[str, str]:
         """``review.md``, ``review.html`` (CSS inlined) and ``review.txt`` for a review;
         ``chart_src(name)`` is what an image reference says (a file, or ``cid:`` in mail)."""
+        review = _decorate(review)
         context = {
             "r": review,
             "s": review["summary"],
