@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     _capacity_flags(sub)
     _incidents_flags(sub)
     _render_flags(sub)
+    _send_review_flags(sub)
     _demo_flags(sub)
     _backfill_flags(sub)
     return parser
@@ -167,6 +168,12 @@ def _render_flags(sub) -> None:
     p.add_argument("--output-dir", metavar="DIR", help="reviews folder (default: reviews_dir)")
 
 
+def _send_review_flags(sub) -> None:
+    p = _command(sub, "send-review", "e-mail a rendered week's review, once per recipient")
+    p.add_argument("--week", type=week_arg, metavar="WEEK", help=WEEK_HELP)
+    p.add_argument("--resend", action="store_true", help="send again to those already sent to")
+
+
 def _capacity_flags(sub) -> None:
     p = _command(sub, "capacity", "capacity status and forecasts of a day, worst first")
     p.add_argument("--day", type=day_arg, metavar="DATE", help="the day (default: the newest)")
@@ -226,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from sre_pipeline.commands.incidents import run
         elif args.command == "render":
             from sre_pipeline.commands.render import run
+        elif args.command == "send-review":
+            from sre_pipeline.commands.send_review import run
         else:
             from sre_pipeline.commands.demo import run
         return run(args)

@@ -82,6 +82,16 @@ HELP = {
         sre-pipeline render --week 2026-W46 --output-dir /tmp/reviews""",
         "Exit codes: 0 rendered, 2 unusable input (no warehouse, a week without data).",
     ),
+    "send-review": (
+        """E-mail a rendered week's review (text and HTML with inline charts) to email.to and
+        every SLO team with an address in email.team_addresses, through the outbox (default,
+        $SRE_PIPELINE_HOME/outbox) or SMTP. Each recipient gets it once: recipients already
+        sent to are skipped unless --resend; every send and failure is in outbound_audit.""",
+        """sre-pipeline send-review
+        sre-pipeline send-review --week 2026-W46 --resend""",
+        "Exit codes: 0 sent (or already sent), 1 a send failed (re-run to retry), 2 unusable "
+        "input (a week not rendered, no recipient, an unset secret).",
+    ),
     "demo": (
         """Run the code location's jobs in process on the example configuration (demo SLI
         source, SQLite warehouse): catalog, collection, status and alert episodes, incidents

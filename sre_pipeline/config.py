@@ -14,6 +14,7 @@ which names the file, line, field and variable of one that is not set.
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -80,6 +81,63 @@ class PrometheusIn(InputModel):
         return check_http_url(v)
 
 
+_ADDRESS = re.compile(r"^[^\s@<>,;\"]+@[^\s@<>,;\"]+$")
+
+
+def check_address(value: str) -> str:
+    """A bare e-mail address (``team@example.com``), with no line break (header injection)
+    and nothing a header would read as a second address."""
+    text = str(value)
+    if "\r" in text or "\n" in text:
+        raise invalid("an address must not contain a line break", "one address per entry")
+    if not _ADDRESS.match(text.strip()):
+        raise invalid(f"'{text}' is not an e-mail address", "an address such as sre@example.com")
+    return text.strip()
+
+
+class SmtpIn(InputModel):
+    host: str = "127.0.0.1"
+    port: int = Field(587, ge=1, le=65535)
+    security: str = Field("starttls", pattern="^(starttls|tls|none)$")
+    username_env: str | None = None  # names of environment variables, never the secrets
+    password_env: str | None = None
+    timeout_s: float = Field(30.0, gt=0)
+    ca_bundle: str | None = None  # a CA file to trust (a private CA); default: the system's
+
+
+class EmailIn(InputModel):
+    sender: str = Field("sre-pipeline@localhost", alias="from")
+    to: list[str] = []
+    team_addresses: dict[str, str] = {}  # team (as the SLO specs name it) -> address
+    transport: str = Field("outbox", pattern="^(outbox|smtp)$")
+    outbox_dir: str | None = None  # default: $SRE_PIPELINE_HOME/outbox
+    smtp: SmtpIn = SmtpIn()
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, v: str) -> str:
+        return check_address(v)
+
+    @field_validator("to")
+    @classmethod
+    def _to(cls, v: list[str]) -> list[str]:
+        return [check_address(a) for a in v]
+
+    @field_validator("team_addresses")
+    @classmethod
+    def _teams(cls, v: dict[str, str]) -> dict[str, str]:
+        return {team: check_address(a) for team, a in v.items()}
+
+
+def _resolved_email(email: EmailIn, base: Path) -> EmailIn:
+    """The e-mail settings with their paths relative to the configuration file resolved."""
+    smtp = email.smtp
+    if smtp.ca_bundle:
+        smtp = smtp.model_copy(update={"ca_bundle": str((base / smtp.ca_bundle).resolve())})
+    outbox = str((base / email.outbox_dir).resolve()) if email.outbox_dir else None
+    return email.model_copy(update={"smtp": smtp, "outbox_dir": outbox})
+
+
 class ConfigIn(InputModel):
     slos: list[str] = [str(REPO / "examples" / "slos")]
     capacity: str | None = str(REPO / "examples" / "capacity.yaml")
@@ -96,6 +154,7 @@ class ConfigIn(InputModel):
     prometheus: PrometheusIn | None = None
     reviews_dir: str | None = None  # default: $SRE_PIPELINE_HOME/reviews
     review_templates: str | None = None  # a directory of templates overriding the shipped ones
+    email: EmailIn = EmailIn()
 
     @field_validator("time_zone")
     @classmethod
@@ -196,6 +255,7 @@ def load_config(path: str | Path | None = None) -> PipelineConfig:
                     for key in ("reviews_dir", "review_templates")
                     if getattr(parsed, key)
                 },
+                "email": _resolved_email(parsed.email, base),
             }
         )
         source = str(path)

@@ -48,3 +48,22 @@ def test_bad_file_reports_every_problem_with_file_and_line(tmp_path):
     assert f"{path}:1" in text and "unknown time zone 'Mars/Base'" in text
     assert "unknown key 'bucket_minuts' (did you mean 'bucket_minutes'?)" in text
     assert "coverage_threshold" in text
+
+
+@pytest.mark.parametrize(
+    "email, message",
+    [
+        ('{to: ["sre@example.com\\r\\nBcc: all@example.com"]}', "must not contain a line break"),
+        ("{to: ['sre@example.com, all@example.com']}", "is not an e-mail address"),
+        ("{from: 'nobody'}", "'nobody' is not an e-mail address"),
+        ("{transport: pigeon}", "transport"),
+        ("{smtp: {security: ssl3}}", "security"),
+    ],
+)
+def test_bad_email_settings_name_the_field(tmp_path, email, message):
+    path = tmp_path / "sre_pipeline.yaml"
+    path.write_text(f"email: {email}\n")
+    with pytest.raises(SpecError) as info:
+        load_config(path)
+    text = "\n".join(str(p) for p in info.value.problems)
+    assert f"{path}:1" in text and "email" in text and message in text, text

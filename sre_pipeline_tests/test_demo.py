@@ -67,6 +67,16 @@ def dump(home: Path) -> dict[str, pd.DataFrame]:
     return {t: f.sort_values(list(f.columns[:2])).reset_index(drop=True) for t, f in out.items()}
 
 
+def audit_rows(home: Path) -> list[tuple]:
+    engine = sa.create_engine(f"sqlite:///{home / 'warehouse.db'}")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT kind, fingerprint, outcome FROM outbound_audit ORDER BY id")
+        ).all()
+    engine.dispose()
+    return [tuple(r) for r in rows]
+
+
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory):
     home = tmp_path_factory.mktemp("demo")
@@ -142,9 +152,13 @@ def test_evaluate_on_the_demo_events_agrees_with_the_stored_status(first_run, tm
 def test_running_the_demo_twice_gives_the_same_warehouse(first_run):
     home, _ = first_run
     before = dump(home)
+    mails = sorted((home / "outbox").rglob("*.eml"))
+    sent = audit_rows(home)
     again = demo(home)
     assert again.returncode == 0, again.stderr[-3000:]
     after = dump(home)
+    assert sorted((home / "outbox").rglob("*.eml")) == mails  # no e-mail twice
+    assert audit_rows(home) == sent  # and no new send recorded
     for table in TABLES:
         pd.testing.assert_frame_equal(after[table], before[table], obj=table)
 
@@ -270,6 +284,9 @@ def test_demo_review_figures_are_the_warehouse_figures(first_run):
     assert "| cart-availability | 99.9 % |" in text and f"{cart:.1%}" in text
     assert "**1 breached**, **2 at risk**, 14 met" in text
     assert "nan" not in text.lower().replace("financ", "")
+    outbox = sorted(p.name for p in (home / "outbox" / "2026-W46").glob("*.eml"))
+    assert outbox == ["payments-oncall@example.com.eml", "reliability-review@example.com.eml"]
+    assert "E-mailed to the outbox" in done.stdout
     before = {p: p.read_bytes() for p in sorted((home / "reviews").rglob("*")) if p.is_file()}
     again = cli(home, "render", "--week", "2026-W46")
     assert again.returncode == 0, again.stderr

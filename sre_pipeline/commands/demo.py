@@ -202,10 +202,13 @@ def _review_lines(home) -> str:
     if row is None:
         return "Review: none (no complete week in the range)"
     folder = Path(row.html_path).parent
+    sent = sorted((home.root / "outbox" / folder.name).glob("*.eml"))
+    mails = ", ".join(p.name for p in sent) or "none"
     return (
         f"Review of the last complete week: {row.html_path}\n"
         f"  with {Path(row.markdown_path).name}, review.txt and charts/ beside it\n"
-        f"  all weeks and one page per SLO: {folder.parent / 'index.html'}"
+        f"  all weeks and one page per SLO: {folder.parent / 'index.html'}\n"
+        f"E-mailed to the outbox {home.root / 'outbox' / folder.name}:\n  {mails}"
     )
 
 

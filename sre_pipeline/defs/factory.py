@@ -31,6 +31,7 @@ from sre_pipeline.defs.partitions import (
     lookback_days,
 )
 from sre_pipeline.defs.resources import (
+    MailResource,
     PipelineSettings,
     PostmortemSource,
     PrometheusSLISource,
@@ -72,6 +73,7 @@ def resources_from_config(config: PipelineConfig) -> dict:
         "source": source,
         "incident_source": PostmortemSource(paths=config.postmortems or []),
         "warehouse": WarehouseResource(url=config.warehouse_url),
+        "mail": MailResource.from_config(config),
     }
 
 

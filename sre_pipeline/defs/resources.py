@@ -14,7 +14,7 @@ import pandas as pd
 from pydantic import PrivateAttr
 from sqlalchemy import Engine
 
-from sre_pipeline.config import ConfigIn, PipelineConfig, read_secrets
+from sre_pipeline.config import ConfigIn, EmailIn, PipelineConfig, read_secrets
 from sre_pipeline.incidents.postmortems import PostmortemSet, load_postmortems
 from sre_pipeline.inputs.problems import Problem, SpecError
 from sre_pipeline.slo.spec.loader import Catalog, load_catalog
@@ -228,3 +228,19 @@ class WarehouseResource(dg.ConfigurableResource):
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+
+
+class MailResource(dg.ConfigurableResource):
+    """The ``email`` settings of ``sre_pipeline.yaml`` (sender, recipients, team addresses,
+    outbox or SMTP), as the JSON of the validated section: secrets stay variable names."""
+
+    settings_json: str = "{}"
+
+    @classmethod
+    def from_config(cls, config: PipelineConfig) -> MailResource:
+        """The configuration's ``email`` section."""
+        return cls(settings_json=config.email.model_dump_json(by_alias=True))
+
+    def email(self) -> EmailIn:
+        """The validated section."""
+        return EmailIn.model_validate_json(self.settings_json)

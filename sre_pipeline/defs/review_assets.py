@@ -6,14 +6,17 @@ No ``from __future__ import annotations``: Dagster reads the real annotations.
 
 import hashlib
 from datetime import timedelta
+from types import SimpleNamespace
 
 import dagster as dg
 import pandas as pd
 
 from sre_pipeline.defs.metadata import table_metadata
 from sre_pipeline.defs.partitions import Partitioning, week_of
-from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
+from sre_pipeline.defs.resources import MailResource, PipelineSettings, WarehouseResource
 from sre_pipeline.review.content import ReviewError
+from sre_pipeline.review.email import EmailError
+from sre_pipeline.review.mailing import send_review
 from sre_pipeline.review.publish import publish_week
 from sre_pipeline.slo.budget.daily import day_bounds
 from sre_pipeline.warehouse import schema as tables
@@ -83,15 +86,56 @@ def _weekly_review(
     )
 
 
+def _review_email(
+    context: dg.AssetExecutionContext,
+    settings: PipelineSettings,
+    mail: MailResource,
+    warehouse: WarehouseResource,
+) -> dg.MaterializeResult:
+    """The week's review mailed to the global list and every SLO team with an address, once
+    per recipient: already sent recipients are skipped, every send and failure is in
+    ``outbound_audit``. A failed send fails the run (the review stays published) and the
+    next attempt sends only to those still unsent."""
+    engine = warehouse.engine()
+    week = week_of(context)
+    config = SimpleNamespace(email=mail.email(), reviews_dir=settings.reviews_dir)
+    try:
+        report = send_review(engine, config, week)
+    except (ReviewError, EmailError) as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+    metadata = {
+        "sent": report.sent,
+        "skipped_already_sent": report.skipped,
+        "failed": dg.MetadataValue.json(report.failed),
+        "transport": config.email.transport,
+    }
+    if report.failed:
+        first = next(iter(report.failed.items()))
+        raise dg.Failure(
+            description=f"{len(report.failed)} recipient(s) not sent, e.g. {first[0]}: "
+            f"{first[1]}; re-run the step to retry them (sent ones are skipped)",
+            metadata=metadata,
+        )
+    return dg.MaterializeResult(metadata=metadata)
+
+
 def review_assets(parts: Partitioning) -> list[dg.AssetsDefinition]:
-    """``weekly_review``, after the week's status, incidents and the SQL models."""
-    return [
-        dg.asset(
-            name="weekly_review",
-            partitions_def=parts.weekly,
-            group_name="review",
-            kinds={"html", "markdown"},
-            deps=[*UPSTREAM, *discover().order()],
-            metadata=table_metadata(tables.review_runs),
-        )(_weekly_review)
-    ]
+    """``weekly_review``, after the week's status, incidents and the SQL models; then
+    ``review_email``."""
+    review = dg.asset(
+        name="weekly_review",
+        partitions_def=parts.weekly,
+        group_name="review",
+        kinds={"html", "markdown"},
+        deps=[*UPSTREAM, *discover().order()],
+        metadata=table_metadata(tables.review_runs),
+    )(_weekly_review)
+    email = dg.asset(
+        name="review_email",
+        partitions_def=parts.weekly,
+        group_name="review",
+        kinds={"email"},
+        deps=["weekly_review"],
+        metadata={"dagster/table_name": "warehouse.outbound_audit"},
+    )(_review_email)
+    return [review, email]

@@ -77,6 +77,13 @@ def write_home(
         "start_date": first_day.isoformat(),
         "demo_anchor": end.isoformat(),
         "warehouse_url": home.warehouse_url,
+        # the review goes to the file outbox under the home: nothing leaves the machine
+        "email": {
+            "from": "sre-pipeline@example.com",
+            "to": ["reliability-review@example.com"],
+            "team_addresses": {"payments": "payments-oncall@example.com"},
+            "transport": "outbox",
+        },
     }
     if prometheus_url:
         config["prometheus"] = {"url": prometheus_url}

@@ -7,6 +7,7 @@ Layout of a reviews directory::
     2026-W46/review.md         for a wiki or a repository
     2026-W46/review.html       standalone: CSS inlined, table layout, no script, no URL outside
     2026-W46/review.txt
+    2026-W46/review.email.html the HTML part of the e-mail (charts by Content-ID)
     2026-W46/charts/*.png
     2026-W46/summary.json      the figures the index lists
     slos/<slo>.html            one history page per SLO (budget, weekly attainment, alerts)
@@ -272,6 +273,9 @@ class Renderer:
                 (work / "charts" / f"{name}.png").write_bytes(png)
             for name, text in self.documents(review, lambda n: f"charts/{n}.png").items():
                 (work / name).write_text(text, encoding="utf-8")
+            # the e-mail's HTML: charts by Content-ID, no links into the site
+            mail = self.documents(review, lambda n: f"cid:{n}", site=False)["review.html"]
+            (work / "review.email.html").write_text(mail, encoding="utf-8")
             (work / "summary.json").write_text(
                 json.dumps(_index_row(review), indent=2, sort_keys=True) + "\n"
             )

@@ -25,8 +25,9 @@ ASSET_GROUPS = {
     "overdue_p0_items": "models",
     "incident_weeks": "models",
     "weekly_review": "review",
+    "review_email": "review",
 }
-WEEKLY = {"incident_budget", "incident_alerts", "weekly_review"}
+WEEKLY = {"incident_budget", "incident_alerts", "weekly_review", "review_email"}
 LOCATION = "sre_pipeline.definitions"
 DAILY = {
     "sli_events",

@@ -159,7 +159,8 @@ def test_run_failure_sensor(defs):
 
 def test_resources(defs):
     resources = defs.resources or {}
-    assert set(resources) == {"settings", "source", "incident_source", "warehouse"}
+    assert set(resources) == {"settings", "source", "incident_source", "warehouse", "mail"}
+    assert resources["mail"].email().transport == "outbox"  # the embedded default
     assert isinstance(resources["settings"], PipelineSettings)
     assert isinstance(resources["source"], SLISource)
     assert isinstance(resources["incident_source"], IncidentSource)
