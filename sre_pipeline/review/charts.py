@@ -21,7 +21,9 @@ matplotlib.use("Agg")  # no display; chosen before pyplot is imported anywhere
 
 import matplotlib.dates as mdates  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from PIL import Image  # noqa: E402
 
 # Okabe & Ito (2008), "Color Universal Design"
 BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
@@ -42,33 +44,85 @@ def _style(ax) -> None:
     ax.tick_params(labelsize=8)
 
 
-class BurnDown:
+class _Blitted:
+    """A figure drawn for many SLOs: everything but the SLO's own artists (axes, ticks,
+    labels, thresholds) is drawn once per layout and kept as a background image; each SLO
+    then costs its own artists and a PNG encoding, not a whole figure. No title in the image:
+    text is the slowest thing Agg draws, and the page around the chart names it."""
+
+    def __init__(self, width: float, height: float):
+        self.fig = Figure(figsize=(width, height), dpi=DPI)
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.ax = self.fig.add_subplot()
+        self._backgrounds: dict = {}
+        self._layout = None
+
+    def _background(self, key, layout, dynamic) -> None:
+        """Restore (or first draw) the background of layout ``key``; ``dynamic()``: the
+        SLO's own artists, left out of it."""
+        if key not in self._backgrounds:
+            layout()
+            dynamic = dynamic()
+            for artist in dynamic:
+                artist.set_visible(False)
+            self.canvas.draw()
+            self._backgrounds[key] = self.canvas.copy_from_bbox(self.fig.bbox)
+            for artist in dynamic:
+                artist.set_visible(True)
+            self._layout = key
+        elif self._layout != key:  # the artists' transforms follow the axes' limits
+            layout()
+            self._layout = key
+        self.canvas.restore_region(self._backgrounds[key])
+
+    def _png(self, dynamic: Sequence) -> bytes:
+        for artist in dynamic:
+            if not (hasattr(artist, "get_text") and not artist.get_text()):
+                self.fig.draw_artist(artist)  # an empty text still costs a glyph pass
+        width, height = self.canvas.get_width_height()
+        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw")
+        out = io.BytesIO()
+        image.convert("RGB").save(out, format="png", compress_level=1)  # speed over bytes
+        return out.getvalue()
+
+
+class BurnDown(_Blitted):
     """Budget remaining (%) per day over the SLO's period, the policy thresholds as dotted
-    lines and zero as a solid one; one figure reused for every SLO."""
+    lines and zero as a solid one. The scale is the same for every SLO of a layout (-5 to
+    105 %, or from -105 % once a budget is overspent), so charts compare at a glance; a value
+    beyond -100 % is drawn at -100 % and the chart says "clipped"."""
+
+    FLOOR = -100.0
 
     def __init__(self, width: float = 6.0, height: float = 2.4):
-        self.fig = Figure(figsize=(width, height))
-        self.ax = self.fig.add_subplot()
+        super().__init__(width, height)
         (self.line,) = self.ax.plot([], [], color=BLUE, linewidth=1.8, marker="o", markersize=2.5)
-        self.zero = self.ax.axhline(0, color="black", linewidth=0.9)
+        self.ax.axhline(0, color="black", linewidth=0.9)
+        self.note = self.ax.text(
+            0.99,
+            0.04,
+            "",
+            fontsize=6,
+            color=VERMILLION,
+            ha="right",
+            transform=self.ax.transAxes,
+        )
         self.thresholds: list = []
+        self._drawn_thresholds: tuple = ()
         self.ax.set_ylabel("budget remaining (%)", fontsize=8)
         self.ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
         _style(self.ax)
         self.fig.subplots_adjust(left=0.12, right=0.98, top=0.88, bottom=0.16)
 
-    def png(
-        self,
-        title: str,
-        days: Sequence[str],
-        remaining: Sequence[float | None],
-        thresholds: Sequence[tuple[str, float]],
-    ) -> bytes:
-        """The chart of one SLO: ``days`` ISO dates, ``remaining`` fractions (None: no data,
-        a gap in the line), ``thresholds`` (tier name, fraction) drawn as dotted lines."""
-        x = pd.to_datetime(list(days))
-        y = [float("nan") if v is None else v * 100 for v in remaining]
-        self.line.set_data(x, y)
+    def _draw_layout(self, x, low: float, thresholds) -> None:
+        if self._drawn_thresholds != tuple(thresholds):
+            self._set_thresholds(thresholds)
+        self.ax.set_ylim(low, 105.0)
+        if len(x):
+            self.ax.set_xlim(x.min() - pd.Timedelta(hours=12), x.max() + pd.Timedelta(hours=12))
+
+    def _set_thresholds(self, thresholds) -> None:
+        self._drawn_thresholds = tuple(thresholds)
         for artist in self.thresholds:
             artist.remove()
         self.thresholds = []
@@ -78,55 +132,85 @@ class BurnDown:
             )
             self.thresholds.append(
                 self.ax.text(
-                    1.0,
+                    0.005,
                     level * 100,
-                    f" {name.replace('_', ' ')}",
+                    f"{name.replace('_', ' ')} ",
                     fontsize=6,
                     color=GREY,
-                    va="center",
-                    ha="right",
+                    va="bottom",
+                    ha="left",
                     transform=self.ax.get_yaxis_transform(),
                 )
             )
+
+    def png(
+        self,
+        days: Sequence[str],
+        remaining: Sequence[float | None],
+        thresholds: Sequence[tuple[str, float]],
+    ) -> bytes:
+        """The chart of one SLO: ``days`` ISO dates, ``remaining`` fractions (None: no data,
+        a gap in the line), ``thresholds`` (tier name, fraction) drawn as dotted lines."""
+        x = pd.to_datetime(list(days))
+        y = [float("nan") if v is None else v * 100 for v in remaining]
         known = [v for v in y if v == v]
-        low = min([0.0, *known]) - 5
-        self.ax.set_ylim(low, max(100.0, *known) + 5)
-        if len(x):
-            self.ax.set_xlim(x.min() - pd.Timedelta(hours=12), x.max() + pd.Timedelta(hours=12))
-        self.ax.set_title(title, fontsize=9, loc="left")
-        return _png(self.fig)
+        low = -5.0 if min(known, default=0.0) >= 0 else self.FLOOR - 5
+        key = (tuple(days), low, tuple(thresholds))
+        dynamic = [self.line, self.note]
+        self._background(key, lambda: self._draw_layout(x, low, thresholds), lambda: dynamic)
+        self.line.set_data(x, [max(v, self.FLOOR) if v == v else v for v in y])
+        clipped = any(v < self.FLOOR for v in known)
+        self.note.set_text(f"below {self.FLOOR:g} %: clipped" if clipped else "")
+        return self._png(dynamic)
 
 
-def weekly_attainment(
-    title: str, weeks: Sequence[str], values: Sequence[float | None], objective: float
-) -> bytes:
-    """Attainment per week (%) as bars with the objective as a dashed line: a week under it
-    is drawn hatched as well as in vermillion."""
-    fig = Figure(figsize=(6.0, 2.2))
-    ax = fig.add_subplot()
-    x = list(range(len(weeks)))
-    y = [float("nan") if v is None else v * 100 for v in values]
-    for i, v in zip(x, y, strict=True):
-        miss = v == v and v < objective * 100
-        ax.bar(
-            i,
-            v if v == v else 0,
-            color=VERMILLION if miss else GREEN,
-            hatch="///" if miss else None,
-            edgecolor="black",
-            linewidth=0.4,
+class WeeklyAttainment(_Blitted):
+    """Attainment per week (%) as bars with the objective as a dashed line; a week under it
+    is drawn hatched as well as in vermillion. The scale runs from three budgets below the
+    objective to 100 %; a worse week is a red hatched stub at the bottom, and the chart
+    says so."""
+
+    def __init__(self, width: float = 6.0, height: float = 2.2):
+        super().__init__(width, height)
+        self.bars = None
+        self.objective_line = self.ax.axhline(100, color="black", linestyle="--", linewidth=0.9)
+        self.note = self.ax.text(
+            0.99, 1.02, "", fontsize=6, color=VERMILLION, ha="right", transform=self.ax.transAxes
         )
-    ax.axhline(objective * 100, color="black", linestyle="--", linewidth=0.9)
-    known = [v for v in y if v == v]
-    floor = min([objective * 100, *known])
-    ax.set_ylim(max(0.0, floor - (100 - floor) * 0.5 - 0.01), 100.0)
-    ax.set_xticks(x, [w[5:] for w in weeks], fontsize=7)
-    ax.set_ylabel("attainment (%)", fontsize=8)
-    ax.set_xlabel(f"week (objective {objective * 100:g} %, dashed)", fontsize=8)
-    ax.set_title(title, fontsize=9, loc="left")
-    _style(ax)
-    fig.subplots_adjust(left=0.12, right=0.98, top=0.86, bottom=0.24)
-    return _png(fig)
+        self.ax.set_ylabel("attainment (%)", fontsize=8)
+        _style(self.ax)
+        self.fig.subplots_adjust(left=0.12, right=0.98, top=0.86, bottom=0.24)
+
+    def _draw_layout(self, weeks: Sequence[str], objective: float) -> None:
+        if self.bars is not None:
+            self.bars.remove()
+        x = list(range(len(weeks)))
+        self.bars = self.ax.bar(x, [0.0] * len(x), edgecolor="black", linewidth=0.4)
+        floor = 100 - (1 - objective) * 100 * 3
+        self.ax.set_ylim(floor, 100.0)
+        self.objective_line.set_ydata([objective * 100] * 2)
+        self.ax.set_xticks(x, [w[5:] for w in weeks], fontsize=7)
+        self.ax.set_xlabel(f"week (objective {objective * 100:g} %, dashed)", fontsize=8)
+
+    def png(self, weeks: Sequence[str], values: Sequence[float | None], objective: float) -> bytes:
+        """The chart of one SLO's weeks (``values``: attainment fractions, None: no data)."""
+        key = (tuple(weeks), objective)
+        self._background(
+            key, lambda: self._draw_layout(weeks, objective), lambda: [*self.bars, self.note]
+        )
+        floor = self.ax.get_ylim()[0]
+        stub = (100 - floor) * 0.04  # a week below the axis still shows, as a red stub
+        clipped = False
+        for bar, v in zip(self.bars, values, strict=True):
+            below = v is not None and v * 100 < floor
+            clipped |= below
+            miss = v is not None and v < objective
+            bar.set_y(floor)
+            bar.set_height(0.0 if v is None else stub if below else v * 100 - floor)
+            bar.set_facecolor(VERMILLION if miss else GREEN)
+            bar.set_hatch("///" if miss else None)
+        self.note.set_text(f"a stub at the bottom: below {floor:.2f} %" if clipped else "")
+        return self._png([*self.bars, self.note])
 
 
 def budget_by_cause(causes: Sequence[str], shares: Sequence[float]) -> bytes:

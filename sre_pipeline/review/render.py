@@ -208,6 +208,7 @@ class Renderer:
         self.html = _environment(template_dir, html=True)
         self.text = _environment(template_dir, html=False)
         self.burn = charts.BurnDown()
+        self.weeks = charts.WeeklyAttainment()
 
     def week_charts(self, review: dict, tiers: dict) -> dict[str, bytes]:
         """The PNG charts of the week's document, by name."""
@@ -231,7 +232,6 @@ class Renderer:
 
     def _burn(self, x: dict, tiers: dict) -> bytes:
         return self.burn.png(
-            f"{x['slo']}: budget remaining over {x['period']}",
             [d["day"] for d in x["burn_down"]],
             [d["budget_remaining"] for d in x["burn_down"]],
             _thresholds(x, tiers),
@@ -315,8 +315,7 @@ class Renderer:
                 weeks_chart = None
                 if weekly:
                     (pages / "img" / f"{stem}-weeks.png").write_bytes(
-                        charts.weekly_attainment(
-                            f"{x['slo']}: attainment per week",
+                        self.weeks.png(
                             [w["week_start"] for w in weekly],
                             [w["attainment"] for w in weekly],
                             x["objective"],

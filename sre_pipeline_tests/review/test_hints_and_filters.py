@@ -84,7 +84,16 @@ def test_sparkline_scales_between_the_worst_week_and_100_percent():
 
 def test_charts_are_reproducible_pngs():
     burn = charts.BurnDown()
-    args = ("t", ["2026-11-01", "2026-11-02"], [0.8, None], [("normal", 0.5)])
+    args = (["2026-11-01", "2026-11-02"], [0.8, None], [("normal", 0.5)])
     first = burn.png(*args)
     assert first[:8] == b"\x89PNG\r\n\x1a\n" and burn.png(*args) == first
     assert charts.BurnDown().png(*args) == first  # a fresh figure draws the same bytes
+
+
+def test_a_weekly_chart_marks_missed_weeks_and_reuses_its_layout():
+    weekly = charts.WeeklyAttainment()
+    weeks = ["2026-11-02", "2026-11-09"]
+    first = weekly.png(weeks, [0.9995, 0.998], 0.999)
+    assert weekly.png(weeks, [0.9995, 0.998], 0.999) == first
+    assert weekly.png(weeks, [0.9995, 0.9995], 0.999) != first
+    assert charts.WeeklyAttainment().png(weeks, [0.9995, 0.998], 0.999) == first
