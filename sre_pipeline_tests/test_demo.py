@@ -287,6 +287,18 @@ def test_demo_review_figures_are_the_warehouse_figures(first_run):
     outbox = sorted(p.name for p in (home / "outbox" / "2026-W46").glob("*.eml"))
     assert outbox == ["payments-oncall@example.com.eml", "reliability-review@example.com.eml"]
     assert "E-mailed to the outbox" in done.stdout
+    import re
+    from email import policy
+    from email.parser import BytesParser
+
+    eml = home / "outbox" / "2026-W46" / "reliability-review@example.com.eml"
+    message = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+    assert message["Subject"] == "Reliability review 2026-W46: 1 SLO breached, 2 at risk"
+    text, related = message.iter_parts()
+    html, *images = related.iter_parts()
+    cids = set(re.findall(r'src="cid:([^"]+)"', html.get_content()))
+    assert cids and cids == {p["Content-ID"].strip("<>") for p in images}
+    assert "../" not in html.get_content()  # no link into the site from a mail
     before = {p: p.read_bytes() for p in sorted((home / "reviews").rglob("*")) if p.is_file()}
     again = cli(home, "render", "--week", "2026-W46")
     assert again.returncode == 0, again.stderr

@@ -32,7 +32,8 @@ from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.reads import read_columns, read_slice
 
 AT_RISK_TIERS = ("feature_freeze", "incident_mode")
-HISTORY_WEEKS = 12  # the sparkline's weeks
+HISTORY_WEEKS = 12  # the sparkline's weeks, and the SLO pages' history
+HISTORY_ALERTS = 50  # the newest alert episodes an SLO's page lists
 STATES = ("breached", "at_risk", "met", "no_data")
 EXHAUSTED_ACTION = "budget exhausted: emergency reliability work only"
 CALM_TIERS = 2  # the first tiers of a policy (full velocity, normal) ask for no decision
@@ -183,8 +184,12 @@ def build_review(engine, inputs: ReviewInputs, week: date) -> dict:
         last_day + timedelta(1),
     )
     burn_by_slo = {str(k): g.sort_values("day") for k, g in burn.groupby("slo")}
-    episodes = _episodes(engine, start, end)
+    first_week = week - timedelta(weeks=HISTORY_WEEKS - 1)
+    past = _episodes(engine, day_bounds(first_week, tz)[0], end)
+    episodes = past[(past["start"] < end) & (past["end"].isna() | (past["end"] > start))]
     eps_by_slo = {str(k): g for k, g in episodes.groupby("slo")} if len(episodes) else {}
+    past_by_slo = {str(k): g for k, g in past.groupby("slo")} if len(past) else {}
+    costs = _incident_history(engine, first_week, week)
     sections = []
     for slo in inputs.slos:
         row = final.loc[slo.id] if slo.id in final.index else None
@@ -257,6 +262,18 @@ def build_review(engine, inputs: ReviewInputs, week: date) -> dict:
                     if _day(d) > period_start
                 ],
                 "weekly_attainment": weekly,
+                "history_alerts": [
+                    {
+                        "severity": r.severity,
+                        "windows": f"{r.long_window}/{r.short_window}",
+                        "start": _iso(r.start),
+                        "end": _iso(r.end),
+                    }
+                    for r in past_by_slo[slo.id].itertuples()
+                ][-HISTORY_ALERTS:]
+                if slo.id in past_by_slo
+                else [],
+                "history_incidents": costs.get(slo.id, []),
             }
         )
     order = {s: n for n, s in enumerate(STATES)}
@@ -344,6 +361,29 @@ def _incidents(engine, inputs: ReviewInputs, week: date) -> dict:
             for r in lonely.itertuples()
         ],
     }
+
+
+def _incident_history(engine, first_week: date, week: date) -> dict[str, list[dict]]:
+    """Per SLO, the incidents of the history weeks that cost it budget: id, title, week and
+    the share of this SLO's budget, newest first."""
+    cost = read_slice(engine, tables.incident_budget, "week_start", first_week, week + timedelta(7))
+    if cost.empty:
+        return {}
+    titles = read_slice(
+        engine, tables.incidents, key_column="incident_id", keys=sorted(set(cost["incident_id"]))
+    ).set_index("incident_id")["title"]
+    out: dict[str, list[dict]] = {}
+    for r in cost.sort_values(["week_start", "incident_id"], ascending=False).itertuples():
+        out.setdefault(str(r.slo), []).append(
+            {
+                "incident_id": r.incident_id,
+                "title": titles.get(r.incident_id, ""),
+                "week_start": _day(r.week_start).isoformat(),
+                "budget_share": number(r.budget_share),
+                "downtime_minutes": number(r.downtime_minutes),
+            }
+        )
+    return out
 
 
 def _mean(values) -> float | None:

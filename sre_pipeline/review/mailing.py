@@ -7,6 +7,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pydantic_core import PydanticCustomError
+
+from sre_pipeline.config import check_address
 from sre_pipeline.inputs.instants import week_label
 from sre_pipeline.review.content import ReviewError
 from sre_pipeline.review.email import (
@@ -53,6 +56,25 @@ def transport(email) -> SmtpSender | OutboxSender:
     )
 
 
+SPEC_LABEL = "team_email"
+
+
+def spec_addresses(slos) -> dict[str, str]:
+    """Team addresses the SLO specs give (label ``team_email``, next to ``team``); the
+    configuration's ``email.team_addresses`` wins where both name a team."""
+    out = {}
+    for slo in slos:
+        address = slo.labels.get(SPEC_LABEL)
+        if slo.team and address:
+            try:
+                out[slo.team] = check_address(address)
+            except PydanticCustomError as exc:
+                raise EmailError(
+                    f"{slo.source.file}: SLO {slo.id}: labels.{SPEC_LABEL}: {exc.message()}"
+                ) from None
+    return out
+
+
 def send_review(engine, config, week, resend: bool = False, root: Path | None = None) -> SendReport:
     """Send the rendered week to the global list and every SLO-owning team with an address.
     The week must have been rendered (the review is mailed as published)."""
@@ -63,8 +85,9 @@ def send_review(engine, config, week, resend: bool = False, root: Path | None = 
             f"weekly job or `sre-pipeline render --week {week_label(week)}` first"
         )
     email = config.email
-    teams = [s.team for s in stored_catalog(engine) or [] if s.team]
-    to = recipients(email.to, email.team_addresses, teams)
+    slos = stored_catalog(engine) or []
+    teams = [s.team for s in slos if s.team]
+    to = recipients(email.to, {**spec_addresses(slos), **email.team_addresses}, teams)
     if not to:
         raise ReviewError(
             "email.to lists nobody and no SLO team has an address in email.team_addresses; "

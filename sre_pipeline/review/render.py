@@ -303,10 +303,6 @@ class Renderer:
         pages = root / "slos"
         if review["week"] >= newest:
             (pages / "img").mkdir(parents=True, exist_ok=True)
-            by_service: dict[str, list[dict]] = {}
-            for n in review["incidents"]["rows"]:
-                for service in n["services"]:
-                    by_service.setdefault(service, []).append(n)
             template = self.html.get_template("slo.html.j2")
             for x in review["slos"]:
                 stem = x["page"].removesuffix(".html")
@@ -327,7 +323,6 @@ class Renderer:
                     x=x,
                     burn=f"img/{stem}-burn.png",
                     weeks_chart=weeks_chart,
-                    incidents=by_service.get(x["service"], []),
                 )
                 (pages / x["page"]).write_text(css_inline.inline(html), encoding="utf-8")
             latest_slos = review["slos"]

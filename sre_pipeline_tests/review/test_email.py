@@ -243,3 +243,21 @@ def test_the_outbox_writes_one_eml_per_week_and_recipient(tmp_path, engine):
     files = sorted(p.name for p in (tmp_path / "outbox" / "2026-W46").iterdir())
     assert files == ["pay@example.com.eml", "sre@example.com.eml"]
     assert [o for _, o in audit(engine)] == ["sent", "sent"]  # the second run sent nothing
+
+
+def test_team_addresses_come_from_the_specs_and_the_configuration_wins():
+    from sre_pipeline.review.mailing import spec_addresses
+    from sre_pipeline_tests.slo.factories import make_slo
+
+    def slo(slo_id, team, address):
+        return make_slo(slo_id).model_copy(
+            update={"team": team, "labels": {"team_email": address} if address else {}}
+        )
+
+    slos = [slo("pay-a", "payments", "pay@example.com"), slo("cart-a", "cart", None)]
+    found = spec_addresses(slos)
+    assert found == {"payments": "pay@example.com"}
+    config = {"payments": "pay-oncall@example.com"}
+    assert recipients([], {**found, **config}, ["payments", "cart"]) == ["pay-oncall@example.com"]
+    with pytest.raises(EmailError, match="SLO pay-b: labels.team_email: an address must not"):
+        spec_addresses([slo("pay-b", "payments", "pay@example.com\nBcc: x@example.com")])
