@@ -261,3 +261,54 @@ def test_team_addresses_come_from_the_specs_and_the_configuration_wins():
     assert recipients([], {**found, **config}, ["payments", "cart"]) == ["pay-oncall@example.com"]
     with pytest.raises(EmailError, match="SLO pay-b: labels.team_email: an address must not"):
         spec_addresses([slo("pay-b", "payments", "pay@example.com\nBcc: x@example.com")])
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # TLS: implicit
+def test_implicit_tls_on_its_own_port(tmp_path, engine):
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    inbox = Inbox()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=free_port(),
+        ssl_context=context,  # TLS from the first byte (port 465 style)
+        server_hostname="127.0.0.1",
+        auth_required=True,
+        # aiosmtpd counts only STARTTLS as TLS for AUTH; this connection is TLS throughout
+        auth_require_tls=False,
+        authenticator=_login,
+    )
+    controller.start()
+    try:
+        settings = SmtpSettings(
+            "127.0.0.1", controller.port, "tls", USER, PASSWORD, 10, str(ca_file)
+        )
+        report = send_week(
+            engine, week_folder(tmp_path), SmtpSender(settings), "bot@example.com", ["a@b.io"]
+        )
+    finally:
+        controller.stop()
+    assert report.sent == ["a@b.io"], report.failed
+    assert len(inbox.messages) == 1
+
+
+def test_templates_from_a_folder_override_the_shipped_ones(tmp_path):
+    from sre_pipeline.review.render import Renderer
+
+    (tmp_path / "review.txt.j2").write_text("Our own {{ r.week }}: {{ s.breached }} breached\n")
+    review = {
+        "week": "2026-W46",
+        "summary": {"breached": 2, "top_burners": []},
+        "slos": [],
+        "incidents": {"rows": []},
+    }
+    text = (
+        Renderer(tmp_path).text.get_template("review.txt.j2").render(r=review, s=review["summary"])
+    )
+    assert text == "Our own 2026-W46: 2 breached\n"
+    shipped = Renderer(tmp_path).text.get_template("review.md.j2")  # not overridden
+    assert shipped.filename.endswith("sre_pipeline/review/templates/review.md.j2")
