@@ -14,7 +14,9 @@ references attached inline::
 
 Every send and every failure is a row of ``outbound_audit`` (kind ``review_email``,
 fingerprint ``review:<week>:<recipient>``); a recipient with a ``sent`` row is skipped unless
-``resend``. A failure stops nothing already sent and leaves the review published; the next
+``resend``; the check, the send and the record happen under a lock per week
+(:mod:`sre_pipeline.warehouse.locks`), so two runs at once send once. A failure stops
+nothing already sent and leaves the review published; the next
 attempt sends only to those still unsent.
 """
 
@@ -35,6 +37,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from sre_pipeline.warehouse import schema as tables
+from sre_pipeline.warehouse.locks import outbound_lock
 
 KIND = "review_email"
 _CID = re.compile(r'src="cid:([A-Za-z0-9._-]+)"')
@@ -212,6 +215,12 @@ def send_week(
     ``resend``), recording every send and failure; a failed recipient does not stop the
     others."""
     week = json.loads((folder / "summary.json").read_text())["week"]
+    # two runs of the week at once: the second waits here, then finds the sends recorded
+    with outbound_lock(engine, f"{KIND}:{week}"):
+        return _send(engine, folder, sender, from_address, to, resend, week)
+
+
+def _send(engine, folder, sender, from_address, to, resend, week) -> SendReport:
     prints = {r: fingerprint(week, r) for r in to}
     done = set() if resend else _already_sent(engine, list(prints.values()))
     report = SendReport()

@@ -312,3 +312,37 @@ def test_templates_from_a_folder_override_the_shipped_ones(tmp_path):
     assert text == "Our own 2026-W46: 2 breached\n"
     shipped = Renderer(tmp_path).text.get_template("review.md.j2")  # not overridden
     assert shipped.filename.endswith("sre_pipeline/review/templates/review.md.j2")
+
+
+def test_two_runs_at_once_send_once(tmp_path, warehouse_url):
+    """Both engines: four threads send the same week at the same moment; each recipient gets
+    one message and one `sent` row."""
+    import threading
+
+    engine = make_engine(warehouse_url)
+    upgrade(engine)
+    folder = week_folder(tmp_path)
+    written: list[str] = []
+
+    class Counting(OutboxSender):
+        def send(self, message):
+            written.append(str(message["To"]))
+            super().send(message)
+
+    to = ["sre@example.com", "pay@example.com"]
+    start = threading.Barrier(4)
+
+    def run():
+        start.wait()
+        send_week(engine, folder, Counting(tmp_path / "outbox"), "bot@example.com", to)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert sorted(written) == sorted(to)
+        assert sorted(audit(engine)) == sorted((f"review:2026-W46:{a}", "sent") for a in to)
+    finally:
+        engine.dispose()
