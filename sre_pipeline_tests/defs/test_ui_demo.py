@@ -111,6 +111,7 @@ query($path: [String!]!, $partitions: [String!]) {
           ... on TextMetadataEntry { text }
           ... on MarkdownMetadataEntry { mdStr }
           ... on JsonMetadataEntry { jsonString }
+          ... on PathMetadataEntry { path }
         }
       }
     }
@@ -120,7 +121,7 @@ query($path: [String!]!, $partitions: [String!]) {
 
 
 def _value(entry: dict):
-    for key in ("intValue", "floatValue", "text", "mdStr", "jsonString"):
+    for key in ("intValue", "floatValue", "text", "mdStr", "jsonString", "path"):
         if key in entry:
             return entry[key]
     return None
@@ -245,6 +246,11 @@ def test_a_week_shows_its_own_incident_figures(ui, demo_home):
     assert "INC-2026-040" in budget["ranked"] and "nan" not in budget["ranked"].lower()
     alerts = materializations(ui, "incident_alerts", ["2026-11-09"])["2026-11-09"]
     assert alerts["week"] == "2026-W46" and alerts["dagster/row_count"] >= alerts["linked"]
+    review = materializations(ui, "weekly_review", ["2026-11-09"])["2026-11-09"]
+    assert review["week"] == "2026-W46" and review["html"].endswith("/2026-W46/review.html")
+    assert (review["breached"], review["at_risk"]) == (1, 2)
+    mail = materializations(ui, "review_email", ["2026-11-09"])["2026-11-09"]
+    assert mail["transport"] == "outbox"
 
 
 def test_demo_runs_are_the_code_locations_and_re_execute(ui, demo_home):
