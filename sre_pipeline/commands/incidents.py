@@ -17,7 +17,7 @@ import pandas as pd
 from sre_pipeline.commands import UsageError
 from sre_pipeline.commands.stored import chosen_week, existing_warehouse
 from sre_pipeline.config import load_config
-from sre_pipeline.incidents.report import flags, week_incidents
+from sre_pipeline.incidents.report import budget_by_cause, flags, week_incidents
 from sre_pipeline.incidents.stored import read_week
 from sre_pipeline.inputs.instants import week_label
 from sre_pipeline.text_tables import text_table
@@ -106,10 +106,7 @@ def run(args) -> int:
         )
     today = pd.Timestamp.now(tz=config.time_zone).date()
     rows = week_incidents(incidents, cost, detection, today)
-    by_cause: dict[str, float] = {}
-    for r in rows:
-        if r["budget_share"] is not None:
-            by_cause[r["cause"]] = by_cause.get(r["cause"], 0.0) + r["budget_share"]
+    by_cause = budget_by_cause(rows)
     spent = _outside(outside)
     if args.format == "json":
         print(

@@ -22,7 +22,7 @@ from sre_pipeline.incidents.model import incidents_from_tables
 from sre_pipeline.incidents.report import PARTIAL_SPAN
 from sre_pipeline.incidents.weekly import alerts_week, budget_week, events_window
 from sre_pipeline.inputs.instants import week_label
-from sre_pipeline.slo.budget.daily import day_bounds
+from sre_pipeline.slo.budget.daily import week_bounds
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.reads import read_episodes, read_events, read_slice
 from sre_pipeline.warehouse.writes import Slice, replace_slices
@@ -31,14 +31,10 @@ P0_CHECK = "p0_postmortems"
 EXPLAINED_CHECK = "alerts_explained"
 
 
-def _bounds(week, time_zone: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    return day_bounds(week, time_zone)[0], day_bounds(week + timedelta(days=6), time_zone)[1]
-
-
 def _week(context, settings: PipelineSettings):
     """The partition's Monday, its UTC bounds and the run's "now"."""
     week = week_of(context)
-    return week, _bounds(week, settings.time_zone), settings.now()
+    return week, week_bounds(week, settings.time_zone), settings.now()
 
 
 def _stored_incidents(engine, bounds):

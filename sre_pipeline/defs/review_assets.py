@@ -18,7 +18,7 @@ from sre_pipeline.review.content import ReviewError
 from sre_pipeline.review.email import EmailError
 from sre_pipeline.review.mailing import send_review
 from sre_pipeline.review.publish import publish_week
-from sre_pipeline.slo.budget.daily import day_bounds
+from sre_pipeline.slo.budget.daily import week_bounds
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.models import discover
 from sre_pipeline.warehouse.writes import Slice, replace_slice
@@ -36,7 +36,7 @@ def review_row(published, time_zone: str) -> dict:
     s = review["summary"]
     return {
         "week_start": week,
-        "generated_at": day_bounds(week + timedelta(days=6), time_zone)[1].to_pydatetime(),
+        "generated_at": week_bounds(week, time_zone)[1].to_pydatetime(),
         "status": "rendered",
         "markdown_path": str(files.markdown),
         "html_path": str(files.html),

@@ -104,6 +104,16 @@ def week_incidents(
     return known + unknown
 
 
+def budget_by_cause(rows: list[dict]) -> dict[str, float]:
+    """The worst-hit SLO's budget share of each incident, summed per cause category (the
+    measure the command and the review compare causes by)."""
+    out: dict[str, float] = {}
+    for r in rows:
+        if r["budget_share"] is not None:
+            out[r["cause"]] = out.get(r["cause"], 0.0) + r["budget_share"]
+    return out
+
+
 PARTIAL_SPAN = 0.9  # a span with less of its buckets collected is "partial data"
 
 

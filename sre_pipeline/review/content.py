@@ -21,15 +21,15 @@ from datetime import date, timedelta
 import pandas as pd
 import sqlalchemy as sa
 
-from sre_pipeline.incidents.report import week_incidents
+from sre_pipeline.incidents.report import budget_by_cause, week_incidents
 from sre_pipeline.incidents.stored import read_week
 from sre_pipeline.inputs.instants import week_label
 from sre_pipeline.review.hints import tuning_hints
-from sre_pipeline.slo.budget.daily import day_bounds
+from sre_pipeline.slo.budget.daily import week_bounds
 from sre_pipeline.slo.model import SLO
 from sre_pipeline.slo.policy import EXHAUSTED
 from sre_pipeline.warehouse import schema as tables
-from sre_pipeline.warehouse.reads import read_columns, read_slice
+from sre_pipeline.warehouse.reads import read_columns, read_episodes, read_slice
 
 AT_RISK_TIERS = ("feature_freeze", "incident_mode")
 HISTORY_WEEKS = 12  # the sparkline's weeks, and the SLO pages' history
@@ -90,7 +90,7 @@ def _day(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def _state(slo: SLO, tier: str | None) -> str:
+def _state(tier: str | None) -> str:
     if tier is None:
         return "no_data"
     if tier == EXHAUSTED:
@@ -108,18 +108,7 @@ def _calm(slo: SLO, tier: str | None) -> bool:
     return tier in {t.name for t in slo.policy_tiers[:CALM_TIERS]}
 
 
-def _episodes(engine, start, end) -> pd.DataFrame:
-    t = tables.burn_alert_episodes
-    query = sa.select(t).where(t.c.start < end, sa.or_(t.c.end.is_(None), t.c.end > start))
-    with engine.connect() as conn:
-        rows = conn.execute(query.order_by(t.c.start, t.c.slo)).all()
-    frame = pd.DataFrame(rows, columns=[c.name for c in t.columns])
-    for c in ("start", "end"):
-        frame[c] = pd.to_datetime(frame[c], utc=True)
-    return frame
-
-
-def _alerts(frame: pd.DataFrame, week_end: pd.Timestamp) -> list[dict]:
+def _alerts(frame: pd.DataFrame, week_start: pd.Timestamp, week_end: pd.Timestamp) -> list[dict]:
     out = []
     for r in frame.itertuples():
         end = None if pd.isna(r.end) else r.end
@@ -132,8 +121,7 @@ def _alerts(frame: pd.DataFrame, week_end: pd.Timestamp) -> list[dict]:
                 "end": _iso(end),
                 "still_firing": end is None,
                 "minutes_in_week": round(
-                    (shown_end - max(r.start, week_end - pd.Timedelta(days=7))).total_seconds()
-                    / 60,
+                    (shown_end - max(r.start, week_start)).total_seconds() / 60,
                     1,
                 ),
                 "peak_burn_rate": number(r.peak_burn_rate),
@@ -147,7 +135,7 @@ def build_review(engine, inputs: ReviewInputs, week: date) -> dict:
     :class:`ReviewError` for a week without status data."""
     tz = inputs.time_zone
     last_day = week + timedelta(days=6)
-    start, end = day_bounds(week, tz)[0], day_bounds(last_day, tz)[1]
+    start, end = week_bounds(week, tz)
     status = read_slice(engine, tables.slo_status, "day", week, last_day + timedelta(1))
     if status.empty:
         raise ReviewError(
@@ -185,7 +173,7 @@ def build_review(engine, inputs: ReviewInputs, week: date) -> dict:
     )
     burn_by_slo = {str(k): g.sort_values("day") for k, g in burn.groupby("slo")}
     first_week = week - timedelta(weeks=HISTORY_WEEKS - 1)
-    past = _episodes(engine, day_bounds(first_week, tz)[0], end)
+    past = read_episodes(engine, week_bounds(first_week, tz)[0], end).sort_values(["start", "slo"])
     episodes = past[(past["start"] < end) & (past["end"].isna() | (past["end"] > start))]
     eps_by_slo = {str(k): g for k, g in episodes.groupby("slo")} if len(episodes) else {}
     past_by_slo = {str(k): g for k, g in past.groupby("slo")} if len(past) else {}
@@ -228,7 +216,7 @@ def build_review(engine, inputs: ReviewInputs, week: date) -> dict:
                 "objective": slo.objective,
                 "period": slo.period.label,
                 "aspirational": slo.aspirational,
-                "state": _state(slo, tier),
+                "state": _state(tier),
                 "tier": tier,
                 "tier_action": _tier_action(slo, tier),
                 "needs_decision": tier is not None and not _calm(slo, tier),
@@ -253,7 +241,7 @@ def build_review(engine, inputs: ReviewInputs, week: date) -> dict:
                 "partial_data": slo.id in inputs.partial_slos
                 or (s is not None and (number(s["mean_coverage"]) or 0) < 1),
                 "page_days": 0 if s is None else int(s["page_days"] or 0),
-                "alerts": _alerts(eps_by_slo[slo.id], end) if slo.id in eps_by_slo else [],
+                "alerts": _alerts(eps_by_slo[slo.id], start, end) if slo.id in eps_by_slo else [],
                 "burn_down": []
                 if days is None
                 else [
@@ -337,18 +325,14 @@ def build_review(engine, inputs: ReviewInputs, week: date) -> dict:
 def _incidents(engine, inputs: ReviewInputs, week: date) -> dict:
     incidents, cost, detection, outside = read_week(engine, week)
     rows = week_incidents(incidents, cost, detection, inputs.today)
-    causes = read_slice(engine, tables.incident_budget, "week_start", week, week + timedelta(7))
-    by_cause: dict[str, float] = {}
-    for r in rows:
-        if r["budget_share"] is not None:
-            by_cause[r["cause"]] = by_cause.get(r["cause"], 0.0) + r["budget_share"]
+    by_cause = budget_by_cause(rows)
     links = read_slice(engine, tables.alert_incident_links, "week_start", week, week + timedelta(7))
     lonely = links[links["incident_id"].isna()]
     return {
         "attributed": not outside.empty,
         "rows": rows,
         "by_cause": [{"cause": c, "budget_share": v} for c, v in sorted(by_cause.items())],
-        "slo_impacts": len(causes),
+        "slo_impacts": len(cost),
         "mttd_minutes": _mean(r["mttd_minutes"] for r in rows),
         "mttr_minutes": _mean(r["mttr_minutes"] for r in rows),
         "unexplained_episodes": [

@@ -141,7 +141,6 @@ def _environment(template_dir: Path | None, html: bool) -> jinja2.Environment:
     env.filters.update(FILTERS)
     env.filters["md"] = md
     env.filters["markdown_html"] = markdown_html
-    env.filters["shift_headings"] = lambda text: text
     return env
 
 

@@ -25,6 +25,11 @@ def day_bounds(day: date, tz: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     return start.tz_convert("UTC"), end.tz_convert("UTC")
 
 
+def week_bounds(monday: date, tz: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """UTC start and end of the local week starting ``monday`` (Monday 00:00 to Monday)."""
+    return day_bounds(monday, tz)[0], day_bounds(monday + timedelta(days=6), tz)[1]
+
+
 def week_start(day: date) -> date:
     """The Monday of ``day``'s week."""
     return day - timedelta(days=day.weekday())
