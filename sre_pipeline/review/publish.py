@@ -6,6 +6,7 @@ alone gives the file the schedule wrote.
 
 from __future__ import annotations
 
+import fcntl
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -80,6 +81,11 @@ def publish_week(engine, config, week: date, root: Path | None = None) -> Publis
     inputs = review_inputs(engine, config, week, week + timedelta(days=7))
     review = build_review(engine, inputs, week)
     tiers = thresholds(inputs.slos)
-    files = renderer.write_week(review, root, tiers)
-    renderer.write_site(review, root, tiers)
+    root.mkdir(parents=True, exist_ok=True)
+    # two renders at once (a schedule tick and a person): one folder swap and site refresh at a
+    # time, so neither finds the other's half-moved week
+    with open(root / ".render.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        files = renderer.write_week(review, root, tiers)
+        renderer.write_site(review, root, tiers)
     return Published(review, files, root)
