@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     _incidents_flags(sub)
     _render_flags(sub)
     _send_review_flags(sub)
+    _tickets_flags(sub)
     _demo_flags(sub)
     _backfill_flags(sub)
     return parser
@@ -174,6 +175,16 @@ def _send_review_flags(sub) -> None:
     p.add_argument("--resend", action="store_true", help="send again to those already sent to")
 
 
+def _tickets_flags(sub) -> None:
+    p = _command(sub, "tickets", "the tickets the pipeline manages; the ticket step alone")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="the open tickets")
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    syncing = actions.add_parser("sync", help="run one week's ticket step")
+    syncing.add_argument("--week", type=week_arg, metavar="WEEK", help=WEEK_HELP)
+    syncing.add_argument("--dry-run", action="store_true", help="plan only: nothing is sent")
+
+
 def _capacity_flags(sub) -> None:
     p = _command(sub, "capacity", "capacity status and forecasts of a day, worst first")
     p.add_argument("--day", type=day_arg, metavar="DATE", help="the day (default: the newest)")
@@ -235,6 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from sre_pipeline.commands.render import run
         elif args.command == "send-review":
             from sre_pipeline.commands.send_review import run
+        elif args.command == "tickets":
+            from sre_pipeline.commands.tickets import run
         else:
             from sre_pipeline.commands.demo import run
         return run(args)

@@ -92,6 +92,18 @@ HELP = {
         "Exit codes: 0 sent (or already sent), 1 a send failed (re-run to retry), 2 unusable "
         "input (a week not rendered, no recipient, an unset secret).",
     ),
+    "tickets": (
+        """The tickets the pipeline manages in the teams' trackers (tickets: in
+        sre_pipeline.yaml; default the JSON-lines outbox $SRE_PIPELINE_HOME/tickets). list
+        prints the open ones from the warehouse; sync runs one week's ticket step (default the
+        last complete week): opens what should be open and is not, comments once a week on what
+        lasts, closes what cleared. Never twice: the tracker's own open tickets are checked
+        first. --dry-run plans without sending; the emergency stop halts it.""",
+        """sre-pipeline tickets list --format json
+        sre-pipeline tickets sync --week 2026-W47 --dry-run""",
+        "Exit codes: 0 done (or halted by the emergency stop), 1 a tracker failed (re-run to "
+        "retry), 2 unusable input (no warehouse, an unset secret).",
+    ),
     "demo": (
         """Run the code location's jobs in process on the example configuration (demo SLI
         source, SQLite warehouse): catalog, collection, status and alert episodes, incidents

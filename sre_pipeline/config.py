@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from sre_pipeline.inputs.problems import Problem, SpecError, format_path
+from sre_pipeline.inputs.tickets_config import TicketsIn
 from sre_pipeline.inputs.validation import Day, DocContext, InputModel, check_time_zone, invalid
 from sre_pipeline.inputs.yamldocs import read_documents
 
@@ -138,6 +139,15 @@ def _resolved_email(email: EmailIn, base: Path) -> EmailIn:
     return email.model_copy(update={"smtp": smtp, "outbox_dir": outbox})
 
 
+def _resolved_tickets(tickets: TicketsIn, base: Path) -> TicketsIn:
+    """The ticket settings with the outbox folders made absolute."""
+    trackers = {
+        name: t.model_copy(update={"folder": str((base / t.folder).resolve())}) if t.folder else t
+        for name, t in tickets.trackers.items()
+    }
+    return tickets.model_copy(update={"trackers": trackers})
+
+
 class ConfigIn(InputModel):
     slos: list[str] = [str(REPO / "examples" / "slos")]
     capacity: str | None = str(REPO / "examples" / "capacity.yaml")
@@ -155,6 +165,9 @@ class ConfigIn(InputModel):
     reviews_dir: str | None = None  # default: $SRE_PIPELINE_HOME/reviews
     review_templates: str | None = None  # a directory of templates overriding the shipped ones
     email: EmailIn = EmailIn()
+    tickets: TicketsIn = TicketsIn()
+    # while this file exists no ticket and no e-mail goes out (tickets/stop.py)
+    emergency_stop_file: str | None = None
 
     @field_validator("time_zone")
     @classmethod
@@ -252,10 +265,11 @@ def load_config(path: str | Path | None = None) -> PipelineConfig:
                 else [str((base / p).resolve()) for p in parsed.postmortems],
                 **{
                     key: str((base / getattr(parsed, key)).resolve())
-                    for key in ("reviews_dir", "review_templates")
+                    for key in ("reviews_dir", "review_templates", "emergency_stop_file")
                     if getattr(parsed, key)
                 },
                 "email": _resolved_email(parsed.email, base),
+                "tickets": _resolved_tickets(parsed.tickets, base),
             }
         )
         source = str(path)

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from sre_pipeline_tests.services.postgres import PostgresServer, start_postgres
+from sre_pipeline_tests.services.redmine import RedmineServer, start_redmine
 
 # the fast lane (-m "not slow") runs the SQLite variant; CI runs both
 DIALECT_PARAMS = [
@@ -73,3 +74,14 @@ def warehouse_engine(warehouse_url) -> Iterator[sa.Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redmine_server(tmp_path_factory) -> Iterator[RedmineServer]:
+    """One disposable Redmine (fresh SQLite database, project ``ops``) for the session, started
+    only when a test asks for it; stopped, and its instance removed, after."""
+    server = start_redmine(tmp_path_factory.mktemp("redmine"))
+    try:
+        yield server
+    finally:
+        server.stop()

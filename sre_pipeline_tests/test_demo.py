@@ -45,6 +45,7 @@ TABLES = [
     "alert_coverage",
     "action_items_weekly",
     "overdue_p0_items",
+    "tickets",
 ]
 
 
@@ -246,9 +247,10 @@ def test_demo_incident_figures_agree_with_the_warehouse(first_run):
 # -- the weekly review -------------------------------------------------------------------
 
 
-def cli(home: Path, *argv: str) -> subprocess.CompletedProcess:
+def cli(home: Path, *argv: str, **extra: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SRE_PIPELINE", "DAGSTER"))}
     env.update(SRE_PIPELINE_CONFIG=str(home / "sre_pipeline.yaml"), SRE_PIPELINE_HOME=str(home))
+    env.update(extra)
     return subprocess.run([CLI, *argv], capture_output=True, text=True, env=env, check=False)
 
 
@@ -389,3 +391,132 @@ def test_review_html_is_standalone_and_renders(first_run, tmp_path):
     assert colours >= 100 and not_background >= 0.05, (colours, not_background)
     if os.environ.get("SRE_PIPELINE_UPDATE_DOCS_IMG") == "1":
         shutil.copyfile(out, REPO / "docs" / "img" / "review.png")
+
+
+def outbox_lines(home: Path) -> list[dict]:
+    import json
+
+    path = home / "tickets" / "outbox.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_demo_tickets_once_listed_and_halted_by_the_emergency_stop(first_run):
+    """The weekly job's ticket step filed the week's problems into the outbox once (the
+    second demo run above added none); `tickets list` shows them; the emergency stop holds
+    tickets and e-mail alike."""
+    import json
+
+    home, done = first_run
+    creates = [x for x in outbox_lines(home) if x["action"] == "create"]
+    prints = [x["fingerprint"] for x in creates]
+    assert len(prints) == len(set(prints)) >= 5
+    assert "budget-policy:cart-availability" in prints
+    assert f"Tickets after 2026-W46 (outbox {home / 'tickets'}): {len(prints)} opened" in (
+        done.stdout
+    )
+    listed = json.loads(cli(home, "tickets", "list", "--format", "json").stdout)
+    assert {t["fingerprint"] for t in listed} == set(prints)
+    for t in listed:
+        assert {"fingerprint", "kind", "title", "tracker", "tracker_id", "state", "opened_at"} <= (
+            set(t)
+        )
+        assert t["state"] == "open" and t["tracker"] == "outbox"
+        assert t["opened_at"] == "2026-11-16T00:00:00+00:00"
+    again = cli(home, "tickets", "sync", "--week", "2026-W46")
+    assert again.returncode == 0 and "0 opened, 0 updated, 0 closed" in again.stdout
+    before = outbox_lines(home)
+    stop = {"SRE_PIPELINE_EMERGENCY_STOP": "1"}
+    halted = cli(home, "tickets", "sync", "--week", "2026-W46", **stop)
+    mail = cli(home, "send-review", "--week", "2026-W46", "--resend", **stop)
+    assert halted.returncode == 0 and "halted, nothing sent (emergency stop" in halted.stdout
+    assert mail.returncode == 0 and "not sent 2026-W46: emergency stop" in mail.stdout
+    assert "sent 2026-W46 to" not in mail.stdout
+    assert outbox_lines(home) == before
+    week_missing = cli(home, "tickets", "sync", "--week", "2026-W48")
+    assert week_missing.returncode == 2 and "no slo_status between 2026-11-23" in (
+        week_missing.stderr
+    )
+    assert "Traceback" not in week_missing.stderr
+
+
+def test_an_item_closed_in_the_tracker_is_done_in_the_next_review(first_run):
+    """Runs last: it closes a ticket in the outbox as a person would."""
+    import re
+
+    from sre_pipeline.tickets.trackers.outbox import OutboxTracker
+
+    home, _ = first_run
+    outbox = OutboxTracker("outbox", home / "tickets")
+    item = next(t for t in outbox.open_tickets() if t.fingerprint.startswith("action-item:"))
+    item_id = item.fingerprint.split(":", 1)[1]
+    counts = re.compile(r"completed this week; (\d+) open")
+    before = int(counts.search((home / "reviews" / "2026-W46" / "review.md").read_text())[1])
+    outbox.close(item.tracker_id, "done: timeouts validated in CI")
+    synced = cli(home, "tickets", "sync", "--week", "2026-W46")
+    assert synced.returncode == 0, synced.stderr
+    assert "closed in the tracker" in synced.stdout and item.fingerprint in synced.stdout
+    assert f"conflict: {item_id}: closed in outbox #{item.tracker_id}" in synced.stdout
+    again = cli(home, "tickets", "sync", "--week", "2026-W46")
+    assert "0 opened" in again.stdout  # not re-opened while the postmortem lists it
+    rendered = cli(home, "render", "--week", "2026-W46", "--output-dir", str(home / "r2"))
+    assert rendered.returncode == 0, rendered.stderr
+    text = (home / "r2" / "2026-W46" / "review.txt").read_text()
+    assert f"disagree: {item_id}: closed in outbox #{item.tracker_id}" in text
+    md = (home / "r2" / "2026-W46" / "review.md").read_text()
+    assert "counted as done" in md and int(counts.search(md)[1]) == before - 1
+
+
+def _redmine_config(home: Path, url: str, project: str) -> Path:
+    """The demo's configuration with its tickets going to Redmine."""
+    import yaml
+
+    config = yaml.safe_load((home / "sre_pipeline.yaml").read_text())
+    config["tickets"] = {
+        "default_tracker": "ops",
+        "trackers": {
+            "ops": {"type": "redmine", "url": url, "project": project, "api_key_env": "RM_KEY"}
+        },
+    }
+    path = home / f"redmine-{project}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_demo_weeks_into_a_real_redmine(first_run, redmine_server):
+    """The demo's last week synced twice into a real Redmine gives one issue per problem;
+    an action item closed in Redmine is done in the next review; a bad key is a clear 401."""
+    import re
+
+    home, _ = first_run
+    project = redmine_server.create_project("demo-week")
+    config = _redmine_config(home, redmine_server.url, project)
+    env = {"SRE_PIPELINE_CONFIG": str(config), "RM_KEY": redmine_server.api_key}
+    first = cli(home, "tickets", "sync", "--week", "2026-W46", **env)
+    assert first.returncode == 0, first.stderr
+    opened = int(re.search(r"(\d+) opened", first.stdout)[1])
+    issues = redmine_server.issues(project)
+    assert opened == len(issues) >= 5
+    second = cli(home, "tickets", "sync", "--week", "2026-W46", **env)
+    assert second.returncode == 0 and "0 opened" in second.stdout, second.stdout
+    assert len(redmine_server.issues(project)) == len(issues)  # not twice as many
+    listed = json.loads(cli(home, "tickets", "list", "--format", "json", **env).stdout)
+    mine = {t["tracker_id"] for t in listed if t["tracker"] == "ops"}
+    assert mine == {str(i["id"]) for i in issues}
+
+    item = next(i for i in issues if "sre-pipeline fingerprint: action-item:" in i["description"])
+    item_id = re.search(r"action-item:(\S+)", item["description"])[1]
+    redmine_server.close_issue(item["id"], notes="done, validated in CI")
+    synced = cli(home, "tickets", "sync", "--week", "2026-W46", **env)
+    assert synced.returncode == 0, synced.stderr
+    assert f"conflict: {item_id}: closed in ops #{item['id']}" in synced.stdout
+    out = home / "r-redmine"
+    rendered = cli(home, "render", "--week", "2026-W46", "--output-dir", str(out), **env)
+    assert rendered.returncode == 0, rendered.stderr
+    text = (out / "2026-W46" / "review.txt").read_text()
+    assert f"disagree: {item_id}: closed in ops #{item['id']}" in text and "counted as done" in text
+
+    bad = cli(home, "tickets", "sync", "--week", "2026-W46", **{**env, "RM_KEY": "not-the-key"})
+    assert bad.returncode == 1
+    assert f"ops: Redmine {redmine_server.url}" in bad.stderr and "HTTP 401" in bad.stderr
+    assert f"project '{project}'" in bad.stderr and "API key" in bad.stderr
+    assert "Traceback" not in bad.stderr

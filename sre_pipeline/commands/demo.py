@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from sre_pipeline.commands.flags import http_url
 from sre_pipeline.incidents.model import open_and_overdue
+from sre_pipeline.inputs.instants import week_label
 from sre_pipeline.slo.exchange.report import status_table
 from sre_pipeline.warehouse.engine import pipeline_home
 
@@ -136,7 +137,6 @@ def _incidents_lines(engine, end: date, days: int) -> str:
     from sre_pipeline.demo.run import complete_weeks
     from sre_pipeline.incidents.report import week_incidents
     from sre_pipeline.incidents.stored import read_week
-    from sre_pipeline.inputs.instants import week_label
 
     weeks = complete_weeks(end - timedelta(days=days), end)
     if not weeks:
@@ -212,6 +212,30 @@ def _review_lines(home) -> str:
     )
 
 
+def _ticket_lines(home) -> str:
+    """The tickets the weekly job's ticket step left open in the outbox, and what it opened
+    and closed in that week (from the ``tickets`` table, so a re-run prints the same)."""
+    from sre_pipeline.warehouse.engine import make_engine
+
+    engine = make_engine(home.warehouse_url)
+    with engine.connect() as conn:
+        rows = pd.read_sql(sa.text("SELECT * FROM tickets ORDER BY opened_at, tracker_id"), conn)
+        week = conn.execute(sa.text("SELECT MAX(week_start) FROM review_runs")).scalar()
+    engine.dispose()
+    if week is None:
+        return "Tickets: none (no complete week in the range)"
+    monday = pd.Timestamp(week).date()
+    opened = rows[pd.to_datetime(rows["opened_week"]).dt.date == monday]
+    open_now = rows[rows["state"] == "open"]
+    closed = rows[(rows["state"] == "closed") & (rows["closed_by"] == "pipeline")]
+    lines = [
+        f"Tickets after {week_label(monday)} (outbox {home.root / 'tickets'}): "
+        f"{len(opened)} opened, {len(closed)} closed, {len(open_now)} open"
+    ]
+    lines += [f"  #{r.tracker_id} {r.priority:<6} {r.title}" for r in open_now.itertuples()]
+    return "\n".join(lines)
+
+
 def _report(home, end: date, days: int, seconds: float) -> None:
     from sre_pipeline.warehouse.engine import make_engine
 
@@ -248,6 +272,7 @@ def _report(home, end: date, days: int, seconds: float) -> None:
     print(f"Data quality, last 7 days: {_quality(engine, end).summary()}")
     engine.dispose()
     print(_review_lines(home))
+    print(_ticket_lines(home))
     env = "".join(f"  {k}={v} \\\n" for k, v in home.environment().items())
     print(f"\nWarehouse: {home.warehouse_url}\nDagster home: {home.dagster}")
     print("See the runs (and re-execute them) in the Dagster UI:")

@@ -31,6 +31,8 @@ def run(args) -> int:
         raise UsageError(f"--week {week_label(week)}: {exc}") from None
     finally:
         engine.dispose()
+    if report.halted:
+        print(f"not sent {week_label(week)}: {report.halted}")
     for recipient in report.sent:
         print(f"sent {week_label(week)} to {recipient}")
     for recipient in report.skipped:

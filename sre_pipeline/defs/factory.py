@@ -36,11 +36,13 @@ from sre_pipeline.defs.resources import (
     PostmortemSource,
     PrometheusSLISource,
     SLISource,
+    TicketResource,
     UnconfiguredSource,
     WarehouseResource,
 )
 from sre_pipeline.defs.review_assets import review_assets
 from sre_pipeline.defs.status_assets import status_assets
+from sre_pipeline.defs.ticket_assets import ticket_assets
 from sre_pipeline.defs.upstream_warnings import expected_warnings_silenced
 from sre_pipeline.inputs.problems import SpecError
 from sre_pipeline.slo.spec.loader import Catalog, load_catalog
@@ -74,6 +76,7 @@ def resources_from_config(config: PipelineConfig) -> dict:
         "incident_source": PostmortemSource(paths=config.postmortems or []),
         "warehouse": WarehouseResource(url=config.warehouse_url),
         "mail": MailResource.from_config(config),
+        "tickets": TicketResource.from_config(config),
     }
 
 
@@ -159,6 +162,7 @@ def build_defs(
             *incident_impact_assets(parts),
             *model_assets(),
             *review_assets(parts),
+            *ticket_assets(parts),
         ]
         checks = [*daily_checks(parts), check_incidents, check_action_items]
     return dg.Definitions(

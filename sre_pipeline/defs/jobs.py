@@ -48,11 +48,11 @@ def pipeline_jobs() -> list:
         dg.define_asset_job(
             "weekly_job",
             selection=dg.AssetSelection.assets("slo_catalog")
-            | dg.AssetSelection.groups("incidents", "models", "review"),
+            | dg.AssetSelection.groups("incidents", "models", "review", "tickets"),
             description="A week (partition: its Monday): refresh the catalog, incidents and "
             "action items from the postmortems, the week's incident budget and alert links, "
-            "then the weekly marts (SLO summary, action items, incidents, capacity) and the "
-            "review.",
+            "then the weekly marts (SLO summary, action items, incidents, capacity), the "
+            "review and its e-mail, and the tickets.",
         ),
     ]
 

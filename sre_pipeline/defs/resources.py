@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sre_pipeline.config import ConfigIn, EmailIn, PipelineConfig, read_secrets
 from sre_pipeline.incidents.postmortems import PostmortemSet, load_postmortems
 from sre_pipeline.inputs.problems import Problem, SpecError
+from sre_pipeline.inputs.tickets_config import TicketsIn
 from sre_pipeline.slo.spec.loader import Catalog, load_catalog
 from sre_pipeline.sources.capacity import (
     CapacityResult,
@@ -50,6 +51,7 @@ class PipelineSettings(dg.ConfigurableResource):
     sloth_period_days: int = 30
     reviews_dir: str | None = None  # where reviews are written (None: $SRE_PIPELINE_HOME/reviews)
     review_templates: str | None = None  # templates overriding the shipped ones
+    emergency_stop_file: str | None = None  # while it exists no ticket or e-mail goes out
     clock: str | None = None  # None: the real clock
 
     @classmethod
@@ -244,3 +246,20 @@ class MailResource(dg.ConfigurableResource):
     def email(self) -> EmailIn:
         """The validated section."""
         return EmailIn.model_validate_json(self.settings_json)
+
+
+class TicketResource(dg.ConfigurableResource):
+    """The ``tickets`` settings of ``sre_pipeline.yaml`` (trackers by name, team routing, dry
+    run, cap, grace), as the JSON of the validated section: secrets stay variable names, read
+    by the step that syncs."""
+
+    settings_json: str = "{}"
+
+    @classmethod
+    def from_config(cls, config: PipelineConfig) -> TicketResource:
+        """The configuration's ``tickets`` section."""
+        return cls(settings_json=config.tickets.model_dump_json())
+
+    def tickets(self) -> TicketsIn:
+        """The validated section."""
+        return TicketsIn.model_validate_json(self.settings_json)

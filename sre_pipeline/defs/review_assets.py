@@ -98,7 +98,11 @@ def _review_email(
     next attempt sends only to those still unsent."""
     engine = warehouse.engine()
     week = week_of(context)
-    config = SimpleNamespace(email=mail.email(), reviews_dir=settings.reviews_dir)
+    config = SimpleNamespace(
+        email=mail.email(),
+        reviews_dir=settings.reviews_dir,
+        emergency_stop_file=settings.emergency_stop_file,
+    )
     try:
         report = send_review(engine, config, week)
     except (ReviewError, EmailError) as exc:
@@ -108,7 +112,10 @@ def _review_email(
         "skipped_already_sent": report.skipped,
         "failed": dg.MetadataValue.json(report.failed),
         "transport": config.email.transport,
+        "halted": report.halted or "no",
     }
+    if report.halted:
+        context.log.warning(f"review not mailed: {report.halted}")
     if report.failed:
         first = next(iter(report.failed.items()))
         raise dg.Failure(

@@ -28,6 +28,7 @@ from sre_pipeline.review.hints import tuning_hints
 from sre_pipeline.slo.budget.daily import week_bounds
 from sre_pipeline.slo.model import SLO
 from sre_pipeline.slo.policy import EXHAUSTED
+from sre_pipeline.tickets.readback import apply_tickets, item_tickets
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.reads import read_columns, read_episodes, read_slice
 
@@ -311,7 +312,7 @@ def build_review(engine, inputs: ReviewInputs, week: date) -> dict:
         },
         "slos": sections,
         "incidents": incidents,
-        "action_items": _action_items(engine, week, inputs.today),
+        "action_items": _action_items(engine, week, inputs.today, inputs.time_zone),
         "capacity": _capacity(engine, last_day),
         "quality": {
             "summary": inputs.quality_summary,
@@ -375,8 +376,11 @@ def _mean(values) -> float | None:
     return sum(known) / len(known) if known else None
 
 
-def _action_items(engine, week: date, today: date) -> dict:
-    items = read_slice(engine, tables.action_items)
+def _action_items(engine, week: date, today: date, zone: str) -> dict:
+    # items closed in their tracker count as done; disagreements are listed
+    items, conflicts = apply_tickets(
+        read_slice(engine, tables.action_items), item_tickets(engine), zone
+    )
     nxt = week + timedelta(7)
     created = [_day(d) if d is not None else None for d in items["created_week"]]
     completed = [_day(d) if d is not None else None for d in items["completed_week"]]
@@ -392,6 +396,7 @@ def _action_items(engine, week: date, today: date) -> dict:
     trend = _table(engine, "action_items_weekly", "WHERE week_start <= :week", week=week)
     trend = trend.sort_values("week_start").tail(HISTORY_WEEKS)
     return {
+        "conflicts": conflicts,
         "total": len(items),
         "new": sum(c is not None and week <= c < nxt for c in created),
         "completed": sum(c is not None and week <= c < nxt for c in completed),

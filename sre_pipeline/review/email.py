@@ -178,6 +178,7 @@ class SendReport:
     sent: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    halted: str | None = None  # the emergency stop that held every send
 
 
 def fingerprint(week: str, recipient: str) -> str:

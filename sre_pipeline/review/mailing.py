@@ -22,6 +22,7 @@ from sre_pipeline.review.email import (
     send_week,
 )
 from sre_pipeline.review.publish import reviews_root
+from sre_pipeline.tickets.stop import emergency_stop
 from sre_pipeline.warehouse.engine import pipeline_home
 from sre_pipeline.warehouse.reads import stored_catalog
 
@@ -77,13 +78,17 @@ def spec_addresses(slos) -> dict[str, str]:
 
 def send_review(engine, config, week, resend: bool = False, root: Path | None = None) -> SendReport:
     """Send the rendered week to the global list and every SLO-owning team with an address.
-    The week must have been rendered (the review is mailed as published)."""
+    The week must have been rendered (the review is mailed as published). Nothing is sent
+    while the emergency stop is on (the report's ``halted`` says why)."""
     folder = (root or reviews_root(config)) / week_label(week)
     if not (folder / "review.email.html").exists():
         raise ReviewError(
             f"{week_label(week)} has not been rendered into {folder.parent}; expected the "
             f"weekly job or `sre-pipeline render --week {week_label(week)}` first"
         )
+    halted = emergency_stop(getattr(config, "emergency_stop_file", None))
+    if halted:
+        return SendReport(halted=halted)
     email = config.email
     slos = stored_catalog(engine) or []
     teams = [s.team for s in slos if s.team]

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 metadata = MetaData()
@@ -264,6 +265,36 @@ capacity_status = Table(
         for level in CAPACITY_LEVELS
         for part in ("status", "on", "earliest", "latest", "since")
     ],
+)
+
+# The tickets the pipeline manages, one row per ticket (docs/tickets.md): a condition that
+# clears and returns gets a new ticket, so a fingerprint may have several rows, one open.
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("tracker", String(100), primary_key=True),
+    Column("tracker_id", String(100), primary_key=True),
+    Column("fingerprint", String(128), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("subject", ID, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("url", Text),
+    Column("state", String(10), nullable=False),  # open | closed
+    Column("priority", String(10)),
+    Column("team", ID),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("opened_week", Date, nullable=False),
+    Column("last_comment_week", Date),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("closed_by", String(20)),  # pipeline | tracker
+    Column("overdue_noted", Boolean, nullable=False, server_default=false()),
+    # read back from the tracker (action items): its status name, assignee and due date
+    Column("remote_status", String(100)),
+    Column("assignee", String(200)),
+    Column("due_date", Date),
+    Column("conflict", Text),  # postmortem and tracker disagree: what about
+    Column("synced_at", DateTime(timezone=True), nullable=False),
+    Index("ix_tickets_fingerprint", "fingerprint"),
 )
 
 review_runs = Table(

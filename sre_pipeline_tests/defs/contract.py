@@ -26,8 +26,15 @@ ASSET_GROUPS = {
     "incident_weeks": "models",
     "weekly_review": "review",
     "review_email": "review",
+    "reliability_tickets": "tickets",
 }
-WEEKLY = {"incident_budget", "incident_alerts", "weekly_review", "review_email"}
+WEEKLY = {
+    "incident_budget",
+    "incident_alerts",
+    "weekly_review",
+    "review_email",
+    "reliability_tickets",
+}
 LOCATION = "sre_pipeline.definitions"
 DAILY = {
     "sli_events",

@@ -26,7 +26,7 @@ JOB_SELECTIONS = {
     "collection_job": {"slo_catalog", "sli_events", "capacity_samples"},
     "status_job": {"slo_catalog"} | DAILY,  # re-collects the day, then all of its status
     "weekly_job": {"slo_catalog"}
-    | {k for k, g in ASSET_GROUPS.items() if g in ("incidents", "models", "review")},
+    | {k for k, g in ASSET_GROUPS.items() if g in ("incidents", "models", "review", "tickets")},
 }
 LOOKBACK_DAYS = 36  # the examples' longest period is a calendar month (<= 31 days) + 3 + 2
 
@@ -159,8 +159,16 @@ def test_run_failure_sensor(defs):
 
 def test_resources(defs):
     resources = defs.resources or {}
-    assert set(resources) == {"settings", "source", "incident_source", "warehouse", "mail"}
+    assert set(resources) == {
+        "settings",
+        "source",
+        "incident_source",
+        "warehouse",
+        "mail",
+        "tickets",
+    }
     assert resources["mail"].email().transport == "outbox"  # the embedded default
+    assert resources["tickets"].tickets().default_tracker == "outbox"
     assert isinstance(resources["settings"], PipelineSettings)
     assert isinstance(resources["source"], SLISource)
     assert isinstance(resources["incident_source"], IncidentSource)

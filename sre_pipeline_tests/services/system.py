@@ -26,33 +26,67 @@ def unavailable(message: str):
     pytest.skip(message)
 
 
-def require_binary(name: str, package: str, extra_paths: tuple[str, ...] = ()) -> str:
-    """Path of ``name``; installs the Debian ``package`` with apt-get when it is missing."""
+def _apt_install(packages: tuple[str, ...], timeout: float = 900) -> None:
+    """``apt-get install`` ``packages`` (``apt-get update`` once per session first); a failure
+    is :func:`unavailable`."""
     global _apt_updated
-    found = shutil.which(name) or next((p for p in extra_paths if Path(p).exists()), None)
-    if found:
-        return found
+    names = " ".join(packages)
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        unavailable(f"{name} is not installed and apt-get is not usable (need root on Debian)")
+        unavailable(f"{names} not installed and apt-get is not usable (need root on Debian)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     try:
         if not _apt_updated:
             subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, capture_output=True)
             _apt_updated = True
         subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package],
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
             check=True,
             env=env,
             capture_output=True,
-            timeout=900,
+            timeout=timeout,
         )
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-        output = getattr(exc, "stderr", b"") or b""
-        unavailable(f"apt-get install {package} failed: {output.decode(errors='replace')[-500:]}")
+        # a failing maintainer script reports on stdout; apt-get's own summary is on stderr
+        output = (getattr(exc, "stdout", b"") or b"") + (getattr(exc, "stderr", b"") or b"")
+        unavailable(f"apt-get install {names} failed: {output.decode(errors='replace')[-1500:]}")
+
+
+def require_binary(name: str, package: str, extra_paths: tuple[str, ...] = ()) -> str:
+    """Path of ``name``; installs the Debian ``package`` with apt-get when it is missing."""
+    found = shutil.which(name) or next((p for p in extra_paths if Path(p).exists()), None)
+    if found:
+        return found
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        unavailable(f"{name} is not installed and apt-get is not usable (need root on Debian)")
+    _apt_install((package,))
     found = shutil.which(name) or next((p for p in extra_paths if Path(p).exists()), None)
     if not found:
         unavailable(f"{package} installed but {name} not found")
     return found
+
+
+def require_packages(*packages: str) -> None:
+    """Install those of the Debian ``packages`` that are not installed, in one apt-get call:
+    for services that are several packages (an application, its database driver, a server)
+    rather than one binary."""
+    missing = [p for p in packages if not _installed(p)]
+    if missing:
+        _apt_install(tuple(missing))
+        still = [p for p in missing if not _installed(p)]
+        if still:
+            unavailable(f"apt-get install finished but {' '.join(still)} is not installed")
+
+
+def _installed(package: str) -> bool:
+    if not shutil.which("dpkg-query"):
+        return False
+    done = subprocess.run(
+        ["dpkg-query", "-W", "-f=${db:Status-Status}", package],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode == 0 and done.stdout.strip() == "installed"
 
 
 def free_port() -> int:
