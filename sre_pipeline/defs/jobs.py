@@ -9,11 +9,12 @@ No ``from __future__ import annotations``: Dagster reads the real annotations.
 """
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import dagster as dg
 import pandas as pd
 
-from sre_pipeline.defs.resources import WarehouseResource
+from sre_pipeline.defs.resources import PipelineSettings, TicketResource, WarehouseResource
 from sre_pipeline.warehouse import schema as tables
 
 COLLECTION = ["sli_events", "capacity_samples"]
@@ -101,19 +102,37 @@ def pipeline_schedules(time_zone: str, running: bool = False) -> list[dg.Schedul
     return [collection_schedule, status_schedule, weekly_schedule]
 
 
+def _failure_text(context: dg.RunFailureSensorContext) -> str:
+    """The run's failure message and each failed step's own error, which says what broke."""
+    parts = [context.failure_event.message or ""]
+    for event in context.get_step_failure_events():
+        error = event.step_failure_data.error if event.step_failure_data else None
+        while error is not None and error.cause is not None:  # the user code's own error
+            error = error.cause
+        if error is not None:
+            parts.append(f"{event.step_key}: {error.message.strip()}")
+    return "\n".join(p for p in parts if p)
+
+
 def run_failure_sensor(running: bool = False) -> dg.SensorDefinition:
     """A sensor that records every failed run in the warehouse audit table."""
 
     @dg.run_failure_sensor(
         name="run_failure_sensor",
         description="Records every failed run (job, run id, message) in the warehouse table "
-        "outbound_audit.",
+        "outbound_audit and files (or updates) the job's run-failure ticket.",
         default_status=dg.DefaultSensorStatus.RUNNING
         if running
         else dg.DefaultSensorStatus.STOPPED,
     )
-    def _sensor(context: dg.RunFailureSensorContext, warehouse: WarehouseResource):
-        """Append the failure (job, run id, message) to ``outbound_audit``."""
+    def _sensor(
+        context: dg.RunFailureSensorContext,
+        warehouse: WarehouseResource,
+        tickets: TicketResource,
+        settings: PipelineSettings,
+    ):
+        """Append the failure (job, run id, message) to ``outbound_audit``, then open (or,
+        on a repeat, comment weekly on) the job's ``run-failure`` ticket."""
         run = context.dagster_run
         row = {
             "at": pd.Timestamp.now(tz="UTC").to_pydatetime(),
@@ -122,9 +141,26 @@ def run_failure_sensor(running: bool = False) -> dg.SensorDefinition:
             "target": run.job_name,
             "fingerprint": run.run_id,
             "outcome": "failed",
-            "detail": (context.failure_event.message or "")[:2000],
+            "detail": _failure_text(context)[:2000],
         }
         with warehouse.engine().begin() as conn:
             conn.execute(tables.outbound_audit.insert(), [row])
+        from sre_pipeline.tickets.setup import sync_run_failure
+        from sre_pipeline.tickets.trackers.base import TrackerError
+
+        config = SimpleNamespace(
+            tickets=tickets.tickets(), emergency_stop_file=settings.emergency_stop_file
+        )
+        try:
+            report = sync_run_failure(
+                warehouse.engine(), config, run.job_name, row["detail"], row["at"]
+            )
+        except TrackerError as exc:
+            context.log.error(f"run-failure ticket of {run.job_name} not filed: {exc}")
+            return
+        for name, why in report.errors.items():
+            context.log.error(f"run-failure ticket of {run.job_name} not filed in {name}: {why}")
+        if report.halted:
+            context.log.warning(f"run-failure ticket of {run.job_name}: {report.halted}")
 
     return _sensor

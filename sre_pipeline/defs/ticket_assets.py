@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import dagster as dg
 
+from sre_pipeline.defs.jobs import pipeline_jobs
 from sre_pipeline.defs.partitions import Partitioning, week_of
 from sre_pipeline.defs.resources import PipelineSettings, TicketResource, WarehouseResource
 from sre_pipeline.inputs.instants import week_label
@@ -32,6 +33,23 @@ def sync_metadata(report: SyncReport) -> dict:
     }
 
 
+def failing_jobs(context: dg.AssetExecutionContext) -> list[tuple[str, str]]:
+    """``(job, message)`` of each job of the code location whose latest finished run failed
+    (from Dagster's run storage): their run-failure tickets stay open, the others close."""
+    out = []
+    for job in (j.name for j in pipeline_jobs()):
+        runs = context.instance.get_runs(
+            filters=dg.RunsFilter(
+                job_name=job,
+                statuses=[dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE],
+            ),
+            limit=1,
+        )
+        if runs and runs[0].status == dg.DagsterRunStatus.FAILURE:
+            out.append((job, f"run {runs[0].run_id} failed (see it in the Dagster UI)"))
+    return out
+
+
 def _reliability_tickets(
     context: dg.AssetExecutionContext,
     settings: PipelineSettings,
@@ -51,7 +69,7 @@ def _reliability_tickets(
         emergency_stop_file=settings.emergency_stop_file,
     )
     try:
-        report = sync_week(warehouse.engine(), config, week)
+        report = sync_week(warehouse.engine(), config, week, failures=failing_jobs(context))
     except (TrackerError, NoStatusError) as exc:
         raise dg.Failure(description=f"{week_label(week)}: {exc}", allow_retries=False) from None
     metadata = sync_metadata(report)

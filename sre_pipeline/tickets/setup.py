@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sre_pipeline.inputs.tickets_config import TicketsIn, TrackerIn
-from sre_pipeline.tickets.conditions import Wanted
+from sre_pipeline.tickets.conditions import Wanted, run_failure_conditions
 from sre_pipeline.tickets.readback import apply_tickets, item_tickets
 from sre_pipeline.tickets.stop import emergency_stop
 from sre_pipeline.tickets.sync import SyncReport, SyncSettings, sync
@@ -108,24 +108,54 @@ def week_instants(week, zone: str) -> tuple[datetime, datetime]:
     return end, week
 
 
-def sync_week(
-    engine, config, week, dry_run: bool | None = None, trackers: dict[str, Tracker] | None = None
-) -> SyncReport:
-    """The ticket step of one week (a Monday): conditions at the week's end, every tracker
-    synced. Halted (nothing built, nothing sent) while the emergency stop is on."""
-    tickets: TicketsIn = config.tickets
-    settings = SyncSettings(
+def _settings(tickets: TicketsIn, dry_run: bool | None) -> SyncSettings:
+    return SyncSettings(
         dry_run=tickets.dry_run if dry_run is None else dry_run,
         max_new=tickets.max_new_per_run,
         close_on_clear=tickets.close_on_clear,
         overdue_grace_days=tickets.overdue_grace_days,
     )
+
+
+def sync_run_failure(engine, config, job: str, message: str, as_of: datetime) -> SyncReport:
+    """The run-failure sensor's ticket: one per failing job (``run-failure:<job>``) in the
+    default tracker, opened on the first failure and commented once a week on repeats; the
+    weekly step closes it once the job's latest run succeeded."""
+    tickets: TicketsIn = config.tickets
+    settings = _settings(tickets, None)
+    halted = emergency_stop(config.emergency_stop_file)
+    wanted = run_failure_conditions([(job, message)])
+    name = tickets.default_tracker
+    trackers = {} if halted else {name: build_tracker(name, tickets.trackers[name])}
+    prints = {w.fingerprint for w in wanted}
+    return sync(engine, trackers, lambda w: name, wanted, prints, as_of, settings, halted)
+
+
+def sync_week(
+    engine,
+    config,
+    week,
+    dry_run: bool | None = None,
+    trackers: dict[str, Tracker] | None = None,
+    failures: list[tuple[str, str]] | None = None,
+) -> SyncReport:
+    """The ticket step of one week (a Monday): conditions at the week's end, every tracker
+    synced. ``failures``: ``(job, message)`` of each job whose latest run failed, when the
+    caller knows the runs (the Dagster asset): their tickets stay open, the other jobs'
+    run-failure tickets close. Halted (nothing built, nothing sent) while the emergency stop
+    is on."""
+    tickets: TicketsIn = config.tickets
+    settings = _settings(tickets, dry_run)
     halted = emergency_stop(config.emergency_stop_file)
     end, monday = week_instants(week, config.time_zone)
     if halted:
         return sync(engine, {}, router(tickets), [], KINDS, end, settings, halted, monday)
     slos = stored_catalog(engine) or []
     wanted = wanted_at(engine, slos, monday + timedelta(6), end, tickets.forecast_horizon_days)
+    kinds = set(KINDS)
+    if failures is not None:
+        wanted += run_failure_conditions(failures)
+        kinds.add("run-failure")
     route = router(tickets)
     wanted = [
         for_tracker(w, tickets.trackers[route(w)]) if route(w) in tickets.trackers else w
@@ -133,7 +163,7 @@ def sync_week(
     ]
     if trackers is None:
         trackers = {name: build_tracker(name, t) for name, t in tickets.trackers.items()}
-    report = sync(engine, trackers, route, wanted, KINDS, end, settings, None, monday)
+    report = sync(engine, trackers, route, wanted, kinds, end, settings, None, monday)
     items = read_slice(engine, tables.action_items)
     report.conflicts = apply_tickets(items, item_tickets(engine), config.time_zone)[1]
     return report

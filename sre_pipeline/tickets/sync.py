@@ -236,7 +236,9 @@ class _Run:
                 self.open(w)
                 opened += 1
         for fingerprint, ticket in remote.items():
-            if fingerprint in wanted_prints or _kind(fingerprint) not in kinds | {OVERFLOW}:
+            if fingerprint in wanted_prints or not (
+                _kind(fingerprint) in kinds or fingerprint in kinds
+            ):
                 continue
             if _kind(fingerprint) == OVERFLOW and overflow:
                 continue
@@ -441,8 +443,9 @@ def sync(
     week: date | None = None,
 ) -> SyncReport:
     """Bring every tracker in line with ``wanted`` (see the module docstring). ``route``
-    names the tracker of each wanted ticket; ``kinds`` are the kinds this run evaluated
-    (only tickets of those kinds are closed when absent); ``as_of`` is the instant the
+    names the tracker of each wanted ticket; ``kinds`` are the kinds (``burn-page``, with
+    ``overflow`` for the summary ticket) or single fingerprints (``run-failure:status_job``)
+    this run evaluated: only those tickets are closed when absent; ``as_of`` is the instant the
     conditions describe and ``week`` (default: ``as_of``'s ISO week) the week it counts in,
     for the one-comment-a-week rule. A tracker that fails is reported
     in ``errors`` and the others still run."""

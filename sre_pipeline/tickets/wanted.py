@@ -27,6 +27,7 @@ KINDS = {
     "capacity-scale",
     "capacity-emergency",
     "capacity-forecast",
+    "overflow",  # the summary ticket of what the cap held back
 }
 STATUS_LOOKBACK_DAYS = 7  # an SLO without status in the last week has no say
 

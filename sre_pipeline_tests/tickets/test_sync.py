@@ -18,7 +18,7 @@ from sre_pipeline.tickets.trackers.outbox import OutboxTracker
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.migrate import upgrade
 
-KINDS = {"burn-page", "budget-policy", "action-item"}
+KINDS = {"burn-page", "budget-policy", "action-item", "overflow"}
 W46 = datetime(2026, 11, 16, tzinfo=UTC)  # the end of 2026-W46
 W47 = W46 + timedelta(7)
 
@@ -241,3 +241,33 @@ def test_an_unreadable_outbox_line_is_a_clear_error(outbox):
     outbox.path.write_text('{"action": "create", "id": "1"\n')
     with pytest.raises(TrackerError, match=r"outbox\.jsonl: line 1 is not JSON"):
         outbox.open_tickets()
+
+
+def test_run_failure_ticket_opened_once_and_closed_when_the_job_recovers(engine, tmp_path):
+    from types import SimpleNamespace
+
+    from sre_pipeline.inputs.tickets_config import TicketsIn, TrackerIn
+    from sre_pipeline.tickets.setup import sync_run_failure, sync_week
+
+    folder = tmp_path / "t"
+    config = SimpleNamespace(
+        tickets=TicketsIn(trackers={"outbox": TrackerIn(type="outbox", folder=str(folder))}),
+        time_zone="UTC",
+        emergency_stop_file=None,
+    )
+    outbox = OutboxTracker("outbox", folder)
+    first = sync_run_failure(engine, config, "status_job", "boom", W46)
+    assert first.summary()["opened"] == 1
+    assert sync_run_failure(engine, config, "status_job", "boom", W46).summary()["opened"] == 0
+    assert sync_run_failure(engine, config, "weekly_job", "bang", W46).summary()["closed"] == 0
+    assert {t.fingerprint for t in outbox.open_tickets()} == {
+        "run-failure:status_job",
+        "run-failure:weekly_job",
+    }
+    week = date(2026, 11, 16)
+    assert sync_week(engine, config, week).summary()["closed"] == 0  # the CLI: runs unknown
+    still = sync_week(engine, config, week, failures=[("status_job", "run 1 failed")])
+    assert still.summary()["closed"] == 1  # weekly_job's latest run succeeded
+    assert [t.fingerprint for t in outbox.open_tickets()] == ["run-failure:status_job"]
+    recovered = sync_week(engine, config, week, failures=[])
+    assert recovered.summary()["closed"] == 1 and outbox.open_tickets() == []
