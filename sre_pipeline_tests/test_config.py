@@ -67,3 +67,33 @@ def test_bad_email_settings_name_the_field(tmp_path, email, message):
         load_config(path)
     text = "\n".join(str(p) for p in info.value.problems)
     assert f"{path}:1" in text and "email" in text and message in text, text
+
+
+@pytest.mark.parametrize(
+    "tickets, message",
+    [
+        ("{trackers: {ops: {type: redmine, url: 'http://r'}}}", "needs project, api_key_env"),
+        ("{default_tracker: ops}", "default_tracker 'ops' is not among trackers"),
+        ("{teams: {payments: gh}}", "teams.payments names tracker 'gh'"),
+        ("{trackers: {x: {type: trello}}}", "type"),
+        ("{trackers: {o: {type: outbox, priorities: {p0: High}}}, default_tracker: o}", "p0"),
+        ("{max_new_per_run: -1}", "max_new_per_run"),
+    ],
+)
+def test_bad_ticket_settings_name_the_field(tmp_path, tickets, message):
+    path = tmp_path / "sre_pipeline.yaml"
+    path.write_text(f"tickets: {tickets}\n")
+    with pytest.raises(SpecError) as info:
+        load_config(path)
+    text = "\n".join(str(p) for p in info.value.problems)
+    assert f"{path}:1" in text and "tickets" in text and message in text, text
+
+
+def test_ticket_folders_resolve_beside_the_file(tmp_path):
+    path = tmp_path / "sre_pipeline.yaml"
+    path.write_text(
+        "emergency_stop_file: STOP\ntickets: {trackers: {outbox: {type: outbox, folder: out}}}\n"
+    )
+    config = load_config(path)
+    assert config.tickets.trackers["outbox"].folder == str(tmp_path / "out")
+    assert config.emergency_stop_file == str(tmp_path / "STOP")
