@@ -250,7 +250,13 @@ def test_a_week_shows_its_own_incident_figures(ui, demo_home):
     assert review["week"] == "2026-W46" and review["html"].endswith("/2026-W46/review.html")
     assert (review["breached"], review["at_risk"]) == (1, 2)
     mail = materializations(ui, "review_email", ["2026-11-09"])["2026-11-09"]
-    assert mail["transport"] == "outbox"
+    assert mail["transport"] == "outbox" and mail["halted"] == "no"
+    tickets = materializations(ui, "reliability_tickets", ["2026-11-09"])["2026-11-09"]
+    assert tickets["opened"] >= 5 and tickets["closed"] == 0 and tickets["halted"] == "no"
+    assert (
+        "open outbox#" in tickets["actions"]
+        and "budget-policy:cart-availability" in (tickets["actions"])
+    )
 
 
 def test_demo_runs_are_the_code_locations_and_re_execute(ui, demo_home):
