@@ -366,27 +366,11 @@ class _Run:
     def clear(self, fingerprint: str, ticket: Ticket) -> None:
         row = self.store.latest(fingerprint)
         if row is None or row["tracker_id"] != ticket.tracker_id:
-            row = {
-                "tracker_id": ticket.tracker_id,
-                "fingerprint": fingerprint,
-                "kind": _kind(fingerprint),
-                "subject": fingerprint.split(":", 1)[-1],
-                "title": ticket.title,
-                "url": ticket.url,
-                "state": "open",
-                "priority": ticket.priority,
-                "team": None,
-                "opened_at": self.as_of,
-                "opened_week": self.week,
-                "last_comment_week": None,
-                "closed_at": None,
-                "closed_by": None,
-                "overdue_noted": False,
-                "remote_status": ticket.status,
-                "assignee": ticket.assignee,
-                "due_date": ticket.due_date,
-                "conflict": None,
-            }
+            # open in the tracker, unknown here: record it as found, then clear it
+            kind, _, subject = fingerprint.partition(":")
+            found = Wanted(fingerprint, kind, subject, ticket.title, "", ticket.priority or "")
+            row = {**_row(found, ticket, self.week, self.as_of), "last_comment_week": None}
+            row["priority"] = ticket.priority
         text = f"Cleared as of the week of {self.week}: the condition no longer holds."
         tid = ticket.tracker_id
         if self.settings.close_on_clear:

@@ -271,3 +271,22 @@ def test_run_failure_ticket_opened_once_and_closed_when_the_job_recovers(engine,
     assert [t.fingerprint for t in outbox.open_tickets()] == ["run-failure:status_job"]
     recovered = sync_week(engine, config, week, failures=[])
     assert recovered.summary()["closed"] == 1 and outbox.open_tickets() == []
+
+
+def test_a_cleared_ticket_the_warehouse_lost_is_still_closed_and_recorded(
+    engine, outbox, new_warehouse_url
+):
+    run(engine, outbox, [want("checkout")])
+    fresh = sa.create_engine(new_warehouse_url("sqlite"))
+    upgrade(fresh)
+    assert run(fresh, outbox, [], W47).summary()["closed"] == 1
+    assert outbox.open_tickets() == []
+    with fresh.connect() as conn:
+        row = conn.execute(sa.select(tables.tickets)).mappings().one()
+    assert (row["fingerprint"], row["state"], row["closed_by"]) == (
+        "burn-page:checkout",
+        "closed",
+        "pipeline",
+    )
+    assert row["priority"] == "high" and row["kind"] == "burn-page"
+    fresh.dispose()
