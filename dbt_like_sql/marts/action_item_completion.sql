@@ -28,7 +28,7 @@ WITH items AS (
             WHEN LOWER(status) = 'done'
                 THEN {{ days_between('created_at', 'completed_at') }}
         END AS days_to_complete
-    FROM {{ ref('action_items') }}
+    FROM {{ ref('stg_action_items') }}
 ),
 
 by_dimension AS (

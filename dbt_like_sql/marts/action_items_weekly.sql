@@ -3,10 +3,10 @@
 -- each item), and how many were still open at the end of each week: the completion trend.
 -- A week appears once an item was created or completed in it.
 WITH weeks AS (
-    SELECT created_week AS week_start FROM {{ ref('action_items') }}
+    SELECT created_week AS week_start FROM {{ ref('stg_action_items') }}
     WHERE created_week IS NOT NULL
     UNION
-    SELECT completed_week AS week_start FROM {{ ref('action_items') }}
+    SELECT completed_week AS week_start FROM {{ ref('stg_action_items') }}
     WHERE completed_week IS NOT NULL
 )
 
@@ -26,5 +26,5 @@ SELECT
         END
     ) AS open_at_week_end
 FROM weeks AS w
-CROSS JOIN {{ ref('action_items') }} AS a
+CROSS JOIN {{ ref('stg_action_items') }} AS a
 GROUP BY w.week_start

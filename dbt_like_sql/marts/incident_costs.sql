@@ -38,7 +38,7 @@ p0 AS (
     SELECT
         incident_id,
         COUNT(*) AS p0_items
-    FROM {{ ref('action_items') }}
+    FROM {{ ref('stg_action_items') }}
     WHERE priority = 'P0'
     GROUP BY incident_id
 )

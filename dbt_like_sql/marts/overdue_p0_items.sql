@@ -12,7 +12,7 @@ SELECT
     {{ days_between('a.due_date', date_literal(var('as_of'))) }} AS days_overdue,
     a.status,
     a.tracker_ref
-FROM {{ ref('action_items') }} AS a
+FROM {{ ref('stg_action_items') }} AS a
 LEFT JOIN {{ ref('incidents') }} AS i ON a.incident_id = i.incident_id
 WHERE a.priority = 'P0'
     AND LOWER(a.status) NOT IN ('done', 'wontfix')

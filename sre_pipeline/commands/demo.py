@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+import textwrap
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -214,13 +215,16 @@ def _review_lines(home) -> str:
 
 def _ticket_lines(home) -> str:
     """The tickets the weekly job's ticket step left open in the outbox, and what it opened
-    and closed in that week (from the ``tickets`` table, so a re-run prints the same)."""
+    and closed in that week (from the ``tickets`` table, so a re-run prints the same), and how
+    many of the postmortems' own ticket references could be read back."""
+    from sre_pipeline.tickets.readback import not_read_back, stored_tracking
     from sre_pipeline.warehouse.engine import make_engine
 
     engine = make_engine(home.warehouse_url)
     with engine.connect() as conn:
         rows = pd.read_sql(sa.text("SELECT * FROM tickets ORDER BY opened_at, tracker_id"), conn)
         week = conn.execute(sa.text("SELECT MAX(week_start) FROM review_runs")).scalar()
+    tracking = stored_tracking(engine)
     engine.dispose()
     if week is None:
         return "Tickets: none (no complete week in the range)"
@@ -233,6 +237,16 @@ def _ticket_lines(home) -> str:
         f"{len(opened)} opened, {len(closed)} closed, {len(open_now)} open"
     ]
     lines += [f"  #{r.tracker_id} {r.priority:<6} {r.title}" for r in open_now.itertuples()]
+    read = tracking[tracking["source"] == "postmortem"]
+    unread = not_read_back(tracking)
+    if len(read):
+        lines.append(
+            f"Postmortem tickets read back: {len(read) - len(unread)} of {len(read)}"
+            + ("; no configured tracker claims:" if unread else "")
+        )
+        # one reference is never split over two lines
+        packed = textwrap.wrap(", ".join(u.replace(" ", "\0") for u in unread), 96)
+        lines += ["  " + line.replace("\0", " ") for line in packed]
     return "\n".join(lines)
 
 

@@ -66,6 +66,11 @@ def report_lines(report: SyncReport, label: str) -> list[str]:
         + (f", {s['capped']} waiting for the cap" if s["capped"] else "")
     )
     lines += [f"  conflict: {c}" for c in report.conflicts]
+    if report.not_read_back:
+        lines.append(
+            "  not read back (no configured tracker claims the postmortem's ticket): "
+            + ", ".join(report.not_read_back)
+        )
     return lines
 
 

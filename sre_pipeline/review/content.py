@@ -28,7 +28,7 @@ from sre_pipeline.review.hints import tuning_hints
 from sre_pipeline.slo.budget.daily import week_bounds
 from sre_pipeline.slo.model import SLO
 from sre_pipeline.slo.policy import EXHAUSTED
-from sre_pipeline.tickets.readback import apply_tickets, item_tickets
+from sre_pipeline.tickets.readback import apply_tickets, stored_tracking
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.reads import read_columns, read_episodes, read_slice
 
@@ -379,7 +379,7 @@ def _mean(values) -> float | None:
 def _action_items(engine, week: date, today: date, zone: str) -> dict:
     # items closed in their tracker count as done; disagreements are listed
     items, conflicts = apply_tickets(
-        read_slice(engine, tables.action_items), item_tickets(engine), zone
+        read_slice(engine, tables.action_items), stored_tracking(engine), zone
     )
     nxt = week + timedelta(7)
     created = [_day(d) if d is not None else None for d in items["created_week"]]

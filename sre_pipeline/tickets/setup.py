@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 from sre_pipeline.inputs.tickets_config import TicketsIn, TrackerIn
 from sre_pipeline.tickets.conditions import Wanted, run_failure_conditions
-from sre_pipeline.tickets.readback import apply_tickets, item_tickets
+from sre_pipeline.tickets.readback import apply_tickets, not_read_back, read_back, tracking_frame
+from sre_pipeline.tickets.refs import resolve
 from sre_pipeline.tickets.stop import emergency_stop
 from sre_pipeline.tickets.sync import SyncReport, SyncSettings, sync
 from sre_pipeline.tickets.trackers.base import RetryPolicy, Tracker, TrackerError
@@ -164,6 +165,24 @@ def sync_week(
     if trackers is None:
         trackers = {name: build_tracker(name, t) for name, t in tickets.trackers.items()}
     report = sync(engine, trackers, route, wanted, kinds, end, settings, None, monday)
+    back = read_back(
+        engine, trackers, ref_resolver(tickets), end, config.time_zone, settings.dry_run
+    )
+    for name, why in back.errors.items():
+        report.errors.setdefault(name, why)
+    tracking = tracking_frame(back.rows)
     items = read_slice(engine, tables.action_items)
-    report.conflicts = apply_tickets(items, item_tickets(engine), config.time_zone)[1]
+    report.conflicts = apply_tickets(items, tracking, config.time_zone)[1]
+    report.not_read_back = not_read_back(tracking)
     return report
+
+
+def ref_resolver(tickets: TicketsIn):
+    """``(ref, item) -> (tracker, id) | None``: a postmortem's ticket reference in the
+    configured trackers; a bare ``#12`` is a ticket in the item's team's tracker."""
+
+    def home(item) -> str:
+        team = getattr(item, "team", None)
+        return tickets.teams.get(team if isinstance(team, str) else "", tickets.default_tracker)
+
+    return lambda ref, item: resolve(ref, tickets.trackers, home(item))

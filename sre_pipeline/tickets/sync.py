@@ -79,6 +79,7 @@ class SyncReport:
     actions: list[Action] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     conflicts: list[str] = field(default_factory=list)
+    not_read_back: list[str] = field(default_factory=list)  # references no tracker claims
     dry_run: bool = False
     halted: str | None = None
 
@@ -180,7 +181,6 @@ def _row(w: Wanted, ticket: Ticket, week: date, as_of: datetime) -> dict:
         "remote_status": ticket.status,
         "assignee": ticket.assignee,
         "due_date": ticket.due_date,
-        "conflict": None,
     }
 
 

@@ -292,9 +292,31 @@ tickets = Table(
     Column("remote_status", String(100)),
     Column("assignee", String(200)),
     Column("due_date", Date),
-    Column("conflict", Text),  # postmortem and tracker disagree: what about
     Column("synced_at", DateTime(timezone=True), nullable=False),
     Index("ix_tickets_fingerprint", "fingerprint"),
+)
+
+# What the tracker says of each action item that lives as a ticket (ours, or the one its
+# postmortem names): rebuilt by every ticket step, read by the review and stg_action_items.
+action_item_tracking = Table(
+    "action_item_tracking",
+    metadata,
+    Column("item_id", ID, primary_key=True),
+    Column("source", String(20), nullable=False),  # pipeline (our ticket) | postmortem (its ref)
+    Column("ref", Text),  # the postmortem's reference, as written
+    Column("tracker", String(100)),
+    Column("tracker_id", String(100)),
+    Column("url", Text),
+    # open | closed | missing (the tracker has no such ticket) | unresolved (no tracker claims it)
+    Column("state", String(12), nullable=False),
+    Column("closed_by", String(20)),  # tracker | tracker-cleared | pipeline
+    Column("remote_status", String(100)),
+    Column("assignee", String(200)),
+    Column("due_date", Date),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("closed_week", Date),  # the Monday of closed_at in the configured zone
+    Column("detail", Text),  # why missing / unresolved, or the last read's error
+    Column("synced_at", DateTime(timezone=True), nullable=False),
 )
 
 review_runs = Table(

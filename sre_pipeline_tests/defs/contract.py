@@ -14,6 +14,7 @@ ASSET_GROUPS = {
     "incident_budget": "incidents",
     "incident_alerts": "incidents",
     "stg_slo_status": "models",
+    "stg_action_items": "models",
     "weekly_slo_summary": "models",
     "action_item_completion": "models",
     "incident_metrics": "models",

@@ -38,7 +38,7 @@ published: 2026-11-11T09:00:00Z
 | A-2 | Write the runbook | bob | 2026-11-25 | open |
 """
 MODELS = {a.key.to_user_string(): a for a in model_assets()}
-MARTS = [MODELS["incident_metrics"], MODELS["action_item_completion"]]
+MARTS = [MODELS[k] for k in ("stg_action_items", "incident_metrics", "action_item_completion")]
 
 
 def resources(tmp_path: Path, postmortem: str, url: str) -> dict:
@@ -88,6 +88,7 @@ def test_clean_postmortems_pass_and_the_marts_run(tmp_path, warehouse_url):
     assert materialized(result) == {
         "incidents",
         "action_items",
+        "stg_action_items",
         "incident_metrics",
         "action_item_completion",
     }

@@ -397,6 +397,7 @@ def marts(warehouse_engine) -> sa.Engine:
     runs = discover().run(warehouse_engine, {"as_of": AS_OF})
     assert {r.name: r.rows for r in runs} == {
         "stg_slo_status": 24,
+        "stg_action_items": 6,
         "weekly_slo_summary": 6,
         "action_item_completion": 14,
         "incident_metrics": 4,
@@ -612,6 +613,45 @@ def test_overdue_p0_items(marts):
             "open",
             None,
         )
+    ]
+
+
+def tracked(item_id: str, state: str, closed_by: str | None, closed: str | None) -> dict:
+    """An action_item_tracking row as the ticket step reads one back."""
+    at = closed and ts(closed)
+    return dict(
+        item_id=item_id,
+        source="pipeline",
+        tracker="ops",
+        tracker_id="7",
+        state=state,
+        closed_by=closed_by,
+        closed_at=at,
+        closed_week=monday(at and at.date()),
+        synced_at=ts("2026-01-14T00:00:00"),
+    )
+
+
+def test_items_closed_in_their_tracker_count_as_done(marts):
+    with marts.begin() as conn:
+        conn.execute(
+            schema.action_item_tracking.insert(),
+            [
+                tracked("ai-2", "closed", "tracker", "2026-01-13T09:00:00"),  # a person closed it
+                tracked("ai-3", "closed", "pipeline", "2026-01-13T09:00:00"),  # not a verdict
+                tracked("ai-4", "closed", "tracker", "2026-01-13T09:00:00"),  # wontfix stays
+                tracked("ai-5", "open", None, None),
+            ],
+        )
+    discover().run(marts, {"as_of": AS_OF})
+    assert fetch(marts, "overdue_p0_items", "item_id") == []  # ai-2 was the only one
+    assert fetch(marts, "action_items_weekly", "week_start")[-1] == ("2026-01-12", 1, 2, 2)
+    got = fetch(marts, "stg_action_items", "item_id", "item_id, status, postmortem_status")
+    assert got[1:5] == [
+        ("ai-2", "done", "open"),
+        ("ai-3", "in_progress", "in_progress"),
+        ("ai-4", "wontfix", "wontfix"),
+        ("ai-5", "open", "open"),
     ]
 
 
