@@ -39,8 +39,9 @@ def _add_sloth_period(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--sloth-period",
         type=duration_arg,
-        default=timedelta(days=30),
-        help="SLO period for Sloth specs, which do not state one (default: 30d, as Sloth)",
+        default=None,
+        help="SLO period for Sloth specs, which do not state one (default: sloth_period in "
+        "sre_pipeline.yaml, else 30d as Sloth)",
     )
 
 

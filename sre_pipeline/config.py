@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,6 +23,7 @@ from pydantic import Field, field_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from sre_pipeline.inputs.durations import DurationError, parse_duration
 from sre_pipeline.inputs.problems import Problem, SpecError, format_path
 from sre_pipeline.inputs.tickets_config import TicketsIn
 from sre_pipeline.inputs.validation import Day, DocContext, InputModel, check_time_zone, invalid
@@ -156,6 +157,7 @@ class ConfigIn(InputModel):
     demo_anchor: date | None = None  # the demo's "today" (written by the demo into its home)
     schedules_running: bool = False  # start schedules and the sensor without a UI toggle
     time_zone: str = "UTC"
+    sloth_period: str = "30d"  # the period of Sloth specs, which state none (Sloth's default)
     start_date: Day | None = None
     bucket_minutes: int = Field(5, ge=1, le=60)
     coverage_threshold: float = Field(0.95, ge=0, le=1)
@@ -173,6 +175,17 @@ class ConfigIn(InputModel):
     @classmethod
     def _tz(cls, v: str) -> str:
         return check_time_zone(v)
+
+    @field_validator("sloth_period")
+    @classmethod
+    def _sloth_period(cls, v: str) -> str:
+        try:
+            period = parse_duration(v)
+        except DurationError as exc:
+            raise invalid(str(exc), "a period of whole days such as 30d or 28d") from None
+        if period < timedelta(days=1) or period % timedelta(days=1):
+            raise invalid(f"'{v}' is not whole days", "a period such as 30d or 28d")
+        return v
 
     @field_validator("warehouse_url")
     @classmethod

@@ -153,13 +153,27 @@ def test_validate_examples_lists_every_slo():
         "openslo",
     ]
     assert {v[3] for v in table.values()} == {"native", "openslo", "sloth"}
-    assert done.stderr.strip() == "18 SLO(s) OK"
+    assert done.stderr.strip() == (
+        "18 SLO(s) OK (and 2 AlertCondition(s), 1 AlertNotificationTarget(s), 1 AlertPolicy(s), "
+        "1 SLI(s), 1 Service(s))"
+    )
 
 
 def test_validate_sloth_period():
     done = run("validate", EXAMPLES / "sloth", "--sloth-period", "28d", module=True)
     assert done.returncode == 0, done.stderr
     assert [re.split(r"\s{2,}", x)[2] for x in done.stdout.splitlines()[1:]] == ["28d", "28d"]
+
+
+def test_sloth_period_from_the_configuration_and_the_flag_wins(tmp_path):
+    config = tmp_path / "sre_pipeline.yaml"
+    config.write_text("sloth_period: 28d\n")
+    env = {"SRE_PIPELINE_CONFIG": str(config)}
+    for flags, want in (([], "28d"), (["--sloth-period", "7d"], "7d")):
+        done = run("validate", EXAMPLES / "sloth", *flags, env=env)
+        assert done.returncode == 0, done.stderr
+        periods = {re.split(r"\s{2,}", x)[2] for x in done.stdout.splitlines()[1:]}
+        assert periods == {want}
 
 
 def test_validate_reports_every_error_with_file_and_line(tmp_path):

@@ -97,3 +97,21 @@ def test_ticket_folders_resolve_beside_the_file(tmp_path):
     config = load_config(path)
     assert config.tickets.trackers["outbox"].folder == str(tmp_path / "out")
     assert config.emergency_stop_file == str(tmp_path / "STOP")
+
+
+def test_sloth_period_from_the_configuration(monkeypatch, tmp_path):
+    """``sloth_period`` gives Sloth specs their period in pipeline runs and in the commands
+    without ``--sloth-period``; it must be whole days."""
+    from sre_pipeline.defs.resources import PipelineSettings
+
+    path = tmp_path / "sre_pipeline.yaml"
+    path.write_text(f"sloth_period: 28d\nslos: [{REPO / 'examples' / 'slos' / 'sloth'}]\n")
+    config = load_config(path)
+    settings = PipelineSettings.from_config(config)
+    assert {s.period.label for s in settings.catalog().slos} == {"28d"}
+    path.write_text("sloth_period: 36h\n")
+    with pytest.raises(SpecError) as exc:
+        load_config(path)
+    (problem,) = exc.value.problems
+    assert (problem.path, problem.line) == ("sloth_period", 1)
+    assert problem.message == "'36h' is not whole days"

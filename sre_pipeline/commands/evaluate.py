@@ -6,7 +6,7 @@ import sys
 
 import pandas as pd
 
-from sre_pipeline.commands import UsageError
+from sre_pipeline.commands import UsageError, sloth_period
 from sre_pipeline.slo.budget.evaluator import Evaluator
 from sre_pipeline.slo.budget.grid import NS
 from sre_pipeline.slo.exchange.events_csv import read_events
@@ -17,7 +17,7 @@ from sre_pipeline.slo.spec.loader import load_catalog
 
 def run(args) -> int:
     """Evaluate and print; unknown SLO ids in the CSV are reported on stderr."""
-    catalog = load_catalog(args.slos, sloth_period=args.sloth_period)
+    catalog = load_catalog(args.slos, sloth_period=sloth_period(args))
     read = read_events(args.events)
     events = read.frame
     for w in catalog.warnings + read.warnings:

@@ -7,6 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from sre_pipeline.commands import sloth_period
 from sre_pipeline.slo.rules.export import build_rules, rules_yaml
 from sre_pipeline.slo.spec.loader import load_catalog
 
@@ -31,7 +32,7 @@ def write_atomically(path: Path, text: str) -> None:
 def run(args) -> int:
     """Load the catalog and write its rules to ``args.output`` or stdout; specs with errors
     raise SpecError (exit 2)."""
-    catalog = load_catalog(args.slos, sloth_period=args.sloth_period)
+    catalog = load_catalog(args.slos, sloth_period=sloth_period(args))
     for warning in catalog.warnings:
         print(warning, file=sys.stderr)
     text = rules_yaml(catalog.slos)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from sre_pipeline.commands import UsageError
+from sre_pipeline.commands import UsageError, sloth_period
 from sre_pipeline.incidents.completeness import incomplete_items
 from sre_pipeline.incidents.postmortems import load_postmortems
 from sre_pipeline.inputs.durations import format_duration
@@ -96,7 +96,7 @@ def _postmortems(args, services: set[str] | None) -> None:
 
 
 def _slos(args):
-    catalog = load_catalog(args.paths, sloth_period=args.sloth_period)
+    catalog = load_catalog(args.paths, sloth_period=sloth_period(args), allow_empty=True)
     for warning in catalog.warnings:
         print(warning, file=sys.stderr)
     rows = [("SLO", "OBJECTIVE", "PERIOD", "SLI", "FORMAT", "SOURCE")]
@@ -111,6 +111,8 @@ def _slos(args):
                 f"{slo.source.file}#{slo.source.document}",
             )
         )
-    _print_rows(rows)
-    print(f"{len(catalog.slos)} SLO(s) OK", file=sys.stderr)
+    if catalog.slos:
+        _print_rows(rows)
+    also = ", ".join(f"{n} {kind}(s)" for kind, n in catalog.others.items())
+    print(f"{len(catalog.slos)} SLO(s) OK" + (f" (and {also})" if also else ""), file=sys.stderr)
     return catalog.slos

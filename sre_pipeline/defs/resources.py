@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from sre_pipeline.config import ConfigIn, EmailIn, PipelineConfig, read_secrets
 from sre_pipeline.incidents.postmortems import PostmortemSet, load_postmortems
+from sre_pipeline.inputs.durations import parse_duration
 from sre_pipeline.inputs.problems import Problem, SpecError
 from sre_pipeline.inputs.tickets_config import TicketsIn
 from sre_pipeline.slo.spec.loader import Catalog, load_catalog
@@ -48,7 +49,7 @@ class PipelineSettings(dg.ConfigurableResource):
     bucket_minutes: int = _default("bucket_minutes")
     coverage_threshold: float = _default("coverage_threshold")  # share of expected buckets
     freshness_minutes: int = _default("freshness_minutes")  # how old today's newest may be
-    sloth_period_days: int = 30
+    sloth_period: str = _default("sloth_period")  # Sloth specs state no period
     reviews_dir: str | None = None  # where reviews are written (None: $SRE_PIPELINE_HOME/reviews)
     review_templates: str | None = None  # templates overriding the shipped ones
     emergency_stop_file: str | None = None  # while it exists no ticket or e-mail goes out
@@ -69,7 +70,7 @@ class PipelineSettings(dg.ConfigurableResource):
 
     def catalog(self) -> Catalog:
         """The validated SLO catalog (raises SpecError with every problem)."""
-        return load_catalog(self.slos, timedelta(days=self.sloth_period_days))
+        return load_catalog(self.slos, parse_duration(self.sloth_period))
 
     def resources(self) -> list[Resource]:
         """Capacity resources, or none when no capacity file is configured."""

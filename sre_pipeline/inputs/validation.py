@@ -167,7 +167,7 @@ class DocContext:
             Problem(
                 self.doc.file,
                 self.doc.index,
-                format_path(path),
+                format_path(self.doc.prefix + tuple(path)),
                 message,
                 expected,
                 self.doc.line_of(path),

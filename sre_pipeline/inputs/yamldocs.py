@@ -20,7 +20,8 @@ Every one of these files is hand-written, so the loader is stricter than PyYAML'
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -73,19 +74,46 @@ def _too_deep() -> str:
 
 @dataclass
 class Document:
-    """One YAML document: its 1-based index, its data and a field-path -> line map."""
+    """One YAML document: its 1-based index, its data and a field-path -> line map.
+
+    ``prefix`` is where ``data`` sits in the document as written: ``(2,)`` for the third
+    object of a document that is a list of objects (:meth:`items`), so a problem's path and
+    line are those of the file."""
 
     file: str
     index: int
     data: object
     lines: LineMap = field(default_factory=dict)
+    prefix: tuple = ()
+    # scalars YAML resolved to something else than a string, as written: ``0.20`` for the
+    # float 0.2 (Go's YAML decoders give a string field the text, so Sloth keeps it so)
+    texts: dict[tuple, str] = field(default_factory=dict)
 
     def line_of(self, path: tuple) -> int | None:
         """Line of the deepest known prefix of ``path`` (the field itself or its parent)."""
+        path = self.prefix + tuple(path)
         for n in range(len(path), -1, -1):
             if path[:n] in self.lines:
                 return self.lines[path[:n]]
         return None
+
+    def text_of(self, path: tuple, value: object) -> str:
+        """``value`` (found at ``path`` of :attr:`data`) as it is written in the file."""
+        if isinstance(value, str):
+            return value
+        if value is None:
+            return ""  # an empty value, as Go reads it into a string
+        return self.texts.get(self.prefix + tuple(path), str(value))
+
+    def items(self) -> list[Document]:
+        """The objects of the document: itself, or each item of a document that is a list
+        (OpenSLO files may hold a list of objects as well as several documents)."""
+        if not isinstance(self.data, list):
+            return [self]
+        return [
+            Document(self.file, self.index, item, self.lines, self.prefix + (i,), self.texts)
+            for i, item in enumerate(self.data)
+        ]
 
 
 @dataclass
@@ -96,6 +124,7 @@ class _Walk:
     dupes: list[tuple[tuple, int]]
     budget: int
     first: int = 1
+    texts: dict[tuple, str] = field(default_factory=dict)
 
 
 def _refuse(message: str, path: tuple, walk: _Walk, expected: str = "") -> _TooLarge:
@@ -124,16 +153,37 @@ def _walk(node: yaml.Node, path: tuple, walk: _Walk) -> None:
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _walk(item, path + (i,), walk)
+    elif node.tag != "tag:yaml.org,2002:str":
+        walk.texts[path] = node.value
 
 
 def read_documents(path: Path) -> tuple[list[Document], list[Problem]]:
-    """Parse every document of a YAML file; syntax errors become problems, not tracebacks."""
+    """Parse every document of a YAML file (or the one value of a ``.json`` file); syntax
+    errors become problems, not tracebacks."""
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(name, None, "(file)", f"cannot read file: {exc}", "a UTF-8 YAML file")]
+    if path.suffix.lower() == ".json":
+        return parse_json(text, name)
     return parse_documents(text, name)
+
+
+def parse_json(text: str, name: str) -> tuple[list[Document], list[Problem]]:
+    """A JSON file as one document: the values are JSON's (``2e3`` is a number, which YAML
+    1.1 would read as a string), the lines and duplicate keys come from reading the same text
+    as YAML, which JSON is a subset of once its tabs (only ever whitespace there: a tab inside
+    a JSON string must be escaped) are spaces."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problem = Problem(name, 1, "(document)", f"JSON syntax error: {exc.msg}", "valid JSON")
+        return [], [replace(problem, line=exc.lineno)]
+    docs, problems = parse_documents(text.replace("\t", " "), name)
+    if len(docs) != 1 or problems and problems[0].message.startswith("YAML syntax"):
+        return [Document(name, 1, data)], []  # exotic escapes: the values without lines
+    return [replace(docs[0], data=data)], problems
 
 
 def parse_documents(text: str, name: str, first: int = 1) -> tuple[list[Document], list[Problem]]:
@@ -158,7 +208,7 @@ def parse_documents(text: str, name: str, first: int = 1) -> tuple[list[Document
                 )
             data = loader.construct_document(node)
             if data is not None:
-                docs.append(Document(name, index, data, walk.lines))
+                docs.append(Document(name, index, data, walk.lines, texts=walk.texts))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + first if mark else None

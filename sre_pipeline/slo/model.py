@@ -77,6 +77,7 @@ class Source(_Frozen):
     format: SourceFormat
     file: str
     document: int
+    spec: str = ""  # the document's apiVersion / version as written, e.g. sloth.slok.dev/v1
 
 
 class SLO(_Frozen):

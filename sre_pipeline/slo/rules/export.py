@@ -31,7 +31,9 @@ from sre_pipeline.slo.windows import SEVERITIES, WindowPair
 
 SLI_ERROR = "slo:sli_error:ratio_rate"
 BUCKET = timedelta(minutes=5)  # the collector's bucket; the evaluator widens shorter windows
-INFO = dict(sloth_mode="cli-gen-prom", sloth_spec="prometheus/v1", sloth_version="sre-pipeline")
+# sloth_slo_info's mode by input format, as Sloth writes it (the native format is a
+# Prometheus-rules generation like Sloth's own prometheus/v1 files)
+MODES = {"sloth.slok.dev": "cli-gen-k8s", "openslo": "cli-gen-openslo"}
 ID_LABELS = ("sloth_id", "sloth_service", "sloth_slo")
 _INVALID_LABEL_CHARS = re.compile(r"[^a-zA-Z0-9_]")
 
@@ -181,6 +183,15 @@ def _sli_rules(slo: SLO) -> list[dict]:
     ]
 
 
+def info_labels(slo: SLO) -> dict[str, str]:
+    """``sloth_mode``, ``sloth_spec`` and ``sloth_version`` of ``sloth_slo_info``: the mode
+    and spec of the input format as Sloth writes them (``cli-gen-k8s`` / ``sloth.slok.dev/v1``
+    for the Kubernetes resource, ``cli-gen-openslo`` / ``openslo/v1alpha`` for OpenSLO)."""
+    spec = slo.source.spec or "prometheus/v1"
+    mode = next((m for prefix, m in MODES.items() if spec.startswith(prefix)), "cli-gen-prom")
+    return {"sloth_mode": mode, "sloth_spec": spec, "sloth_version": "sre-pipeline"}
+
+
 def _meta_rules(slo: SLO) -> list[dict]:
     labels, sel = slo_labels(slo), selector(slo)
     period = format_duration(slo.period.nominal)
@@ -196,7 +207,9 @@ def _meta_rules(slo: SLO) -> list[dict]:
         "slo:period_error_budget_remaining:ratio": f"1 - slo:period_burn_rate:ratio{sel}",
     }
     rules = [{"record": k, "expr": v, "labels": dict(labels)} for k, v in exprs.items()]
-    info = dict(sorted({**labels, **INFO, "sloth_objective": percent_text(slo)}.items()))
+    info = dict(
+        sorted({**labels, **info_labels(slo), "sloth_objective": percent_text(slo)}.items())
+    )
     rules.append({"record": "sloth_slo_info", "expr": "vector(1)", "labels": info})
     return rules
 

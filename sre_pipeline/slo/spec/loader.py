@@ -18,7 +18,7 @@ from sre_pipeline.inputs.yamldocs import read_documents
 from sre_pipeline.slo.model import SLO
 from sre_pipeline.slo.spec import native, openslo, sloth
 
-SPEC_SUFFIXES = (".yaml", ".yml")
+SPEC_SUFFIXES = (".yaml", ".yml", ".json")  # as oslo reads directories
 DEFAULT_SLOTH_PERIOD = timedelta(days=30)  # Sloth's own default period
 
 
@@ -28,6 +28,7 @@ class Catalog:
 
     slos: list[SLO]
     warnings: list[Problem] = field(default_factory=list)
+    others: dict[str, int] = field(default_factory=dict)  # other OpenSLO kinds read, by kind
 
     def by_id(self) -> dict[str, SLO]:
         """SLOs keyed by id."""
@@ -102,11 +103,15 @@ def detect_format(data: object) -> str | None:
 
 
 def load_catalog(
-    paths: Iterable[str | Path], sloth_period: timedelta = DEFAULT_SLOTH_PERIOD
+    paths: Iterable[str | Path],
+    sloth_period: timedelta = DEFAULT_SLOTH_PERIOD,
+    allow_empty: bool = False,
 ) -> Catalog:
     """Load, validate and convert every spec under ``paths``.
 
-    Raises :class:`SpecError` with every error found (warnings are kept on the catalog).
+    Raises :class:`SpecError` with every error found (warnings are kept on the catalog), or
+    when no SLO is found, unless ``allow_empty`` and other OpenSLO objects were (``validate``
+    on files holding only Services or DataSources: valid OpenSLO, nothing to evaluate).
     """
     paths = list(paths)
     files, problems = spec_files(paths)
@@ -115,16 +120,20 @@ def load_catalog(
     headers = [f.EXPECTED_HEADER for f in (native, openslo, sloth)]  # the native one first
     expected = ", ".join(headers[:-1]) + " or " + headers[-1]
     slos: list[SLO] = []  # in file and document order, then the deferred ones
+    others: dict[str, int] = {}
     for path in files:
         docs, read_problems = read_documents(path)
         problems += read_problems
-        for doc in docs:
+        for doc in (item for d in docs for item in d.items()):
             ctx = DocContext(doc)
             fmt = detect_format(doc.data)
             if fmt is None:
                 ctx.problem((), "cannot tell the spec format", expected)
             else:
                 slos += readers[fmt].add(ctx)
+                kind = doc.data.get("kind") if fmt == "openslo" else None
+                if isinstance(kind, str) and kind != "SLO":
+                    others[kind] = others.get(kind, 0) + 1
             problems += ctx.problems
     for reader in readers.values():
         found, resolve_problems = reader.finish()
@@ -134,11 +143,12 @@ def load_catalog(
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise SpecError(problems)
-    if not slos and not errors:
+    if not slos and not (allow_empty and others):
         raise SpecError(
             [Problem(", ".join(map(str, paths)), None, "(paths)", "no SLOs found", "SLO specs")]
         )
-    return Catalog(slos=slos, warnings=[p for p in problems if p.severity == "warning"])
+    warnings = [p for p in problems if p.severity == "warning"]
+    return Catalog(slos=slos, warnings=warnings, others=dict(sorted(others.items())))
 
 
 def _duplicates(slos: list[SLO]) -> list[Problem]:

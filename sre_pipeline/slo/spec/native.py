@@ -101,7 +101,12 @@ def convert(ctx: DocContext) -> list[SLO]:
                 window_set="custom" if slo.alerting.windows else slo.alerting.window_set,
                 windows=_windows(slo, period),
                 aspirational=slo.aspirational,
-                source=Source(format="native", file=ctx.doc.file, document=ctx.doc.index),
+                source=Source(
+                    format="native",
+                    file=ctx.doc.file,
+                    document=ctx.doc.index,
+                    spec=str(ctx.doc.data.get("apiVersion") or "sre-pipeline/v1"),
+                ),
                 **extra,
             )
         )

@@ -205,7 +205,12 @@ class Registry:
                     sli=sli.to_model(),
                     window_set=WINDOW_SET if windows else "google",
                     windows=windows or preset_windows("google", period.nominal),
-                    source=Source(format="openslo", file=ctx.doc.file, document=ctx.doc.index),
+                    source=Source(
+                        format="openslo",
+                        file=ctx.doc.file,
+                        document=ctx.doc.index,
+                        spec=doc.api_version,
+                    ),
                 )
             )
         return out

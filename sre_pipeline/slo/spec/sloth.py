@@ -15,6 +15,7 @@ model needs at least one pair, and burn rates are still reported) and is marked
 
 from __future__ import annotations
 
+import typing
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -78,9 +79,12 @@ def _schema(base: type[InputModel], key) -> type[InputModel]:
         @classmethod
         def _unsupported(cls, v):
             raise invalid(
-                "SLI plugins are not supported (their queries live in the plugin's code)",
-                f"events ({key('error_query')}, {key('total_query')}) or raw "
-                f"({key('error_ratio_query')})",
+                f"SLI plugin '{v.id}' is not supported: Sloth runs the plugin's Go code to "
+                "build the queries",
+                f"its queries written out: events ({key('error_query')}, {key('total_query')}) "
+                f"or raw ({key('error_ratio_query')}), as the plugin's code builds them from "
+                "its options (sloth generate with the plugin prints them in the "
+                "slo:sli_error:ratio_rate5m rule)",
             )
 
         @model_validator(mode="after")
@@ -139,6 +143,26 @@ _Body = _schema(InputModel, lambda k: k)
 _CamelBody = _schema(_CamelIn, to_camel)
 
 
+def _aliases(model: type, seen: set | None = None) -> set[str]:
+    """Every key a schema spells, nested models included."""
+    seen = set() if seen is None else seen
+    if model in seen:
+        return set()
+    seen.add(model)
+    keys = set()
+    for name, f in model.model_fields.items():
+        keys.add(f.alias or name)
+        for arg in typing.get_args(f.annotation) + (f.annotation,):
+            inner = typing.get_args(arg) or (arg,)
+            for t in inner:
+                if isinstance(t, type) and issubclass(t, InputModel):
+                    keys |= _aliases(t, seen)
+    return keys
+
+
+_CAMEL_KEYS = frozenset(_aliases(_CamelBody))
+
+
 class SlothFileIn(_Body):
     """A plain Sloth file: ``version: prometheus/v1`` and the body at the top level."""
 
@@ -161,13 +185,64 @@ def _sli(sli) -> SLI:
     return SLI(kind="ratio", error_ratio_query=sli.raw.error_ratio_query)
 
 
+def _as_text(node: object, doc, path: tuple = ()) -> object:
+    """``node`` with every label and annotation value a string as written (``generated:
+    true`` is ``"true"``, ``le: 0.20`` is ``"0.20"``): Sloth decodes them into Go strings
+    and writes them so into its rules."""
+    if isinstance(node, list):
+        return [_as_text(v, doc, path + (i,)) for i, v in enumerate(node)]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        here = path + (key,)
+        if key in ("labels", "annotations") and isinstance(value, dict):
+            value = {
+                k: v if isinstance(v, dict | list) else doc.text_of(here + (k,), v)
+                for k, v in value.items()
+            }
+        out[key] = _as_text(value, doc, here)
+    return out
+
+
+# keys whose contents are the user's own (label names may hold '_'), not Sloth's schema
+FREE_FORM = ("labels", "annotations", "config", "options", "metadata")
+
+
+def _drop_snake(node: object, ctx: DocContext, path: tuple) -> object:
+    """The Kubernetes resource without snake_case keys Sloth's CRD has in camelCase
+    (``page_alert`` for ``pageAlert``): Kubernetes decoding ignores unknown fields, so Sloth
+    silently ignores them; here they are ignored too, with a warning naming the key."""
+    if isinstance(node, list):
+        return [_drop_snake(v, ctx, path + (i,)) for i, v in enumerate(node)]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        here = path + (key,)
+        if isinstance(key, str) and "_" in key.strip("_") and to_camel(key) in _CAMEL_KEYS:
+            ctx.problem(
+                here,
+                f"'{key}' is ignored, as Sloth ignores it in a Kubernetes resource (the "
+                f"resource spells it '{to_camel(key)}')",
+                f"'{to_camel(key)}'",
+                warning=True,
+            )
+            continue
+        out[key] = value if key in FREE_FORM else _drop_snake(value, ctx, here)
+    return out
+
+
 def convert(ctx: DocContext, period: timedelta) -> list[SLO]:
     """Validate a Sloth document and convert its SLOs over ``period``; problems go to ``ctx``."""
     if period < timedelta(days=1) or period % timedelta(days=1):
         ctx.problem((), f"Sloth period {format_duration(period)} is not whole days", "e.g. 30d")
         return []
     resource = "apiVersion" in ctx.doc.data
-    doc = ctx.validate(SlothResourceIn if resource else SlothFileIn, ctx.doc.data)
+    data = _as_text(ctx.doc.data, ctx.doc)
+    if resource:
+        data = _drop_snake(data, ctx, ())
+    doc = ctx.validate(SlothResourceIn if resource else SlothFileIn, data)
     if doc is None:
         return []
     body, prefix = (doc.spec, ("spec",)) if resource else (doc, ())
@@ -212,7 +287,12 @@ def convert(ctx: DocContext, period: timedelta) -> list[SLO]:
                         TICKET: alerting.ticket_alert.annotations,
                     },
                 ),
-                source=Source(format="sloth", file=ctx.doc.file, document=ctx.doc.index),
+                source=Source(
+                    format="sloth",
+                    file=ctx.doc.file,
+                    document=ctx.doc.index,
+                    spec=doc.api_version if resource else doc.version,
+                ),
             )
         )
     return out

@@ -127,9 +127,72 @@ def test_meta_recordings(examples):
         "1 - slo:period_burn_rate:ratio{"
     )
     info = meta["sloth_slo_info"]["labels"]
-    assert info["sloth_mode"] == "cli-gen-prom" and info["sloth_spec"] == "prometheus/v1"
     assert info["sloth_version"] == "sre-pipeline" and info["sloth_objective"] == "99.95"
     assert all("sloth_window" not in r["labels"] for r in meta.values())
+
+
+SLOTH_BODY = """\
+service: shop
+slos:
+  - name: avail
+    objective: 99.9
+    sli:
+      events:
+        {error}: sum(rate(errors_total[{{{{.window}}}}]))
+        {total}: sum(rate(requests_total[{{{{.window}}}}]))
+    alerting:
+      name: ShopAvail
+"""
+OPENSLO = """\
+apiVersion: {version}
+kind: SLO
+metadata: {{name: avail}}
+spec:
+  service: shop
+  budgetingMethod: Occurrences
+  timeWindow: [{{duration: 28d, isRolling: true}}]
+  objectives: [{{target: 0.999}}]
+  indicator:
+    metadata: {{name: avail-sli}}
+    spec:
+      ratioMetric:
+        good:
+          metricSource: {{type: Prometheus, spec: {{query: 'sum(rate(ok[{{{{ .window }}}}]))'}}}}
+        total:
+          metricSource: {{type: Prometheus, spec: {{query: 'sum(rate(all[{{{{ .window }}}}]))'}}}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "mode", "spec"),
+    [
+        (
+            "version: prometheus/v1\n"
+            + SLOTH_BODY.format(error="error_query", total="total_query"),
+            "cli-gen-prom",
+            "prometheus/v1",
+        ),
+        (
+            "apiVersion: sloth.slok.dev/v1\nkind: PrometheusServiceLevel\nmetadata: {name: x}\n"
+            "spec:\n"
+            + "".join(
+                "  " + line + "\n"
+                for line in SLOTH_BODY.format(error="errorQuery", total="totalQuery").splitlines()
+            ),
+            "cli-gen-k8s",
+            "sloth.slok.dev/v1",
+        ),
+        (OPENSLO.format(version="openslo/v1"), "cli-gen-openslo", "openslo/v1"),
+    ],
+    ids=["sloth-file", "sloth-k8s", "openslo"],
+)
+def test_sloth_slo_info_names_the_input_format_as_sloth_does(tmp_path, text, mode, spec):
+    path = tmp_path / "spec.yaml"
+    path.write_text(text)
+    (slo,) = load_catalog([path]).slos
+    meta = {r["record"]: r for r in groups_of(slo)["meta-recordings"]["rules"]}
+    info = meta["sloth_slo_info"]["labels"]
+    assert (info["sloth_mode"], info["sloth_spec"]) == (mode, spec)
 
 
 @pytest.mark.parametrize(

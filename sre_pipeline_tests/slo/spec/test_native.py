@@ -339,7 +339,7 @@ def test_duplicate_key(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "line"),
-    [("- 1\n- 2\n", 1), ("just text\n", 1), ("\n\nname: x\nslos: []\n", 3)],
+    [("just text\n", 1), ("\n\nname: x\nslos: []\n", 3)],
 )
 def test_undetectable_format(tmp_path, text, line):
     path = write(tmp_path, "---\n" + text)
@@ -347,6 +347,15 @@ def test_undetectable_format(tmp_path, text, line):
     assert (problem.path, problem.document, problem.line) == ("(document)", 1, line + 1)
     assert problem.message == "cannot tell the spec format"
     assert "apiVersion: sre-pipeline/v1" in problem.expected
+
+
+def test_a_list_is_read_item_by_item(tmp_path):
+    """A document that is a list holds objects (as OpenSLO files may): each item is
+    detected on its own, and named by its index and line."""
+    path = write(tmp_path, "---\n- 1\n- 2\n")
+    problems = errors(path)
+    assert [(p.path, p.document, p.line) for p in problems] == [("[0]", 1, 2), ("[1]", 1, 3)]
+    assert {p.message for p in problems} == {"cannot tell the spec format"}
 
 
 def test_constructor_error_names_its_own_document(tmp_path):

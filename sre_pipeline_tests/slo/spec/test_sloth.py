@@ -217,8 +217,10 @@ def test_all_problems_of_a_file_at_once(tmp_path):
     query = at(problems, "slos[0].sli.events.total_query")
     assert query.message == "query has no {{.window}} placeholder"
     plugin = at(problems, "slos[1].sli.plugin")
-    assert plugin.message.startswith("SLI plugins are not supported")
-    assert plugin.expected == "events (error_query, total_query) or raw (error_ratio_query)"
+    assert plugin.message.startswith("SLI plugin 'x' is not supported: Sloth runs the plugin's")
+    assert plugin.expected.startswith(
+        "its queries written out: events (error_query, total_query) or raw (error_ratio_query)"
+    )
     assert at(problems, "slos[1].alerting").message == "alerting has no 'name'"
     assert len(problems) == 5
 
@@ -244,7 +246,9 @@ def test_sli_kinds_and_alert_name(tmp_path):
     assert "required unless both page_alert and ticket_alert are disabled" in alerting.expected
 
 
-def test_resource_keys_are_camel_case(tmp_path):
+def test_resource_keys_are_camel_case_and_snake_ones_ignored_as_sloth_does(tmp_path):
+    """Kubernetes decoding ignores unknown fields, so Sloth ignores ``error_query`` and
+    ``page_alert`` in a resource: a warning each, and the camelCase field still missing."""
     text = f"""\
     apiVersion: sloth.slok.dev/v1
     kind: PrometheusServiceLevel
@@ -262,13 +266,24 @@ def test_resource_keys_are_camel_case(tmp_path):
             name: A
             page_alert: {{disable: true}}
     """
-    problems = errors(write(tmp_path, text))
+    with pytest.raises(SpecError) as exc:
+        load_catalog([write(tmp_path, text)])
+    problems = exc.value.problems
     snake = at(problems, "spec.slos[0].sli.events.error_query")
-    assert snake.message == "unknown key 'error_query' (did you mean 'errorQuery'?)"
+    assert snake.severity == "warning"
+    assert snake.message == (
+        "'error_query' is ignored, as Sloth ignores it in a Kubernetes resource (the resource "
+        "spells it 'errorQuery')"
+    )
     assert at(problems, "spec.slos[0].sli.events.errorQuery").message == "required field is missing"
     alert = at(problems, "spec.slos[0].alerting.page_alert")
-    assert "did you mean 'pageAlert'" in alert.message
+    assert alert.severity == "warning" and "spells it 'pageAlert'" in alert.message
     assert len(problems) == 3
+    # without the snake_case query the resource loads, page_alert ignored: both severities
+    fixed = text.replace("error_query:", "errorQuery:")
+    catalog = load_catalog([write(tmp_path, fixed)])
+    assert [w.path for w in catalog.warnings] == ["spec.slos[0].alerting.page_alert"]
+    assert {w.severity for w in catalog.slos[0].windows} == {"page", "ticket"}
 
 
 def test_unknown_version(tmp_path):
@@ -276,3 +291,23 @@ def test_unknown_version(tmp_path):
         errors(write(tmp_path, SLOTH.replace("prometheus/v1", "prometheus/v2"))), "version"
     )
     assert problem.message == "'prometheus/v2' is not allowed"
+
+
+def test_label_values_that_yaml_reads_as_other_types_are_the_text_as_written(tmp_path):
+    """Sloth decodes labels into Go strings, which take a scalar's text: ``true`` is
+    "true" and ``0.20`` is "0.20", and the rules carry them so."""
+    text = (
+        SLOTH.replace('  tier: "2"\n', "  tier: 2\n  generated: true\n")
+        .replace("      category: availability\n", "      le: 0.20\n      empty:\n")
+        .replace("          severity: page\n", "          severity: page\n          rank: 1e3\n")
+    )
+    mail, _ = load_catalog([write(tmp_path, text)]).slos
+    assert mail.labels == {
+        "owner": "mail-oncall",
+        "team": "messaging",
+        "tier": "1",
+        "generated": "true",
+        "le": "0.20",
+        "empty": "",
+    }
+    assert mail.alert_meta.by_severity_labels["page"] == {"severity": "page", "rank": "1e3"}
