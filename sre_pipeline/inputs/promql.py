@@ -37,3 +37,36 @@ def promql_error(query: str) -> str | None:
     except ValueError as exc:
         return str(exc) or "invalid PromQL"
     return None
+
+
+_PAIRS = {")": "(", "]": "[", "}": "{"}
+
+
+def metricsql_error(query: str) -> str | None:
+    """Why ``query`` cannot be MetricsQL, or None. No Python parser of VictoriaMetrics'
+    dialect exists, so this checks its structure only (not empty, brackets balanced outside
+    strings); VictoriaMetrics itself reports anything else when the query runs."""
+    text = render(query, CHECK_WINDOW)
+    if not text.strip():
+        return "the query is empty"
+    stack: list[str] = []
+    quote = ""
+    escaped = False
+    for c in text:
+        if quote:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == quote:
+                quote = ""
+        elif c in "\"'`":
+            quote = c
+        elif c in "([{":
+            stack.append(c)
+        elif c in _PAIRS:
+            if not stack or stack.pop() != _PAIRS[c]:
+                return f"unbalanced '{c}'"
+    if quote:
+        return f"unterminated string {quote}"
+    return f"unclosed '{stack[-1]}'" if stack else None

@@ -85,8 +85,8 @@ class Document:
     data: object
     lines: LineMap = field(default_factory=dict)
     prefix: tuple = ()
-    # scalars YAML resolved to something else than a string, as written: ``0.20`` for the
-    # float 0.2 (Go's YAML decoders give a string field the text, so Sloth keeps it so)
+    # plain (unquoted) scalars as written, by path: a reader that must resolve them as
+    # another YAML implementation does (Sloth's Go decoder: sre_pipeline.inputs.goyaml)
     texts: dict[tuple, str] = field(default_factory=dict)
 
     def line_of(self, path: tuple) -> int | None:
@@ -97,13 +97,10 @@ class Document:
                 return self.lines[path[:n]]
         return None
 
-    def text_of(self, path: tuple, value: object) -> str:
-        """``value`` (found at ``path`` of :attr:`data`) as it is written in the file."""
-        if isinstance(value, str):
-            return value
-        if value is None:
-            return ""  # an empty value, as Go reads it into a string
-        return self.texts.get(self.prefix + tuple(path), str(value))
+    def plain_text(self, path: tuple) -> str | None:
+        """The text of the plain scalar at ``path`` of :attr:`data` as written, or None when
+        it is quoted, a block, a collection or absent."""
+        return self.texts.get(self.prefix + tuple(path))
 
     def items(self) -> list[Document]:
         """The objects of the document: itself, or each item of a document that is a list
@@ -153,7 +150,7 @@ def _walk(node: yaml.Node, path: tuple, walk: _Walk) -> None:
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _walk(item, path + (i,), walk)
-    elif node.tag != "tag:yaml.org,2002:str":
+    elif node.style is None:
         walk.texts[path] = node.value
 
 

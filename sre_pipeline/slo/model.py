@@ -71,6 +71,22 @@ class AlertMeta(_Frozen):
     by_severity_annotations: dict[str, dict[str, str]] = Field(default_factory=dict)
 
 
+CORE = "sloth.dev/core/"
+CONTRIB = "sloth.dev/contrib/"
+DEFAULT_CHAIN = tuple(
+    f"{CORE}{name}/v1" for name in ("validate", "sli_rules", "metadata_rules", "alert_rules")
+)
+
+
+class RulePlugin(_Frozen):
+    """One step of Sloth's SLO plugin chain: the id (``sloth.dev/contrib/info_labels/v1``)
+    and its validated ``config``. Rule export runs the SLO's chain in order
+    (:mod:`sre_pipeline.slo.rules.plugins`)."""
+
+    id: str
+    config: dict = Field(default_factory=dict)
+
+
 class Source(_Frozen):
     """Where an SLO was defined, for messages and for ``validate``'s listing."""
 
@@ -103,6 +119,9 @@ class SLO(_Frozen):
     policy_tiers: tuple[PolicyTier, ...] = DEFAULT_TIERS
     aspirational: bool = False
     alert_meta: AlertMeta = AlertMeta()
+    # the SLO plugin chain in the order Sloth runs it (priorities and overrides applied);
+    # without plugins, Sloth's default chain: validate, SLI, metadata and alert rules
+    rule_plugins: tuple[RulePlugin, ...] = tuple(RulePlugin(id=i) for i in DEFAULT_CHAIN)
     source: Source
 
     @model_validator(mode="after")

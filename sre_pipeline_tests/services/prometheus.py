@@ -30,6 +30,18 @@ def promtool() -> str:
     return require_binary("promtool", "prometheus")
 
 
+def assert_promtool_tests_pass(folder: Path, test: str = "test.yaml") -> None:
+    """``promtool test rules`` on ``folder/test``; its report is the failure message."""
+    done = subprocess.run(
+        [promtool(), "test", "rules", test],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
+
+
 def backfill(openmetrics: Path, data_dir: Path) -> None:
     """Write TSDB blocks from an OpenMetrics file (``# EOF``-terminated, seconds)."""
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -26,59 +26,23 @@ from sre_pipeline.inputs.durations import format_duration
 from sre_pipeline.inputs.promql import render
 from sre_pipeline.slo.budget.evaluator import STATUS_WINDOWS
 from sre_pipeline.slo.model import SLO
+from sre_pipeline.slo.rules import plugins
+from sre_pipeline.slo.rules.naming import (
+    SLI_ERROR,
+    budget_text,
+    exact,
+    number_text,
+    percent_text,
+    selector,
+    slo_labels,
+)
 from sre_pipeline.slo.rules.promql import sli_templates
 from sre_pipeline.slo.windows import SEVERITIES, WindowPair
 
-SLI_ERROR = "slo:sli_error:ratio_rate"
 BUCKET = timedelta(minutes=5)  # the collector's bucket; the evaluator widens shorter windows
 # sloth_slo_info's mode by input format, as Sloth writes it (the native format is a
 # Prometheus-rules generation like Sloth's own prometheus/v1 files)
 MODES = {"sloth.slok.dev": "cli-gen-k8s", "openslo": "cli-gen-openslo"}
-ID_LABELS = ("sloth_id", "sloth_service", "sloth_slo")
-_INVALID_LABEL_CHARS = re.compile(r"[^a-zA-Z0-9_]")
-
-
-def _decimal(value: float) -> Decimal:
-    return Decimal(repr(float(value)))
-
-
-def _number(value: Decimal) -> str:  # no binary noise, no exponent: 0.001, 99.9, 30
-    return format(value.normalize(), "f")
-
-
-def percent_text(slo: SLO) -> str:
-    """The objective in percent, ``99.9``."""
-    return _number(_decimal(slo.objective) * 100)
-
-
-def budget_text(slo: SLO) -> str:
-    """The error budget ``1 - objective`` as an exact decimal literal, ``0.001``."""
-    return _number(1 - _decimal(slo.objective))
-
-
-def label_name(key: str) -> str:
-    """A valid Prometheus label name for ``key`` (invalid characters become ``_``)."""
-    name = _INVALID_LABEL_CHARS.sub("_", key) or "_"
-    if name[0].isdigit():
-        name = "_" + name
-    return re.sub(r"^__+", "_", name)  # names starting with __ are reserved
-
-
-def slo_labels(slo: SLO) -> dict[str, str]:
-    """Sloth's id labels plus the SLO's own labels (sanitised; on a clash the first key in
-    sorted order wins; the sloth_* labels always win)."""
-    out: dict[str, str] = {}
-    for key in sorted(slo.labels):
-        out.setdefault(label_name(key), str(slo.labels[key]))
-    out.update(sloth_id=slo.id, sloth_service=slo.service, sloth_slo=slo.name)
-    return dict(sorted(out.items()))
-
-
-def selector(slo: SLO) -> str:
-    """``{sloth_id="...", sloth_service="...", sloth_slo="..."}`` as Sloth writes it."""
-    ids = slo_labels(slo)
-    quoted = {k: ids[k].replace("\\", "\\\\").replace('"', '\\"') for k in ID_LABELS}
-    return "{" + ", ".join(f'{k}="{v}"' for k, v in quoted.items()) + "}"
 
 
 def alert_name(slo: SLO) -> str:
@@ -153,7 +117,7 @@ def timeslice_ratio_expr(slo: SLO, window: timedelta) -> str:
     or after ``t - W``.
     """
     size = format_duration(slo.budgeting.slice)
-    bad_above = _number(1 - _decimal(slo.budgeting.slice_target))
+    bad_above = number_text(1 - exact(slo.budgeting.slice_target))
     ratio = error_ratio_expr(slo, size).replace("\n", "\n    ")
     bad = f"(\n  (\n    {ratio}\n  ) > bool {bad_above}\n)"
     whole = max(BUCKET, window - window % BUCKET)
@@ -161,13 +125,22 @@ def timeslice_ratio_expr(slo: SLO, window: timedelta) -> str:
     return f"sum_over_time({slices})\n/\ncount_over_time({slices})"
 
 
-def _sli_rules(slo: SLO) -> list[dict]:
+def _sli_rules(slo: SLO, config: dict | None = None) -> list[dict]:
+    """SLI recordings for every window; the period's is Sloth's optimisation (the mean of the
+    5-minute ratios) unless ``disableOptimized`` (the sli_rules plugin's option)."""
+    optimized = not (config or {}).get("disableOptimized", False)
     slices, windows = slo.budgeting.method == "timeslices", sli_windows(slo)
     exprs = {
         w: timeslice_ratio_expr(slo, w) if slices else error_ratio_expr(slo, format_duration(w))
         for w in windows
     }
     period = slo.period.nominal
+    if period not in exprs and not optimized:
+        exprs[period] = (
+            timeslice_ratio_expr(slo, period)
+            if slices
+            else error_ratio_expr(slo, format_duration(period))
+        )
     if period not in exprs:  # else already recorded from the raw series, as a window
         src = f"{SLI_ERROR}5m{selector(slo)}[{format_duration(period)}]"
         # Sloth's optimisation: the mean of the 5-minute ratios over the period
@@ -192,14 +165,14 @@ def info_labels(slo: SLO) -> dict[str, str]:
     return {"sloth_mode": mode, "sloth_spec": spec, "sloth_version": "sre-pipeline"}
 
 
-def _meta_rules(slo: SLO) -> list[dict]:
+def _meta_rules(slo: SLO, config: dict | None = None) -> list[dict]:
     labels, sel = slo_labels(slo), selector(slo)
     period = format_duration(slo.period.nominal)
-    days = _number(Decimal(int(slo.period.nominal.total_seconds())) / 86400)
+    days = number_text(Decimal(int(slo.period.nominal.total_seconds())) / 86400)
     join = "/ on(sloth_id, sloth_slo, sloth_service) group_left\n"
     budget = f"slo:error_budget:ratio{sel}"
     exprs = {
-        "slo:objective:ratio": f"vector({_number(_decimal(slo.objective))})",
+        "slo:objective:ratio": f"vector({number_text(exact(slo.objective))})",
         "slo:error_budget:ratio": f"vector({budget_text(slo)})",
         "slo:time_period:days": f"vector({days})",
         "slo:current_burn_rate:ratio": f"{SLI_ERROR}5m{sel}\n{join}{budget}",
@@ -257,7 +230,9 @@ def _alert_rule(slo: SLO, severity: str, pairs: Sequence[WindowPair]) -> dict:
     }
 
 
-def _alert_rules(slo: SLO) -> list[dict]:
+def _alert_rules(slo: SLO, config: dict | None = None) -> list[dict]:
+    if slo.aspirational:
+        return []
     return [
         _alert_rule(slo, sev, pairs)
         for sev in SEVERITIES
@@ -270,14 +245,23 @@ def group_name(slo: SLO, kind: str) -> str:
     return f"sre-pipeline-slo-{slo.id}-{kind}"
 
 
+KINDS = {"sli": "sli-recordings", "meta": "meta-recordings", "alerts": "alerts"}
+CORE_GROUPS = {"sli": _sli_rules, "meta": _meta_rules, "alerts": _alert_rules}
+
+
 def slo_groups(slo: SLO) -> list[dict]:
-    """The SLO's rule groups: SLI recordings, meta recordings, alerts (not if aspirational)."""
-    groups = [
-        {"name": group_name(slo, "sli-recordings"), "rules": _sli_rules(slo)},
-        {"name": group_name(slo, "meta-recordings"), "rules": _meta_rules(slo)},
-    ]
-    if not slo.aspirational and (alerts := _alert_rules(slo)):
-        groups.append({"name": group_name(slo, "alerts"), "rules": alerts})
+    """The SLO's rule groups as its plugin chain makes them (by default: SLI recordings,
+    meta recordings, alerts unless aspirational); empty groups are left out, as Sloth does."""
+    made = plugins.run(slo, CORE_GROUPS)
+    groups = []
+    for group, rules in made.groups.items():
+        if rules:
+            interval = made.intervals.get(group)
+            groups.append(
+                {"name": group_name(slo, KINDS[group])}
+                | ({"interval": interval} if interval else {})
+                | {"rules": rules}
+            )
     return groups
 
 
@@ -302,9 +286,10 @@ HEADER = """\
 # Specs: {files}
 # Sloth-compatible names and labels (slo:sli_error:ratio_rate<W>, slo:* meta recordings,
 # sloth_slo_info), so Sloth's Grafana dashboards work on these series.
-# Alerts have no `for:` clause: a multiwindow pair fires at the first rule evaluation where
-# both windows burn strictly faster than its factor, exactly as the sre-pipeline evaluator
-# reports it at 5-minute boundaries (the short window already filters blips).
+# Burn-rate alerts have no `for:` clause: a multiwindow pair fires at the first rule
+# evaluation where both windows burn strictly faster than its factor, exactly as the
+# sre-pipeline evaluator reports it at 5-minute boundaries (the short window already filters
+# blips).
 # Windows equal the evaluator's bucket windows when samples and evaluations fall on 5-minute
 # boundaries (as in promtool tests); live, they agree to within one scrape/evaluation interval.
 """

@@ -23,10 +23,14 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from sre_pipeline.inputs.durations import format_duration
-from sre_pipeline.inputs.validation import DocContext, InputModel, Number, check_promql, invalid
+from sre_pipeline.inputs.goyaml import resolve
+from sre_pipeline.inputs.promql import PROMQL_EXPECTED, metricsql_error, promql_error
+from sre_pipeline.inputs.validation import DocContext, InputModel, Number, invalid
 from sre_pipeline.slo.model import SLI, SLO, AlertMeta, Source
 from sre_pipeline.slo.periods import Period
+from sre_pipeline.slo.spec import sloth_plugins
 from sre_pipeline.slo.spec.native_schema import NAME_PATTERN, has_window, percent_to_ratio
+from sre_pipeline.slo.spec.sloth_plugins import PluginsIn
 from sre_pipeline.slo.windows import PAGE, TICKET, preset_windows
 
 VERSION = "prometheus/v1"
@@ -34,12 +38,13 @@ CRD_API_VERSION = "sloth.slok.dev/v1"
 
 
 def _query(value: str) -> str:
+    # the query's dialect (PromQL or MetricsQL) is checked once the plugin chain is known
     if not has_window(value):
         raise invalid(
             "query has no {{.window}} placeholder",
             "PromQL such as sum(rate(http_requests_total[{{.window}}]))",
         )
-    return check_promql(value)
+    return value
 
 
 class _CamelIn(InputModel):
@@ -121,6 +126,7 @@ def _schema(base: type[InputModel], key) -> type[InputModel]:
         objective: Number
         description: str = ""
         labels: dict[str, str] = {}
+        plugins: PluginsIn | None = None
         sli: SLIIn
         alerting: AlertingIn
 
@@ -134,6 +140,7 @@ def _schema(base: type[InputModel], key) -> type[InputModel]:
     class BodyIn(base):
         service: str = Field(pattern=NAME_PATTERN)
         labels: dict[str, str] = {}
+        slo_plugins: PluginsIn | None = None
         slos: list[SLOIn] = Field(min_length=1)
 
     return BodyIn
@@ -185,24 +192,36 @@ def _sli(sli) -> SLI:
     return SLI(kind="ratio", error_ratio_query=sli.raw.error_ratio_query)
 
 
-def _as_text(node: object, doc, path: tuple = ()) -> object:
-    """``node`` with every label and annotation value a string as written (``generated:
-    true`` is ``"true"``, ``le: 0.20`` is ``"0.20"``): Sloth decodes them into Go strings
-    and writes them so into its rules."""
+def _as_text(node: object, ctx: DocContext, resource: bool, path: tuple = ()) -> object:
+    """``node`` with every label and annotation value a string as Sloth decodes it: in a
+    ``prometheus/v1`` file Go's YAML decoder makes ``generated: true`` ``"true"`` and ``le:
+    0.20`` ``"0.2"`` (:func:`~sre_pipeline.inputs.goyaml.go_string`); the Kubernetes decoder
+    refuses a value that is not a string, so the resource gets that error here too."""
     if isinstance(node, list):
-        return [_as_text(v, doc, path + (i,)) for i, v in enumerate(node)]
+        return [_as_text(v, ctx, resource, path + (i,)) for i, v in enumerate(node)]
     if not isinstance(node, dict):
         return node
     out = {}
     for key, value in node.items():
         here = path + (key,)
         if key in ("labels", "annotations") and isinstance(value, dict):
-            value = {
-                k: v if isinstance(v, dict | list) else doc.text_of(here + (k,), v)
-                for k, v in value.items()
-            }
-        out[key] = _as_text(value, doc, here)
+            value = {k: _value_text(v, ctx, resource, here + (k,)) for k, v in value.items()}
+        out[key] = _as_text(value, ctx, resource, here)
     return out
+
+
+def _value_text(value: object, ctx: DocContext, resource: bool, path: tuple) -> object:
+    plain = ctx.doc.plain_text(path)
+    if plain is None or isinstance(value, dict | list):
+        return value  # quoted or a block: a string already (else the schema reports it)
+    kind, text = resolve(plain)
+    if resource and kind not in ("str", "null"):
+        ctx.problem(
+            path,
+            f"{kind} {plain} is not a string: Sloth's Kubernetes decoding refuses it",
+            f'a quoted value, e.g. "{text}"',
+        )
+    return text
 
 
 # keys whose contents are the user's own (label names may hold '_'), not Sloth's schema
@@ -233,21 +252,70 @@ def _drop_snake(node: object, ctx: DocContext, path: tuple) -> object:
     return out
 
 
+def key_of(resource: bool, key: str) -> str:
+    """``key`` as the format spells it: camelCase in the Kubernetes resource."""
+    return to_camel(key) if resource else key
+
+
+def _queries_parse(ctx: DocContext, sli, plugins, path: tuple, resource: bool) -> bool:
+    """Check the SLI's queries in the dialect the plugin chain validates (PromQL with Sloth's
+    core validate plugin, MetricsQL with its VictoriaMetrics one); problems go to ``ctx``."""
+    dialect = sloth_plugins.dialect(plugins)
+    check = {"promql": promql_error, "metricsql": metricsql_error}.get(dialect)
+    if check is None:
+        return True  # a chain without a validation plugin: Sloth checks nothing either
+    queries = (
+        {"events": ("error_query", "total_query")}
+        if sli.events
+        else {"raw": ("error_ratio_query",)}
+    )
+    ok = True
+    for block, names in queries.items():
+        for name in names:
+            reason = check(getattr(getattr(sli, block), name))
+            if reason:
+                what = "PromQL" if dialect == "promql" else "MetricsQL"
+                expected = PROMQL_EXPECTED.replace("PromQL", what)
+                ctx.problem(
+                    path + (block, key_of(resource, name)),
+                    f"{what} does not parse: {reason}",
+                    expected,
+                )
+                ok = False
+    return ok
+
+
 def convert(ctx: DocContext, period: timedelta) -> list[SLO]:
     """Validate a Sloth document and convert its SLOs over ``period``; problems go to ``ctx``."""
     if period < timedelta(days=1) or period % timedelta(days=1):
         ctx.problem((), f"Sloth period {format_duration(period)} is not whole days", "e.g. 30d")
         return []
     resource = "apiVersion" in ctx.doc.data
-    data = _as_text(ctx.doc.data, ctx.doc)
+    data = _as_text(ctx.doc.data, ctx, resource)
     if resource:
         data = _drop_snake(data, ctx, ())
     doc = ctx.validate(SlothResourceIn if resource else SlothFileIn, data)
     if doc is None:
         return []
     body, prefix = (doc.spec, ("spec",)) if resource else (doc, ())
+    group_path = prefix + ("sloPlugins" if resource else "slo_plugins",)
     out = []
     for i, slo in enumerate(body.slos):
+        path = prefix + ("slos", i)
+        plugins = sloth_plugins.chain(
+            ctx, body.slo_plugins, slo.plugins, group_path, path + ("plugins",)
+        )
+        if plugins is None or not _queries_parse(ctx, slo.sli, plugins, path + ("sli",), resource):
+            continue
+        if slo.sli.events is None and any(p.id == sloth_plugins.DENOMINATOR for p in plugins):
+            ctx.problem(
+                path + ("sli",),
+                "the denominator_corrected_rules plugin needs an events SLI (it weighs the "
+                "errors by the total query)",
+                f"sli.events with {key_of(resource, 'error_query')} and "
+                f"{key_of(resource, 'total_query')}",
+            )
+            continue
         if 0 < slo.objective < 1:
             ctx.problem(
                 prefix + ("slos", i, "objective"),
@@ -258,7 +326,9 @@ def convert(ctx: DocContext, period: timedelta) -> list[SLO]:
         alerting = slo.alerting
         off = {PAGE: alerting.page_alert.disable, TICKET: alerting.ticket_alert.disable}
         google = preset_windows("google", period)
-        kept = tuple(w for w in google if not off[w.severity])
+        # a chain without Sloth's alert rules plugin generates no alerts, as both disabled
+        alerts = any(p.id == sloth_plugins.ALERT_RULES for p in plugins)
+        kept = tuple(w for w in google if not off[w.severity]) if alerts else ()
         out.append(
             SLO(
                 id=f"{body.service}-{slo.name}",
@@ -274,6 +344,7 @@ def convert(ctx: DocContext, period: timedelta) -> list[SLO]:
                 window_set="google",
                 windows=kept or google,
                 aspirational=not kept,
+                rule_plugins=plugins,
                 alert_meta=AlertMeta(
                     name=alerting.name,
                     labels=alerting.labels,

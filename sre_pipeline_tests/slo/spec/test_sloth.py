@@ -293,12 +293,13 @@ def test_unknown_version(tmp_path):
     assert problem.message == "'prometheus/v2' is not allowed"
 
 
-def test_label_values_that_yaml_reads_as_other_types_are_the_text_as_written(tmp_path):
-    """Sloth decodes labels into Go strings, which take a scalar's text: ``true`` is
-    "true" and ``0.20`` is "0.20", and the rules carry them so."""
+def test_label_values_that_yaml_reads_as_other_types_are_strings_as_sloth_writes_them(tmp_path):
+    """Sloth decodes labels into Go strings: ``true`` is "true", ``0.20`` is "0.2" (a
+    float32's shortest digits), ``1e3`` "1000" and ``y`` "true" (YAML 1.1 in Go), and the
+    rules carry them so."""
     text = (
         SLOTH.replace('  tier: "2"\n', "  tier: 2\n  generated: true\n")
-        .replace("      category: availability\n", "      le: 0.20\n      empty:\n")
+        .replace("      category: availability\n", "      le: 0.20\n      empty:\n      ok: y\n")
         .replace("          severity: page\n", "          severity: page\n          rank: 1e3\n")
     )
     mail, _ = load_catalog([write(tmp_path, text)]).slos
@@ -307,7 +308,28 @@ def test_label_values_that_yaml_reads_as_other_types_are_the_text_as_written(tmp
         "team": "messaging",
         "tier": "1",
         "generated": "true",
-        "le": "0.20",
+        "le": "0.2",
         "empty": "",
+        "ok": "true",
     }
-    assert mail.alert_meta.by_severity_labels["page"] == {"severity": "page", "rank": "1e3"}
+    assert mail.alert_meta.by_severity_labels["page"] == {"severity": "page", "rank": "1000"}
+
+
+def test_a_resource_label_that_is_not_a_string_is_refused_as_sloth_refuses_it(tmp_path):
+    text = """\
+    apiVersion: sloth.slok.dev/v1
+    kind: PrometheusServiceLevel
+    metadata: {name: x}
+    spec:
+      service: mail
+      labels: {tier: 2, quoted: "2"}
+      slos:
+        - name: availability
+          objective: 99.5
+          sli: {raw: {errorRatioQuery: 'sum(rate(e[{{.window}}]))'}}
+          alerting: {name: A}
+    """
+    (problem,) = errors(write(tmp_path, text))
+    assert problem.path == "spec.labels.tier" and problem.line == 6
+    assert problem.message == "int 2 is not a string: Sloth's Kubernetes decoding refuses it"
+    assert problem.expected == 'a quoted value, e.g. "2"'
