@@ -154,7 +154,7 @@ def test_validate_examples_lists_every_slo():
     ]
     assert {v[3] for v in table.values()} == {"native", "openslo", "sloth"}
     assert done.stderr.strip() == (
-        "18 SLO(s) OK (and 2 AlertCondition(s), 1 AlertNotificationTarget(s), 1 AlertPolicy(s), "
+        "18 SLO(s) OK (and 2 AlertCondition(s), 1 AlertNotificationTarget(s), 2 AlertPolicy(s), "
         "1 SLI(s), 1 Service(s))"
     )
 

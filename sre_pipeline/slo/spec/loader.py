@@ -90,6 +90,7 @@ class LoadOptions:
     """What a reader may need besides the documents."""
 
     sloth_period: timedelta = DEFAULT_SLOTH_PERIOD
+    strict_references: bool = True  # False: unresolved OpenSLO references are warnings
 
 
 FORMATS: tuple[SpecFormat, ...] = (openslo, sloth, native)  # detection order
@@ -106,6 +107,7 @@ def load_catalog(
     paths: Iterable[str | Path],
     sloth_period: timedelta = DEFAULT_SLOTH_PERIOD,
     allow_empty: bool = False,
+    strict_references: bool = True,
 ) -> Catalog:
     """Load, validate and convert every spec under ``paths``.
 
@@ -115,9 +117,10 @@ def load_catalog(
     """
     paths = list(paths)
     files, problems = spec_files(paths)
-    options = LoadOptions(sloth_period)
+    options = LoadOptions(sloth_period, strict_references)
     readers = {f.NAME: f.Reader(options) for f in FORMATS}
     headers = [f.EXPECTED_HEADER for f in (native, openslo, sloth)]  # the native one first
+    headers[-1:-1] = ["apiVersion: sloth.slok.dev/v1"]
     expected = ", ".join(headers[:-1]) + " or " + headers[-1]
     slos: list[SLO] = []  # in file and document order, then the deferred ones
     others: dict[str, int] = {}
@@ -127,7 +130,10 @@ def load_catalog(
         for doc in (item for d in docs for item in d.items()):
             ctx = DocContext(doc)
             fmt = detect_format(doc.data)
-            if fmt is None:
+            version = doc.data.get("apiVersion") if isinstance(doc.data, dict) else None
+            if fmt is None and isinstance(version, str):
+                ctx.problem(("apiVersion",), f"unsupported apiVersion '{version}'", expected)
+            elif fmt is None:
                 ctx.problem((), "cannot tell the spec format", expected)
             else:
                 slos += readers[fmt].add(ctx)

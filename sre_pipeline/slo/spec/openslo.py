@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from sre_pipeline.inputs.problems import Problem, did_you_mean
 from sre_pipeline.inputs.validation import DocContext
 from sre_pipeline.slo.model import SLO, Budgeting, Source
+from sre_pipeline.slo.spec import openslo_v1alpha as v1alpha
 from sre_pipeline.slo.spec.openslo_kinds import (
     DOCS,
     IGNORED,
@@ -35,6 +36,10 @@ from sre_pipeline.slo.spec.openslo_schema import InlineSLIIn, SLISpecIn, label_v
 from sre_pipeline.slo.windows import WindowPair, preset_windows
 
 WINDOW_SET = "openslo"
+VERSIONS = {  # apiVersion -> (kind -> schema, every kind the version has)
+    "openslo/v1": (DOCS, KINDS),
+    "openslo/v1alpha": (v1alpha.DOCS, tuple(v1alpha.DOCS)),
+}
 
 
 @dataclass
@@ -52,31 +57,49 @@ def _slug(text: str) -> str:
 class Registry:
     """Every OpenSLO document seen so far, by kind and ``metadata.name``."""
 
-    def __init__(self) -> None:
+    def __init__(self, strict_references: bool = True) -> None:
         self._defs: dict[str, dict[str, _Def]] = {kind: {} for kind in DOCS}
         self._slos: list[_Def] = []
+        # False (``validate``): a reference to an object the files given do not define is a
+        # warning, as OpenSLO's reference validator does not check references at all; the
+        # SLO that needs it is then not evaluated. A pipeline run refuses such a catalog.
+        self.strict_references = strict_references
 
     def add(self, ctx: DocContext) -> None:
         """Validate one document; its problems go to ``ctx``."""
         data = ctx.doc.data
         kind = data.get("kind")
-        if kind in IGNORED:
+        version = data.get("apiVersion")
+        if version not in VERSIONS:
+            ctx.problem(
+                ("apiVersion",),
+                f"unsupported OpenSLO apiVersion '{version}'",
+                "openslo/v1 or openslo/v1alpha",
+            )
             return
-        if kind not in DOCS:
-            what = f"unknown kind '{kind}'{did_you_mean(kind, KINDS)}" if kind else "no 'kind'"
-            ctx.problem(("kind",), what, "one of: " + ", ".join(KINDS))
+        docs, kinds = VERSIONS[version]
+        if kind in IGNORED and version == "openslo/v1":
             return
-        doc = ctx.validate(DOCS[kind], data)
+        if kind not in docs:
+            what = f"unknown kind '{kind}'{did_you_mean(kind, kinds)}" if kind else "no 'kind'"
+            if kind in KINDS:
+                what = f"kind '{kind}' does not exist in {version}"
+            ctx.problem(("kind",), what, "one of: " + ", ".join(kinds))
+            return
+        doc = ctx.validate(docs[kind], data)
         name = doc.metadata.name if doc else _raw_name(data)
         if name is None:
             return
         first = self._defs[kind].get(name)
         if first is not None:
             where = f"{first.ctx.doc.file} (document {first.ctx.doc.index})"
+            # two SLOs of one name would be one id; other kinds: references take the first
             ctx.problem(
                 ("metadata", "name"),
-                f"duplicate {kind} name '{name}', first defined in {where}",
+                f"duplicate {kind} name '{name}', first defined in {where}"
+                + ("" if kind == "SLO" else "; references use the first"),
                 f"each {kind} name once across all files",
+                warning=kind != "SLO",
             )
             return
         self._defs[kind][name] = _Def(ctx, doc)
@@ -95,7 +118,10 @@ class Registry:
         slos: list[SLO] = []
         for d in self._slos:
             rctx = DocContext(d.ctx.doc)
-            slos += self._convert(rctx, d.doc, policies)
+            if isinstance(d.doc, v1alpha.SLODoc):
+                slos += v1alpha.convert(rctx, d.doc)
+            else:
+                slos += self._convert(rctx, d.doc, policies)
             problems += rctx.problems
         return slos, problems
 
@@ -105,10 +131,17 @@ class Registry:
         if name in known:
             return known[name].doc
         names = ", ".join(sorted(known)) or "none defined in the files loaded"
+        lenient = not self.strict_references
         ctx.problem(
             path,
-            f"no {kind} named '{name}'{did_you_mean(name, known)}",
+            f"no {kind} named '{name}'{did_you_mean(name, known)}"
+            + (
+                " in the files given: this SLO is not evaluated (a pipeline run refuses it)"
+                if lenient
+                else ""
+            ),
             f"the metadata.name of an {kind} ({names})",
+            warning=lenient,
         )
         return None
 
@@ -123,8 +156,16 @@ class Registry:
                 cond = found.spec if found else None
             if cond is None:
                 ok = False
+            elif (pair := cond.window_pair()) is None:
+                ctx.problem(
+                    path + ("conditions", j),
+                    f"a burn rate '{cond.condition.op}' its threshold alerts while the budget "
+                    "is safe: this condition is not evaluated",
+                    "op: gt or gte",
+                    warning=True,
+                )
             else:
-                pairs.append(cond.window_pair())
+                pairs.append(pair)
         return tuple(pairs) if ok else None
 
     def _windows(self, ctx: DocContext, items: list[PolicyItemIn], policies: dict):
@@ -174,7 +215,16 @@ class Registry:
                     "indicator or indicatorRef on the SLO (or on each objective)",
                 )
             _check_slices(ctx, spec.budgeting_method, obj, path)
-        if len(ctx.problems) > n_errors or None in indicators or windows is None:
+        self._check_comparison(ctx, spec)
+        if not spec.objectives:
+            ctx.problem(
+                ("spec", "objectives"),
+                "the SLO has no objectives: nothing to evaluate",
+                "objectives: [{target: 0.999}]",
+                warning=True,
+            )
+        errors = [p for p in ctx.problems[n_errors:] if p.severity == "error"]
+        if errors or None in indicators or windows is None:
             return []
         period = spec.time_window[0].to_period()
         service = self._defs["Service"].get(spec.service)
@@ -215,6 +265,24 @@ class Registry:
             )
         return out
 
+    @staticmethod
+    def _check_comparison(ctx: DocContext, spec: SLOSpecIn) -> None:
+        """``op`` and ``value`` compare a thresholdMetric: with an inline ratioMetric
+        indicator they are forbidden, as in OpenSLO's reference validator (which checks them
+        only against an inline indicator)."""
+        sli = spec.indicator.spec if spec.indicator else None
+        if sli is None or sli.ratio_metric is None:
+            return
+        for i, obj in enumerate(spec.objectives):
+            for key, value in (("op", obj.op), ("value", obj.value)):
+                if value is not None:
+                    ctx.problem(
+                        ("spec", "objectives", i, key),
+                        f"'{key}' is forbidden with a ratioMetric indicator (it compares a "
+                        "thresholdMetric)",
+                        "target or targetPercent only",
+                    )
+
 
 def _check_slices(ctx: DocContext, method: str, obj, path: tuple) -> None:
     """Timeslices need a slice target and length per objective; other methods take none."""
@@ -240,12 +308,12 @@ def _raw_name(data: dict) -> str | None:
 
 # The format protocol (see loader.SpecFormat): name, detection, a reader.
 NAME = "openslo"
-EXPECTED_HEADER = "apiVersion: openslo/v1"
+EXPECTED_HEADER = "apiVersion: openslo/v1 (or openslo/v1alpha)"
 
 
 def detect(data: dict) -> bool:
-    """An OpenSLO document: ``apiVersion: openslo/...``."""
-    return str(data.get("apiVersion", "")).startswith("openslo/")
+    """An OpenSLO document: ``apiVersion: openslo/...`` (or ``openslo.com/...``, v2alpha's)."""
+    return str(data.get("apiVersion", "")).startswith(("openslo/", "openslo.com/"))
 
 
 class Reader:
@@ -253,7 +321,7 @@ class Reader:
     end."""
 
     def __init__(self, options) -> None:
-        self.registry = Registry()
+        self.registry = Registry(options.strict_references)
 
     def add(self, ctx: DocContext) -> list[SLO]:
         """Validate one document (its problems go to ``ctx``); its SLOs come at the end."""

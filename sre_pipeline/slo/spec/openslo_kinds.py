@@ -31,17 +31,10 @@ class BurnRateIn(InputModel):
     """``condition`` of an AlertCondition: burn rate over ``lookbackWindow`` above a threshold."""
 
     kind: Literal["burnrate"] = "burnrate"
-    op: str = "gt"
+    op: Literal["gt", "gte", "lt", "lte"]
     threshold: Number = Field(gt=0)
     lookback_window: str = Field(alias="lookbackWindow")
     alert_after: str | None = Field(None, alias="alertAfter")  # Prometheus 'for:', not modelled
-
-    @field_validator("op")
-    @classmethod
-    def _above(cls, v: str) -> str:
-        if v not in ("gt", "gte"):
-            raise invalid(f"op '{v}' would alert while the budget is safe", "gt or gte")
-        return v
 
     @field_validator("lookback_window")
     @classmethod
@@ -65,8 +58,12 @@ class AlertConditionSpecIn(InputModel):
     severity: str
     condition: BurnRateIn
 
-    def window_pair(self) -> WindowPair:
-        """The window pair: short window 1/12 of the long one, the Google workbook's rule."""
+    def window_pair(self) -> WindowPair | None:
+        """The window pair: short window 1/12 of the long one, the Google workbook's rule;
+        None for ``lt``/``lte``, which alert while the budget is safe (valid OpenSLO, but no
+        burn-rate alert the pipeline evaluates)."""
+        if self.condition.op in ("lt", "lte"):
+            return None
         long = parse_duration(self.condition.lookback_window)
         minutes = max(1, int(long.total_seconds() / 60 / 12 + 0.5))
         severity = PAGE if self.severity.lower() in PAGE_SEVERITIES else TICKET
@@ -112,8 +109,18 @@ class AlertPolicySpecIn(InputModel):
     alert_when_no_data: bool = Field(False, alias="alertWhenNoData")
     alert_when_resolved: bool = Field(False, alias="alertWhenResolved")
     alert_when_breaching: bool = Field(True, alias="alertWhenBreaching")
-    conditions: list[ConditionItemIn] = Field(min_length=1)
-    notification_targets: list[TargetItemIn] = Field([], alias="notificationTargets")
+    conditions: list[ConditionItemIn]
+    notification_targets: list[TargetItemIn] = Field(alias="notificationTargets", min_length=1)
+
+    @field_validator("conditions")
+    @classmethod
+    def _one(cls, v: list[ConditionItemIn]) -> list[ConditionItemIn]:
+        if len(v) != 1:
+            raise invalid(
+                f"an AlertPolicy holds exactly one condition, found {len(v)}",
+                "one AlertPolicy per condition, each listed in the SLO's alertPolicies",
+            )
+        return v
 
 
 class PolicyItemIn(InputModel):
@@ -139,8 +146,13 @@ class SLOSpecIn(InputModel):
     indicator_ref: str | None = Field(None, alias="indicatorRef")
     time_window: list[TimeWindowIn] = Field(alias="timeWindow")
     budgeting_method: str = Field(alias="budgetingMethod")
-    objectives: list[ObjectiveIn] = Field(min_length=1)
+    objectives: list[ObjectiveIn] = []  # none: valid OpenSLO, nothing to evaluate (a warning)
     alert_policies: list[PolicyItemIn] = Field([], alias="alertPolicies")
+
+    @field_validator("alert_policies", mode="before")
+    @classmethod
+    def _none(cls, v: object) -> object:
+        return [] if v is None else v  # "alertPolicies:" with nothing under it
 
     @field_validator("time_window")
     @classmethod

@@ -8,6 +8,7 @@ resolved in :mod:`sre_pipeline.slo.spec.openslo`.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -16,7 +17,7 @@ from pydantic import Field, field_validator, model_validator
 from sre_pipeline.inputs.durations import DurationError, parse_duration
 from sre_pipeline.inputs.validation import InputModel, Number, check_promql, invalid
 from sre_pipeline.slo.model import SLI
-from sre_pipeline.slo.spec.native_schema import NAME_PATTERN, has_window, percent_to_ratio
+from sre_pipeline.slo.spec.native_schema import has_window, percent_to_ratio
 
 API_VERSION = "openslo/v1"
 RATIO_METRIC = "ratioMetric with good/total, bad/total or raw with rawType"
@@ -31,17 +32,38 @@ def duration_input(value: str, what: str) -> timedelta:
 
 
 def label_values(labels: dict[str, str | list[str]]) -> dict[str, str]:
-    """OpenSLO labels (``key: value`` or ``key: [values]``) as plain strings."""
-    return {k: ",".join(v) if isinstance(v, list) else v for k, v in labels.items()}
+    """OpenSLO labels (``key: value``, ``key: [values]`` or ``key:``) as plain strings."""
+    return {
+        k: ",".join(v) if isinstance(v, list) else "" if v is None else v for k, v in labels.items()
+    }
+
+
+RFC1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+RFC1123_EXPECTED = (
+    "an RFC-1123 label, as OpenSLO requires: 1 to 63 lower-case letters, digits or '-', "
+    "starting and ending with a letter or digit (e.g. 'my-name')"
+)
+
+
+def check_name(value: str) -> str:
+    """An OpenSLO object name (``metadata.name``, references): an RFC-1123 label."""
+    if not 1 <= len(value) <= 63 or not RFC1123.match(value):
+        raise invalid(f"'{value}' is not an RFC-1123 label", RFC1123_EXPECTED)
+    return value
 
 
 class MetadataIn(InputModel):
     """``metadata`` of any kind (and of inline definitions)."""
 
-    name: str = Field(pattern=NAME_PATTERN)
-    display_name: str | None = Field(None, alias="displayName")
-    labels: dict[str, str | list[str]] = {}
+    name: str
+    display_name: str | None = Field(None, alias="displayName", max_length=63)
+    labels: dict[str, str | list[str] | None] = {}
     annotations: dict[str, str] = {}
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return check_name(v)
 
 
 class PromSpecIn(InputModel):
@@ -171,19 +193,15 @@ class ObjectiveIn(InputModel):
 
     display_name: str | None = Field(None, alias="displayName")
     name: str | None = None
-    op: Literal["lte", "gte", "lt", "gt"] | None = None  # compares a thresholdMetric; ignored
-    value: Any = None
+    # compare a thresholdMetric; forbidden with an inline ratioMetric indicator (openslo.py)
+    op: Literal["lte", "gte", "lt", "gt"] | None = None
+    value: Number | None = None
     target: Number | None = None
     target_percent: Number | None = Field(None, alias="targetPercent")
     time_slice_target: Number | None = Field(None, alias="timeSliceTarget")
     time_slice_window: str | float | None = Field(None, alias="timeSliceWindow")
     indicator: InlineSLIIn | None = None
     indicator_ref: str | None = Field(None, alias="indicatorRef")
-
-    @field_validator("value")
-    @classmethod
-    def _threshold_only(cls, v: Any) -> Any:
-        raise invalid("'value' only applies to thresholdMetric, which is not supported", "target")
 
     @field_validator("target")
     @classmethod

@@ -184,8 +184,20 @@ spec:
             "sloth.slok.dev/v1",
         ),
         (OPENSLO.format(version="openslo/v1"), "cli-gen-openslo", "openslo/v1"),
+        (
+            "apiVersion: openslo/v1alpha\nkind: SLO\nmetadata: {name: avail}\nspec:\n"
+            "  service: shop\n  budgetingMethod: Occurrences\n"
+            "  timeWindows: [{count: 30, unit: Day, isRolling: true}]\n"
+            "  objectives:\n    - target: 0.999\n      value: 1\n      ratioMetrics:\n"
+            "        good: {source: prometheus, queryType: promql,\n"
+            "               query: 'sum(rate(ok[{{.window}}]))'}\n"
+            "        total: {source: prometheus, queryType: promql,\n"
+            "                query: 'sum(rate(a[{{.window}}]))'}\n",
+            "cli-gen-openslo",
+            "openslo/v1alpha",
+        ),
     ],
-    ids=["sloth-file", "sloth-k8s", "openslo"],
+    ids=["sloth-file", "sloth-k8s", "openslo", "openslo-v1alpha"],
 )
 def test_sloth_slo_info_names_the_input_format_as_sloth_does(tmp_path, text, mode, spec):
     path = tmp_path / "spec.yaml"

@@ -66,6 +66,14 @@ def condition(name: str, severity: str, threshold: float, lookback: str) -> dict
     return doc("AlertCondition", name, spec)
 
 
+TARGETS = {"notificationTargets": [{"targetRef": "oncall"}]}
+
+
+def policy_doc(name: str, *conditions: dict) -> dict:
+    """An AlertPolicy (OpenSLO: exactly one condition, at least one notification target)."""
+    return doc("AlertPolicy", name, {"conditions": list(conditions), **TARGETS})
+
+
 def write(tmp_path: Path, name: str, *docs: dict) -> str:
     path = tmp_path / name
     path.write_text(yaml.safe_dump_all(docs, sort_keys=False), encoding="utf-8")
@@ -186,19 +194,20 @@ def test_calendar_start_time_as_yaml_timestamp(tmp_path):
 
 
 def test_alert_policies_inline_and_referenced(tmp_path):
+    fast = {"kind": "AlertCondition", **condition("fast", "Critical", 14.4, "1h")}
+    del fast["apiVersion"]
     inline_policy = {
         "kind": "AlertPolicy",
         "metadata": {"name": "inline"},
-        "spec": {
-            "conditions": [
-                {"kind": "AlertCondition", **condition("fast", "Critical", 14.4, "1h")},
-                {"conditionRef": "slow"},
-            ]
-        },
+        "spec": {"conditions": [fast], **TARGETS},
     }
-    del inline_policy["spec"]["conditions"][0]["apiVersion"]
-    named = doc("AlertPolicy", "named", {"conditions": [{"conditionRef": "very-slow"}]})
-    slo = slo_doc(alertPolicies=[inline_policy, {"alertPolicyRef": "named"}])
+    inline_ref = {
+        "kind": "AlertPolicy",
+        "metadata": {"name": "inline-ref"},
+        "spec": {"conditions": [{"conditionRef": "slow"}], **TARGETS},
+    }
+    named = policy_doc("named", {"conditionRef": "very-slow"})
+    slo = slo_doc(alertPolicies=[inline_policy, inline_ref, {"alertPolicyRef": "named"}])
     got = load_one(
         tmp_path,
         sli_doc(),
@@ -218,7 +227,7 @@ def test_alert_policies_inline_and_referenced(tmp_path):
 
 
 def test_short_window_rounds_to_a_minute(tmp_path):
-    policy = doc("AlertPolicy", "p", {"conditions": [{"conditionRef": "c"}]})
+    policy = policy_doc("p", {"conditionRef": "c"})
     slo = load_one(
         tmp_path,
         sli_doc(),
@@ -232,7 +241,7 @@ def test_short_window_rounds_to_a_minute(tmp_path):
 
 def test_references_across_files(tmp_path):
     slos = write(tmp_path, "a-slos.yaml", slo_doc(alertPolicies=[{"alertPolicyRef": "burn"}]))
-    policy = doc("AlertPolicy", "burn", {"conditions": [{"conditionRef": "fast"}]})
+    policy = policy_doc("burn", {"conditionRef": "fast"})
     defs = write(tmp_path, "b-defs.yaml", sli_doc(), policy, condition("fast", "page", 14, "1h"))
     (slo,) = load_catalog([slos, defs]).slos
     assert slo.sli.bad_query == BAD
@@ -327,7 +336,7 @@ def test_bad_time_zone(tmp_path):
 
 def test_missing_references_suggest_known_names(tmp_path):
     slo = slo_doc(indicatorRef="api-eror", alertPolicies=[{"alertPolicyRef": "burn-rates"}])
-    policy = doc("AlertPolicy", "burn-rate", {"conditions": [{"conditionRef": "fast-burm"}]})
+    policy = policy_doc("burn-rate", {"conditionRef": "fast-burm"})
     path = write(
         tmp_path, "refs.yaml", sli_doc(), slo, policy, condition("fast-burn", "page", 1, "1h")
     )
@@ -356,16 +365,20 @@ def test_reference_to_invalid_definition_is_not_reported_twice(tmp_path):
 
 
 def test_duplicate_names_across_files(tmp_path):
+    """Two SLOs of one name would be one id: an error. Other kinds: a warning, as OpenSLO's
+    validator does not check names across objects; references take the first."""
     first = write(tmp_path, "a.yaml", sli_doc(), slo_doc())
     second = write(tmp_path, "b.yaml", sli_doc(), slo_doc())
-    problems = errors(first, second)
-    assert [(p.file, p.document, p.path) for p in problems] == [
-        (second, 1, "metadata.name"),
-        (second, 2, "metadata.name"),
+    with pytest.raises(SpecError) as exc:
+        load_catalog([first, second])
+    problems = exc.value.problems
+    assert [(p.file, p.document, p.path, p.severity) for p in problems] == [
+        (second, 1, "metadata.name", "warning"),
+        (second, 2, "metadata.name", "error"),
     ]
-    assert (
-        problems[0].message
-        == f"duplicate SLI name 'api-errors', first defined in {first} (document 1)"
+    assert problems[0].message == (
+        f"duplicate SLI name 'api-errors', first defined in {first} (document 1); "
+        "references use the first"
     )
     assert "duplicate SLO name 'availability'" in problems[1].message
 
@@ -430,30 +443,80 @@ def test_unknown_kind(tmp_path):
 
 def test_missing_indicator_and_bad_condition(tmp_path):
     cond = condition("c", "page", 2, "1h")
-    policy = {"spec": {"conditions": [{"conditionRef": "c", "spec": cond["spec"]}]}}
+    policy = {"spec": {"conditions": [{"conditionRef": "c", "spec": cond["spec"]}], **TARGETS}}
     slo = slo_doc(indicatorRef=None, alertPolicies=[policy])
-    lt = condition("lt", "page", 2, "1h")
-    lt["spec"]["condition"]["op"] = "lt"
-    path = write(tmp_path, "mi.yaml", slo, lt)
+    path = write(tmp_path, "mi.yaml", slo)
     problems = errors(path)
     assert (
         "both 'conditionRef' and an inline AlertCondition"
         in at(problems, "spec.alertPolicies[0].spec.conditions[0]").message
     )
-    op = at(problems, "spec.condition.op")
-    assert (op.document, op.message) == (2, "op 'lt' would alert while the budget is safe")
-    assert len(problems) == 2
+    assert len(problems) == 1
     # the SLO itself validated, so the missing indicator is found once references resolve
-    valid_policy = {"alertPolicyRef": "p"}
     path2 = write(
         tmp_path,
         "mi2.yaml",
-        slo_doc(indicatorRef=None, alertPolicies=[valid_policy]),
-        doc("AlertPolicy", "p", {"conditions": [{"conditionRef": "c2"}]}),
+        slo_doc(indicatorRef=None, alertPolicies=[{"alertPolicyRef": "p"}]),
+        policy_doc("p", {"conditionRef": "c2"}),
         condition("c2", "page", 2, "1h"),
     )
     problem = at(errors(path2), "spec")
     assert problem.message == "no indicator"
+
+
+def test_a_condition_below_its_threshold_is_valid_and_not_evaluated(tmp_path):
+    """``op: lt`` is valid OpenSLO but alerts while the budget is safe: a warning, and the
+    SLO keeps its other conditions."""
+    lt = condition("lt", "page", 2, "1h")
+    lt["spec"]["condition"]["op"] = "lt"
+    policies = [{"alertPolicyRef": "low"}, {"alertPolicyRef": "fast"}]
+    catalog = load_catalog(
+        [
+            write(
+                tmp_path,
+                "lt.yaml",
+                sli_doc(),
+                slo_doc(alertPolicies=policies),
+                policy_doc("low", {"conditionRef": "lt"}),
+                policy_doc("fast", {"conditionRef": "f"}),
+                lt,
+                condition("f", "page", 14.4, "1h"),
+            )
+        ]
+    )
+    (warning,) = catalog.warnings
+    assert warning.path == "spec.conditions[0]" and warning.document == 3
+    assert "this condition is not evaluated" in warning.message
+    assert [w.factor for w in catalog.slos[0].windows] == [14.4]
+
+
+def test_op_and_value_are_forbidden_with_an_inline_ratio_indicator(tmp_path):
+    inline = {"metadata": {"name": "inl"}, "spec": sli_spec()}
+    objective = {"target": 0.99, "op": "gt", "value": 1}
+    problems = errors(
+        write(
+            tmp_path,
+            "op.yaml",
+            slo_doc(indicatorRef=None, indicator=inline, objectives=[objective]),
+        )
+    )
+    assert [(p.path, p.message.split(" (")[0]) for p in problems] == [
+        ("spec.objectives[0].op", "'op' is forbidden with a ratioMetric indicator"),
+        ("spec.objectives[0].value", "'value' is forbidden with a ratioMetric indicator"),
+    ]
+    # with a referenced SLI the reference validator checks neither; both are ignored
+    assert load_one(tmp_path, sli_doc(), slo_doc(objectives=[objective])).objective == 0.99
+
+
+def test_policy_needs_one_condition_and_a_target_and_null_policies_are_none(tmp_path):
+    two = doc("AlertPolicy", "two", {"conditions": [{"conditionRef": "a"}, {"conditionRef": "b"}]})
+    problems = errors(write(tmp_path, "p.yaml", two))
+    assert at(problems, "spec.conditions").message == (
+        "an AlertPolicy holds exactly one condition, found 2"
+    )
+    assert at(problems, "spec.notificationTargets").message == "required field is missing"
+    slo = slo_doc(alertPolicies=None)
+    assert load_one(tmp_path, sli_doc(), slo).window_set == "google"
 
 
 def test_unsupported_metric_source_type(tmp_path):

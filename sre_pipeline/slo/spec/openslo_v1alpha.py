@@ -1,0 +1,286 @@
+"""OpenSLO ``openslo/v1alpha``: the version Sloth reads (``sloth generate`` on OpenSLO).
+
+Only two kinds exist in it, Service and SLO; an SLO holds ``timeWindows`` (``unit`` and
+``count``) and per objective ``ratioMetrics`` with ``good`` and ``total`` queries (``source``,
+``queryType``, ``query``). The rules are OpenSLO's reference validator's (go-sdk); each
+objective becomes one SLO as Sloth makes it: id ``<service>-<name>-<i>``, objective
+``target``. Where the two disagree the SLO loads as Sloth reads it: go-sdk requires ``value``
+on every objective, Sloth ignores it, so a missing one is a warning.
+
+The pipeline reads the good and total queries as event counts (Sloth writes them into one
+raw ratio, ``1 - good/total``, the same value). v1alpha has no alert policies: Sloth then
+generates recording rules only, the pipeline gives these SLOs the Google window set for its
+own burn-rate alerts, like a native SLO without ``alerting``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from sre_pipeline.inputs.promql import PROMQL_EXPECTED, promql_error
+from sre_pipeline.inputs.validation import DocContext, InputModel, Number, invalid
+from sre_pipeline.slo.model import SLI, SLO, Source
+from sre_pipeline.slo.periods import Period
+from sre_pipeline.slo.spec.native_schema import NAME_PATTERN, has_window
+from sre_pipeline.slo.spec.openslo_period import CalendarIn
+from sre_pipeline.slo.spec.openslo_schema import check_name
+from sre_pipeline.slo.windows import preset_windows
+
+API_VERSION = "openslo/v1alpha"
+UNITS = ("Second", "Day", "Week", "Month", "Quarter")
+CALENDAR = {"Week": "week", "Month": "month", "Quarter": "quarter"}
+SECONDS = {"Second": 1, "Day": 86400, "Week": 7 * 86400}
+COLLECTABLE = "source: prometheus, queryType: promql and a query with {{.window}}"
+
+
+class MetadataIn(InputModel):
+    """v1alpha metadata: a name and a display name (no labels, no annotations)."""
+
+    name: str
+    display_name: str | None = Field(None, alias="displayName", max_length=63)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return check_name(v)
+
+
+class MetricIn(InputModel):
+    """``good``, ``total`` or ``thresholdMetric``: where and how the query runs."""
+
+    source: str = Field(pattern=r"^[a-zA-Z]+$")
+    query_type: str = Field(alias="queryType", pattern=r"^[a-zA-Z]+$")
+    query: str = Field(pattern=r"\S")
+
+    def prometheus(self) -> str | None:
+        """The PromQL template, or why the pipeline cannot collect it."""
+        if self.source.lower() not in ("prometheus", "sloth") or self.query_type != "promql":
+            return None
+        return self.query
+
+
+class RatioIn(InputModel):
+    """``ratioMetrics`` of an objective."""
+
+    good: MetricIn
+    total: MetricIn
+    incremental: bool = False
+
+
+class ObjectiveIn(InputModel):
+    """An item of ``objectives``; each becomes one SLO."""
+
+    display_name: str | None = Field(None, alias="displayName", max_length=1050)
+    value: Number | None = None
+    op: Literal["gt", "lt", "gte", "lte"] | None = None
+    target: Number
+    time_slice_target: Number | None = Field(None, alias="timeSliceTarget")
+    ratio_metrics: RatioIn | None = Field(None, alias="ratioMetrics")
+
+    @field_validator("target")
+    @classmethod
+    def _target(cls, v: float) -> float:
+        if not 0 < v < 1:
+            raise invalid(f"target {v} is not a ratio between 0 and 1", "e.g. 0.999")
+        return v
+
+
+class TimeWindowIn(InputModel):
+    """``timeWindows`` item: ``count`` units, rolling or calendar-aligned."""
+
+    unit: Literal["Second", "Day", "Week", "Month", "Quarter"]
+    count: int = Field(gt=0)
+    # None: neither isRolling nor a calendar, which go-sdk refuses and Sloth reads as
+    # rolling (it uses the count of days only); a warning in convert()
+    is_rolling: bool | None = Field(None, alias="isRolling")
+    calendar: CalendarIn | None = None
+
+    @model_validator(mode="after")
+    def _kind(self):
+        if self.is_rolling and self.calendar is not None:
+            raise invalid("'calendar' cannot be set when 'isRolling' is true", "one of them")
+        if self.is_rolling is False and self.calendar is None:
+            raise invalid("'calendar' must be set when 'isRolling' is false", "isRolling: true")
+        return self
+
+    def period(self) -> Period | tuple[str, str]:
+        """The model period (a rolling window of whole days, or a calendar week, month or
+        quarter), else ``(what is wrong, what is expected)``."""
+        if self.calendar is not None:
+            if self.unit not in CALENDAR or self.count != 1:
+                return (
+                    f"a calendar window of {self.count} {self.unit}",
+                    "count: 1 with unit Week, Month or Quarter",
+                )
+            return Period.calendar(CALENDAR[self.unit], self.calendar.time_zone)
+        seconds = SECONDS.get(self.unit)
+        if seconds is None or (self.count * seconds) % 86400:
+            return (
+                f"a rolling window of {self.count} {self.unit} is not whole days",
+                "unit Day or Week (months and quarters have no fixed length)",
+            )
+        return Period.rolling(timedelta(seconds=self.count * seconds))
+
+
+class ThresholdIndicatorIn(InputModel):
+    """``indicator``: a threshold metric (the objectives compare it with ``op``/``value``)."""
+
+    threshold_metric: MetricIn = Field(alias="thresholdMetric")
+
+
+class SLOSpecIn(InputModel):
+    """``spec`` of a v1alpha SLO."""
+
+    description: str = Field("", max_length=1050)
+    service: str = Field(pattern=NAME_PATTERN)
+    indicator: ThresholdIndicatorIn | None = None
+    time_windows: list[TimeWindowIn] = Field(alias="timeWindows")
+    budgeting_method: Literal["Occurrences", "Timeslices"] = Field(alias="budgetingMethod")
+    objectives: list[ObjectiveIn] = []
+
+    @field_validator("time_windows")
+    @classmethod
+    def _one(cls, v: list[TimeWindowIn]) -> list[TimeWindowIn]:
+        if len(v) != 1:
+            raise invalid(f"timeWindows has {len(v)} items", "exactly one time window")
+        return v
+
+    @model_validator(mode="after")
+    def _indicator(self):
+        ratios = any(o.ratio_metrics is not None for o in self.objectives)
+        if self.indicator is not None and ratios:
+            raise invalid(
+                "only one of 'indicator' and 'objectives[*].ratioMetrics' can be set", "one"
+            )
+        if self.indicator is None and not ratios:
+            raise invalid(
+                "one of 'indicator' or 'objectives[*].ratioMetrics' must be set",
+                "ratioMetrics with good and total on each objective",
+            )
+        return self
+
+
+class ServiceSpecIn(InputModel):
+    """``spec`` of a v1alpha Service."""
+
+    description: str = Field("", max_length=1050)
+
+
+class ServiceDoc(InputModel):
+    """A v1alpha Service."""
+
+    api_version: Literal["openslo/v1alpha"] = Field(alias="apiVersion")
+    kind: Literal["Service"]
+    metadata: MetadataIn
+    spec: ServiceSpecIn = ServiceSpecIn()
+
+
+class SLODoc(InputModel):
+    """A v1alpha SLO."""
+
+    api_version: Literal["openslo/v1alpha"] = Field(alias="apiVersion")
+    kind: Literal["SLO"]
+    metadata: MetadataIn
+    spec: SLOSpecIn
+
+
+DOCS = {"Service": ServiceDoc, "SLO": SLODoc}
+
+
+def _query(ctx: DocContext, metric: MetricIn, path: tuple) -> str | None:
+    """The metric's PromQL template, or None (reported) when the pipeline cannot collect it."""
+    query = metric.prometheus()
+    if query is None:
+        ctx.problem(
+            path,
+            f"source '{metric.source}' / queryType '{metric.query_type}' is not a query the "
+            "pipeline can collect",
+            COLLECTABLE,
+        )
+        return None
+    if not has_window(query):
+        ctx.problem(path + ("query",), "query has no {{.window}} placeholder", COLLECTABLE)
+        return None
+    reason = promql_error(query)
+    if reason:
+        ctx.problem(path + ("query",), f"PromQL does not parse: {reason}", PROMQL_EXPECTED)
+        return None
+    return query
+
+
+def convert(ctx: DocContext, doc: SLODoc) -> list[SLO]:
+    """One SLO per objective, as Sloth converts v1alpha; problems go to ``ctx``."""
+    spec = doc.spec
+    window = spec.time_windows[0]
+    if window.is_rolling is None and window.calendar is None:
+        ctx.problem(
+            ("spec", "timeWindows", 0),
+            "neither isRolling nor a calendar: OpenSLO's validator requires one; read as "
+            "rolling, as Sloth reads it",
+            "isRolling: true",
+            warning=True,
+        )
+    period = window.period()
+    if isinstance(period, tuple):
+        ctx.problem(("spec", "timeWindows", 0), *period)
+        return []
+    if spec.indicator is not None:
+        ctx.problem(
+            ("spec", "indicator", "thresholdMetric"),
+            "a thresholdMetric SLO is not evaluated yet",
+            "objectives with ratioMetrics (good and total)",
+        )
+        return []
+    if spec.budgeting_method == "Timeslices":
+        for i, obj in enumerate(spec.objectives):
+            if obj.time_slice_target is None:
+                ctx.problem(
+                    ("spec", "objectives", i, "timeSliceTarget"),
+                    "budgetingMethod Timeslices needs 'timeSliceTarget'",
+                    "e.g. timeSliceTarget: 0.95",
+                )
+        ctx.problem(
+            ("spec", "budgetingMethod"),
+            "Timeslices in openslo/v1alpha has no slice length to evaluate",
+            "Occurrences, or openslo/v1 with timeSliceWindow",
+        )
+        return []
+    out = []
+    for i, obj in enumerate(spec.objectives):
+        path = ("spec", "objectives", i)
+        if obj.op is not None:
+            ctx.problem(path + ("op",), "'op' is forbidden with ratioMetrics", "no op")
+            continue
+        if obj.value is None:
+            ctx.problem(
+                path + ("value",),
+                "OpenSLO's validator requires 'value' on every v1alpha objective; Sloth and "
+                "the pipeline do not use it with ratioMetrics",
+                "value: 1",
+                warning=True,
+            )
+        good = _query(ctx, obj.ratio_metrics.good, path + ("ratioMetrics", "good"))
+        total = _query(ctx, obj.ratio_metrics.total, path + ("ratioMetrics", "total"))
+        if good is None or total is None:
+            continue
+        name = f"{doc.metadata.name}-{i}"
+        out.append(
+            SLO(
+                id=f"{spec.service}-{name}",
+                service=spec.service,
+                name=name,
+                description=spec.description,
+                objective=obj.target,
+                period=period,
+                sli=SLI(kind="events", good_query=good, total_query=total),
+                window_set="google",
+                windows=preset_windows("google", period.nominal),
+                source=Source(
+                    format="openslo", file=ctx.doc.file, document=ctx.doc.index, spec=API_VERSION
+                ),
+            )
+        )
+    return out

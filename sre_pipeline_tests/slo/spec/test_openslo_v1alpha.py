@@ -1,0 +1,126 @@
+"""OpenSLO ``openslo/v1alpha``, the version Sloth reads: one SLO per objective with Sloth's
+ids, go-sdk's rules, and warnings where Sloth reads what go-sdk refuses."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sre_pipeline.inputs.problems import SpecError
+from sre_pipeline.slo.spec.loader import load_catalog
+
+SLO = """\
+apiVersion: openslo/v1alpha
+kind: SLO
+metadata: {name: checkout-requests, displayName: Checkout requests}
+spec:
+  service: checkout
+  budgetingMethod: Occurrences
+  timeWindows:
+    - {count: 28, unit: Day, isRolling: true}
+  objectives:
+    - target: 0.99
+      value: 1
+      ratioMetrics:
+        good: {source: prometheus, queryType: promql, query: 'sum(rate(ok_total[{{.window}}]))'}
+        total: {source: prometheus, queryType: promql, query: 'sum(rate(all_total[{{.window}}]))'}
+    - target: 0.999
+      value: 1
+      ratioMetrics:
+        good: {source: prometheus, queryType: promql, query: 'sum(rate(ok_total[{{.window}}]))'}
+        total: {source: prometheus, queryType: promql, query: 'sum(rate(all_total[{{.window}}]))'}
+---
+apiVersion: openslo/v1alpha
+kind: Service
+metadata: {name: checkout}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "v1alpha.yaml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def problems(path: Path) -> list:
+    with pytest.raises(SpecError) as exc:
+        load_catalog([path])
+    return exc.value.problems
+
+
+def test_each_objective_is_an_slo_with_sloths_id(tmp_path):
+    catalog = load_catalog([write(tmp_path, SLO)])
+    assert catalog.warnings == []
+    assert [(s.id, s.objective, s.period.label) for s in catalog.slos] == [
+        ("checkout-checkout-requests-0", 0.99, "28d"),
+        ("checkout-checkout-requests-1", 0.999, "28d"),
+    ]
+    first = catalog.slos[0]
+    assert first.sli.good_query == "sum(rate(ok_total[{{.window}}]))"
+    assert (first.source.format, first.source.spec) == ("openslo", "openslo/v1alpha")
+    assert first.window_set == "google" and not first.aspirational
+
+
+def test_what_sloth_reads_and_go_sdk_refuses_loads_with_warnings(tmp_path):
+    text = SLO.replace("{count: 28, unit: Day, isRolling: true}", "{count: 30, unit: Day}")
+    catalog = load_catalog([write(tmp_path, text.replace("      value: 1\n", ""))])
+    assert {(w.path, w.line) for w in catalog.warnings} == {
+        ("spec.timeWindows[0]", 8),
+        ("spec.objectives[0].value", 10),
+        ("spec.objectives[1].value", 14),
+    }
+    assert {s.period.label for s in catalog.slos} == {"30d"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path", "message"),
+    [
+        (
+            "name: checkout-requests,",
+            "name: Checkout Requests,",
+            "metadata.name",
+            "'Checkout Requests' is not an RFC-1123 label",
+        ),
+        (
+            "      value: 1\n      ratioMetrics",
+            "      op: gt\n      ratioMetrics",
+            "spec.objectives[0].op",
+            "'op' is forbidden with ratioMetrics",
+        ),
+        ("unit: Day", "unit: Year", "spec.timeWindows[0].unit", "'Year' is not allowed"),
+        (
+            "source: prometheus, queryType: promql, query: 'sum(rate(ok_total",
+            "source: datadog, queryType: query, query: 'sum(rate(ok_total",
+            "spec.objectives[0].ratioMetrics.good",
+            "source 'datadog' / queryType 'query' is not a query the pipeline can collect",
+        ),
+    ],
+)
+def test_go_sdk_rules_are_errors_with_their_place(tmp_path, old, new, path, message):
+    found = [p for p in problems(write(tmp_path, SLO.replace(old, new, 1))) if p.path == path]
+    assert [p.message for p in found] == [message]
+
+
+def test_kinds_other_than_service_and_slo_do_not_exist_in_v1alpha(tmp_path):
+    text = "apiVersion: openslo/v1alpha\nkind: SLI\nmetadata: {name: x}\nspec: {}\n"
+    (problem,) = problems(write(tmp_path, text))
+    assert problem.path == "kind"
+    assert problem.message == "kind 'SLI' does not exist in openslo/v1alpha"
+
+
+def test_an_unsupported_apiversion_is_named(tmp_path):
+    text = "apiVersion: openslo/v9\nkind: Service\nmetadata: {name: x}\n"
+    (problem,) = problems(write(tmp_path, text))
+    assert (problem.path, problem.message) == (
+        "apiVersion",
+        "unsupported OpenSLO apiVersion 'openslo/v9'",
+    )
+
+
+def test_an_apiversion_no_format_has_is_named_not_an_unknown_format(tmp_path):
+    text = "apiVersion: foo\nkind: Service\nmetadata: {name: x}\n"
+    (problem,) = problems(write(tmp_path, text))
+    assert (problem.path, problem.message) == ("apiVersion", "unsupported apiVersion 'foo'")
+    assert "openslo/v1alpha" in problem.expected and "sloth.slok.dev/v1" in problem.expected
