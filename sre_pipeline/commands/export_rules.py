@@ -35,6 +35,9 @@ def run(args) -> int:
     catalog = load_catalog(args.slos, sloth_period=sloth_period(args))
     for warning in catalog.warnings:
         print(warning, file=sys.stderr)
+    if catalog.listed:  # their queries are not PromQL, or not evaluated yet: no rules
+        ids = ", ".join(s.id for s in catalog.listed)
+        print(f"no rules for the SLO(s) listed, not collected: {ids}", file=sys.stderr)
     text = rules_yaml(catalog.slos)
     groups = build_rules(catalog.slos)["groups"]
     n_record = sum("record" in r for g in groups for r in g["rules"])

@@ -102,19 +102,24 @@ def _slos(args):
     for warning in catalog.warnings:
         print(warning, file=sys.stderr)
     rows = [("SLO", "OBJECTIVE", "PERIOD", "SLI", "FORMAT", "SOURCE")]
-    for slo in catalog.slos:
+    for slo in catalog.slos + catalog.listed:
         rows.append(
             (
                 slo.id,
                 describe_objective(slo.objective),
                 slo.period.label + ("" if slo.period.is_rolling else f" ({slo.period.time_zone})"),
-                slo.sli.kind + (" (timeslices)" if slo.budgeting.method == "timeslices" else ""),
+                slo.sli.kind
+                + (" (timeslices)" if slo.budgeting.method == "timeslices" else "")
+                + ("" if slo.collectable else " (not collected)"),
                 slo.source.format,
                 f"{slo.source.file}#{slo.source.document}",
             )
         )
-    if catalog.slos:
+    if len(rows) > 1:
         _print_rows(rows)
     also = ", ".join(f"{n} {kind}(s)" for kind, n in catalog.others.items())
-    print(f"{len(catalog.slos)} SLO(s) OK" + (f" (and {also})" if also else ""), file=sys.stderr)
+    summary = f"{len(catalog.slos) + len(catalog.listed)} SLO(s) OK"
+    if catalog.listed:
+        summary += f", {len(catalog.listed)} of them listed, not collected"
+    print(summary + (f" (and {also})" if also else ""), file=sys.stderr)
     return catalog.slos

@@ -22,7 +22,8 @@ _TAG_TEXT = str.maketrans({c: "-" for c in " /:@+,;=()[]{}'\"`"})
 
 def catalog_rows(catalog: Catalog) -> pd.DataFrame:
     """The warehouse rows of ``slo_catalog``, one per SLO: the columns people query, and the
-    whole validated SLO (``spec``) that the other assets read back (``stored_catalog``)."""
+    whole validated SLO (``spec``) that the other assets read back (``stored_catalog``);
+    SLOs the pipeline lists but cannot collect have ``collectable`` false and a ``note``."""
     return pd.DataFrame(
         [
             {
@@ -43,8 +44,11 @@ def catalog_rows(catalog: Catalog) -> pd.DataFrame:
                 "source_file": s.source.file,
                 "position": n,
                 "spec": s.model_dump(mode="json"),
+                "collectable": s.collectable,
+                "note": s.note or None,
             }
-            for n, s in enumerate(catalog.slos)
+            # listed SLOs last: the evaluated catalog keeps its order
+            for n, s in enumerate(catalog.slos + catalog.listed)
         ],
         columns=[c.name for c in tables.slo_catalog.columns],
     )
@@ -97,6 +101,7 @@ def _slo_catalog(
             "services": rows["service"].nunique(),
             "by_format": dg.MetadataValue.json(rows["source_format"].value_counts().to_dict()),
             "warnings": len(catalog.warnings),
+            "not_collected": dg.MetadataValue.json({s.id: s.note for s in catalog.listed}),
             "catalog": dg.MetadataValue.md(
                 md_table(rows, ["slo", "objective", "period", "sli_kind", "source_format"])
             ),

@@ -278,7 +278,7 @@ def check_incidents(
     from sre_pipeline.quality.report import known_services
     from sre_pipeline.quality.suites import incidents_suite
 
-    slos = stored_catalog(warehouse.engine())
+    slos = stored_catalog(warehouse.engine(), include_listed=True)  # their services are known
     if slos is None:
         return result_of(_spec_problems(NOT_MATERIALISED))
     try:

@@ -52,7 +52,8 @@ class QualityInputs:
 def known_services(catalog, resources) -> list[str]:
     """Services an incident may name: the catalog's and the capacity resources' (a service
     may only have capacity tracked)."""
-    return sorted({s.service for s in catalog.slos} | {r.service for r in resources if r.service})
+    slos = catalog.slos + catalog.listed  # a listed SLO's service is known too
+    return sorted({s.service for s in slos} | {r.service for r in resources if r.service})
 
 
 def inputs_from_config(config) -> QualityInputs:

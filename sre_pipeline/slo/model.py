@@ -11,7 +11,7 @@ from sre_pipeline.slo.periods import Period
 from sre_pipeline.slo.policy import DEFAULT_TIERS, PolicyTier
 from sre_pipeline.slo.windows import WindowPair
 
-SLIKind = Literal["events", "latency", "ratio", "probe"]
+SLIKind = Literal["events", "latency", "ratio", "probe", "threshold"]
 SourceFormat = Literal["native", "openslo", "sloth"]
 
 
@@ -26,7 +26,9 @@ class SLI(_Frozen):
       ``{{ .window }}``);
     - ``latency``: histogram ``metric`` (base name), ``matchers`` and ``threshold`` seconds;
     - ``ratio``: ``error_ratio_query``, a raw error ratio (no event counts);
-    - ``probe``: ``probe_query``, a 0/1 gauge such as ``probe_success{job="blackbox"}``.
+    - ``probe``: ``probe_query``, a 0/1 gauge such as ``probe_success{job="blackbox"}``;
+    - ``threshold``: ``threshold_query`` compared with ``threshold_op`` ``threshold_value``
+      (OpenSLO's thresholdMetric; listed in the catalog, not collected yet).
     """
 
     kind: SLIKind
@@ -38,6 +40,9 @@ class SLI(_Frozen):
     matchers: tuple[str, ...] = ()
     threshold: float | None = None
     probe_query: str | None = None
+    threshold_query: str | None = None
+    threshold_op: Literal["gt", "gte", "lt", "lte"] | None = None
+    threshold_value: float | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> SLI:
@@ -46,6 +51,7 @@ class SLI(_Frozen):
             "latency": self.metric and self.threshold is not None,
             "ratio": self.error_ratio_query,
             "probe": self.probe_query,
+            "threshold": self.threshold_query,
         }[self.kind]
         if not needed:
             raise ValueError(f"incomplete {self.kind} SLI")
@@ -118,6 +124,10 @@ class SLO(_Frozen):
     windows: tuple[WindowPair, ...]
     policy_tiers: tuple[PolicyTier, ...] = DEFAULT_TIERS
     aspirational: bool = False
+    # False: valid, listed in the catalog, but the pipeline cannot query its SLI (another
+    # metric source than Prometheus, a kind it does not evaluate yet); ``note`` says why
+    collectable: bool = True
+    note: str = ""
     alert_meta: AlertMeta = AlertMeta()
     # the SLO plugin chain in the order Sloth runs it (priorities and overrides applied);
     # without plugins, Sloth's default chain: validate, SLI, metadata and alert rules

@@ -214,10 +214,13 @@ def first_event_time(engine: Engine) -> pd.Timestamp | None:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def stored_catalog(engine: Engine) -> list[SLO] | None:
-    """The SLOs of the materialised ``slo_catalog`` in catalog order; None when nothing is
+def stored_catalog(engine: Engine, include_listed: bool = False) -> list[SLO] | None:
+    """The SLOs of the materialised ``slo_catalog`` the pipeline collects, in catalog order
+    (with ``include_listed``, those it lists without collecting too); None when nothing is
     stored or a row predates the stored spec (schema revision 0003)."""
     query = sa.select(slo_catalog.c.spec).order_by(slo_catalog.c.position, slo_catalog.c.slo)
+    if not include_listed:
+        query = query.where(slo_catalog.c.collectable)
     with engine.connect() as conn:
         specs = [row.spec for row in conn.execute(query)]
     if not specs or any(spec is None for spec in specs):

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    true,
 )
 
 metadata = MetaData()
@@ -49,6 +50,9 @@ slo_catalog = Table(
     # the catalog as the other assets read it: order, and the whole validated SLO as JSON
     Column("position", Integer),
     Column("spec", JSON),
+    # false: a valid SLO the pipeline lists but cannot collect; note says why (0010)
+    Column("collectable", Boolean, nullable=False, server_default=true()),
+    Column("note", Text),
 )
 
 # Time first in the primary key: partition writes delete and read by time window, and one

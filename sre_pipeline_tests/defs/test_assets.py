@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
 from sre_pipeline.sources.capacity import CapacityResult
 from sre_pipeline.sources.collector import CollectResult
+from sre_pipeline.warehouse.reads import stored_catalog
 from sre_pipeline_tests.defs.pipeline import pipeline
 from sre_pipeline_tests.slo.factories import constant_events, set_bad
 
@@ -185,3 +186,42 @@ def test_an_unchanged_catalog_writes_nothing(resources, tmp_path):
     spec.write_text(spec.read_text().replace("99.9", "99.5"))
     assert not unchanged(p.materialize(["slo_catalog"]))
     assert sorted(table(resources, "slo_catalog")["objective"]) == [0.99, 0.995]
+
+
+DATADOG = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: api}
+spec:
+  service: shop
+  budgetingMethod: Occurrences
+  timeWindow: [{duration: 28d, isRolling: true}]
+  objectives: [{target: 0.99}]
+  indicator:
+    metadata: {name: api-sli}
+    spec:
+      ratioMetric:
+        good: {metricSource: {type: Datadog, spec: {query: "sum:ok{*}"}}}
+        total: {metricSource: {type: Datadog, spec: {query: "sum:all{*}"}}}
+"""
+
+
+def test_an_slo_the_pipeline_cannot_collect_is_listed_and_never_collected(resources, tmp_path):
+    """Valid OpenSLO with a Datadog source: in ``slo_catalog`` (collectable false, a note),
+    in the asset's metadata, and out of everything that collects and evaluates."""
+    (tmp_path / "slos" / "datadog.yaml").write_text(DATADOG)
+    p = pipeline(resources)
+    result = p.materialize(["slo_catalog"])
+    assert result.success
+    meta = result.asset_materializations_for_node("slo_catalog")[0].metadata
+    note = "metric source Datadog is not one the pipeline queries"
+    assert meta["not_collected"].value == {"shop-api": note}
+    rows = table(resources, "slo_catalog").set_index("slo")
+    assert rows.loc["shop-api", "note"] == note
+    assert not rows.loc["shop-api", "collectable"] and rows.loc["shop-availability", "collectable"]
+    engine = sa.create_engine(resources["warehouse"].url)
+    assert [s.id for s in stored_catalog(engine)] == ["shop-availability", "shop-checkout"]
+    assert len(stored_catalog(engine, include_listed=True)) == 3
+    engine.dispose()
+    assert p.materialize(["sli_events"], partition_key=DAY).success
+    assert set(table(resources, "sli_events")["slo"]) == {"shop-availability", "shop-checkout"}

@@ -29,6 +29,9 @@ class Catalog:
     slos: list[SLO]
     warnings: list[Problem] = field(default_factory=list)
     others: dict[str, int] = field(default_factory=dict)  # other OpenSLO kinds read, by kind
+    # valid SLOs the pipeline cannot collect (``collectable`` False, ``note`` says why):
+    # listed in the catalog, never collected or evaluated
+    listed: list[SLO] = field(default_factory=list)
 
     def by_id(self) -> dict[str, SLO]:
         """SLOs keyed by id."""
@@ -112,8 +115,9 @@ def load_catalog(
     """Load, validate and convert every spec under ``paths``.
 
     Raises :class:`SpecError` with every error found (warnings are kept on the catalog), or
-    when no SLO is found, unless ``allow_empty`` and other OpenSLO objects were (``validate``
-    on files holding only Services or DataSources: valid OpenSLO, nothing to evaluate).
+    when no SLO is found, unless ``allow_empty`` and other OpenSLO objects, listed SLOs or
+    empty files were (``validate`` on files holding only Services or DataSources, or nothing:
+    valid OpenSLO, nothing to evaluate).
     """
     paths = list(paths)
     files, problems = spec_files(paths)
@@ -124,9 +128,15 @@ def load_catalog(
     expected = ", ".join(headers[:-1]) + " or " + headers[-1]
     slos: list[SLO] = []  # in file and document order, then the deferred ones
     others: dict[str, int] = {}
+    empty: list[str] = []  # files without a document: valid (as oslo reads them), a warning
     for path in files:
         docs, read_problems = read_documents(path)
         problems += read_problems
+        if not docs and not read_problems:
+            empty.append(str(path))
+            problems.append(
+                Problem(str(path), None, "(file)", "no documents", "SLO specs", severity="warning")
+            )
         for doc in (item for d in docs for item in d.items()):
             ctx = DocContext(doc)
             fmt = detect_format(doc.data)
@@ -149,12 +159,17 @@ def load_catalog(
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise SpecError(problems)
-    if not slos and not (allow_empty and others):
-        raise SpecError(
-            [Problem(", ".join(map(str, paths)), None, "(paths)", "no SLOs found", "SLO specs")]
+    listed = [s for s in slos if not s.collectable]
+    slos = [s for s in slos if s.collectable]
+    if not slos and not (allow_empty and (others or listed or empty)):
+        what = "no SLOs found" + (
+            f" that the pipeline can collect (listed only: {', '.join(s.id for s in listed)})"
+            if listed
+            else ""
         )
+        raise SpecError([Problem(", ".join(map(str, paths)), None, "(paths)", what, "SLO specs")])
     warnings = [p for p in problems if p.severity == "warning"]
-    return Catalog(slos=slos, warnings=warnings, others=dict(sorted(others.items())))
+    return Catalog(slos=slos, warnings=warnings, others=dict(sorted(others.items())), listed=listed)
 
 
 def _duplicates(slos: list[SLO]) -> list[Problem]:

@@ -24,6 +24,7 @@ from sre_pipeline.inputs.problems import Problem, did_you_mean
 from sre_pipeline.inputs.validation import DocContext
 from sre_pipeline.slo.model import SLO, Budgeting, Source
 from sre_pipeline.slo.spec import openslo_v1alpha as v1alpha
+from sre_pipeline.slo.spec import openslo_v2alpha as v2alpha
 from sre_pipeline.slo.spec.openslo_kinds import (
     DOCS,
     IGNORED,
@@ -32,13 +33,14 @@ from sre_pipeline.slo.spec.openslo_kinds import (
     SLODoc,
     SLOSpecIn,
 )
-from sre_pipeline.slo.spec.openslo_schema import InlineSLIIn, SLISpecIn, label_values
+from sre_pipeline.slo.spec.openslo_schema import DATA_SOURCES, InlineSLIIn, SLISpecIn, label_values
 from sre_pipeline.slo.windows import WindowPair, preset_windows
 
 WINDOW_SET = "openslo"
 VERSIONS = {  # apiVersion -> (kind -> schema, every kind the version has)
     "openslo/v1": (DOCS, KINDS),
     "openslo/v1alpha": (v1alpha.DOCS, tuple(v1alpha.DOCS)),
+    "openslo.com/v2alpha": (v2alpha.DOCS, tuple(v2alpha.DOCS)),
 }
 
 
@@ -58,7 +60,7 @@ class Registry:
     """Every OpenSLO document seen so far, by kind and ``metadata.name``."""
 
     def __init__(self, strict_references: bool = True) -> None:
-        self._defs: dict[str, dict[str, _Def]] = {kind: {} for kind in DOCS}
+        self._defs: dict[str, dict[str, _Def]] = {kind: {} for kind in (*DOCS, *IGNORED)}
         self._slos: list[_Def] = []
         # False (``validate``): a reference to an object the files given do not define is a
         # warning, as OpenSLO's reference validator does not check references at all; the
@@ -74,7 +76,7 @@ class Registry:
             ctx.problem(
                 ("apiVersion",),
                 f"unsupported OpenSLO apiVersion '{version}'",
-                "openslo/v1 or openslo/v1alpha",
+                ", ".join(VERSIONS),
             )
             return
         docs, kinds = VERSIONS[version]
@@ -108,7 +110,23 @@ class Registry:
 
     def resolve(self) -> tuple[list[SLO], list[Problem]]:
         """Resolve references and convert every valid SLO; returns SLOs and new problems."""
+        sources = {n: d.doc.spec.type for n, d in self._defs["DataSource"].items() if d.doc}
+        token = DATA_SOURCES.set(sources)
+        try:
+            return self._resolve()
+        finally:
+            DATA_SOURCES.reset(token)
+
+    def _resolve(self) -> tuple[list[SLO], list[Problem]]:
         problems: list[Problem] = []
+        # the queries, once every DataSource is known: a Prometheus one must be PromQL
+        for kind in ("SLI", "SLO"):
+            for d in self._defs[kind].values():
+                rctx = DocContext(d.ctx.doc)
+                for path, sli in _inline_slis(kind, d.doc):
+                    for where, message, expected in sli.problems(path):
+                        rctx.problem(where, message, expected)
+                problems += rctx.problems
         policies: dict[str, tuple[WindowPair, ...] | None] = {}
         # named policies first, so that a broken one is reported once, not once per SLO
         for name, d in self._defs["AlertPolicy"].items():
@@ -159,8 +177,8 @@ class Registry:
             elif (pair := cond.window_pair()) is None:
                 ctx.problem(
                     path + ("conditions", j),
-                    f"a burn rate '{cond.condition.op}' its threshold alerts while the budget "
-                    "is safe: this condition is not evaluated",
+                    f"op '{cond.condition.op}' alerts while the burn rate is below its "
+                    "threshold, i.e. while the budget is safe: this condition is not evaluated",
                     "op: gt or gte",
                     warning=True,
                 )
@@ -187,14 +205,19 @@ class Registry:
         return tuple(dict.fromkeys(pairs)) if ok else None
 
     def _indicator(
-        self, ctx: DocContext, inline: InlineSLIIn | None, ref: str | None, path: tuple
+        self,
+        ctx: DocContext,
+        inline: InlineSLIIn | None,
+        ref: str | None,
+        path: tuple,
+        v2: bool = False,
     ) -> tuple[bool, SLISpecIn | None]:
         """(whether an indicator is given, its spec or None when it cannot be resolved)."""
         if inline is not None:
             return True, inline.spec
         if ref is None:
             return False, None
-        found = self._lookup(ctx, "SLI", ref, path + ("indicatorRef",))
+        found = self._lookup(ctx, "SLI", ref, path + ("sliRef" if v2 else "indicatorRef",))
         return True, found.spec if found else None
 
     def _convert(self, ctx: DocContext, doc: SLODoc, policies: dict) -> list[SLO]:
@@ -202,11 +225,12 @@ class Registry:
         spec: SLOSpecIn = doc.spec
         n_errors = len(ctx.problems)
         windows = self._windows(ctx, spec.alert_policies, policies)
-        given, base = self._indicator(ctx, spec.indicator, spec.indicator_ref, ("spec",))
+        v2 = isinstance(doc, v2alpha.SLODoc)
+        given, base = self._indicator(ctx, spec.indicator, spec.indicator_ref, ("spec",), v2)
         indicators = []
         for i, obj in enumerate(spec.objectives):
             path = ("spec", "objectives", i)
-            own, sli = self._indicator(ctx, obj.indicator, obj.indicator_ref, path)
+            own, sli = self._indicator(ctx, obj.indicator, obj.indicator_ref, path, v2)
             indicators.append(sli if own else base)
             if not own and not given:
                 ctx.problem(
@@ -240,6 +264,17 @@ class Registry:
                 budgeting = Budgeting(
                     method="timeslices", slice=obj.slice, slice_target=obj.time_slice_target
                 )
+            model_sli, note = sli.to_model((obj.op, obj.value))
+            if spec.budgeting_method == "RatioTimeslices" and not note:
+                note = "budgetingMethod RatioTimeslices is listed, not evaluated yet"
+            if note:
+                ctx.problem(
+                    ("spec", "objectives", i) if len(spec.objectives) > 1 else ("spec",),
+                    f"not collected: {note}; the SLO is listed in the catalog only",
+                    "a Prometheus-compatible ratioMetric with Occurrences or Timeslices to "
+                    "evaluate it",
+                    warning=True,
+                )
             out.append(
                 SLO(
                     id=f"{spec.service}-{name}",
@@ -252,7 +287,9 @@ class Registry:
                     objective=obj.ratio,
                     period=period,
                     budgeting=budgeting,
-                    sli=sli.to_model(),
+                    sli=model_sli,
+                    collectable=not note,
+                    note=note,
                     window_set=WINDOW_SET if windows else "google",
                     windows=windows or preset_windows("google", period.nominal),
                     source=Source(
@@ -284,19 +321,38 @@ class Registry:
                     )
 
 
+def _inline_slis(kind: str, doc) -> list[tuple[tuple, SLISpecIn]]:
+    """The SLI specs a valid document holds, with their paths: an SLI's own, an SLO's inline
+    indicators (on the SLO and on each objective)."""
+    if doc is None:
+        return []
+    if kind == "SLI":
+        return [(("spec",), doc.spec)]
+    if kind != "SLO" or not isinstance(doc, SLODoc | v2alpha.SLODoc):
+        return []
+    key = "sli" if isinstance(doc, v2alpha.SLODoc) else "indicator"
+    found = [(("spec", key, "spec"), doc.spec.indicator.spec)] if doc.spec.indicator else []
+    for i, obj in enumerate(doc.spec.objectives):
+        if obj.indicator is not None:
+            found.append((("spec", "objectives", i, key, "spec"), obj.indicator.spec))
+    return found
+
+
 def _check_slices(ctx: DocContext, method: str, obj, path: tuple) -> None:
-    """Timeslices need a slice target and length per objective; other methods take none."""
+    """As OpenSLO's validator: Timeslices need a slice target and length per objective,
+    RatioTimeslices a length; with Occurrences they are ignored (a warning)."""
     fields = {"timeSliceTarget": obj.time_slice_target, "timeSliceWindow": obj.time_slice_window}
+    needed = {"Timeslices": tuple(fields), "RatioTimeslices": ("timeSliceWindow",)}
     for key, value in fields.items():
-        if method == "Timeslices" and value is None:
+        if key in needed.get(method, ()) and value is None:
             ctx.problem(
                 path + (key,),
-                f"budgetingMethod Timeslices needs '{key}'",
+                f"budgetingMethod {method} needs '{key}'",
                 "e.g. timeSliceTarget: 0.95 and timeSliceWindow: 1m",
             )
-        elif method != "Timeslices" and value is not None:
-            message = f"'{key}' only applies to budgetingMethod Timeslices"
-            ctx.problem(path + (key,), message, "budgetingMethod: Timeslices")
+        elif method == "Occurrences" and value is not None:
+            message = f"'{key}' is ignored with budgetingMethod Occurrences"
+            ctx.problem(path + (key,), message, "budgetingMethod: Timeslices", warning=True)
 
 
 def _raw_name(data: dict) -> str | None:

@@ -23,7 +23,7 @@ from sre_pipeline.slo.spec.openslo_schema import (
 )
 from sre_pipeline.slo.windows import PAGE, TICKET, WindowPair
 
-BUDGETING = ("Occurrences", "Timeslices")
+BUDGETING = ("Occurrences", "Timeslices", "RatioTimeslices")
 PAGE_SEVERITIES = frozenset({"page", "critical", "high"})
 
 
@@ -164,13 +164,9 @@ class SLOSpecIn(InputModel):
     @field_validator("budgeting_method")
     @classmethod
     def _method(cls, v: str) -> str:
-        if v == "RatioTimeslices":
-            raise invalid(
-                "budgetingMethod RatioTimeslices is not supported", "Occurrences or Timeslices"
-            )
         if v not in BUDGETING:
             hint = did_you_mean(v, BUDGETING)
-            raise invalid(f"unknown budgetingMethod '{v}'{hint}", "Occurrences or Timeslices")
+            raise invalid(f"unknown budgetingMethod '{v}'{hint}", ", ".join(BUDGETING))
         return v
 
     @model_validator(mode="after")
@@ -189,6 +185,22 @@ class ServiceSpecIn(InputModel):
 class _DocIn(InputModel):
     api_version: Literal["openslo/v1"] = Field(alias="apiVersion")
     metadata: MetadataIn
+
+
+class DataSourceSpecIn(InputModel):
+    """``spec`` of a DataSource (and v2alpha's inline ``dataSourceSpec``): its ``type`` tells
+    whether the pipeline can query the metrics that reference it."""
+
+    description: str = Field("", max_length=1050)
+    type: str = Field(min_length=1)
+    connection_details: Any = Field(alias="connectionDetails")  # any value, as OpenSLO
+
+
+class DataSourceDoc(_DocIn):
+    """A DataSource document."""
+
+    kind: Literal["DataSource"]
+    spec: DataSourceSpecIn
 
 
 class ServiceDoc(_DocIn):
@@ -232,6 +244,7 @@ DOCS: dict[str, type[_DocIn]] = {
     "SLO": SLODoc,
     "AlertPolicy": AlertPolicyDoc,
     "AlertCondition": AlertConditionDoc,
+    "DataSource": DataSourceDoc,
 }
-IGNORED = ("DataSource", "AlertNotificationTarget")  # valid OpenSLO with nothing to evaluate
+IGNORED = ("AlertNotificationTarget",)  # valid OpenSLO with nothing to evaluate
 KINDS = (*DOCS, *IGNORED)

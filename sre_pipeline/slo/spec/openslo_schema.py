@@ -9,13 +9,15 @@ resolved in :mod:`sre_pipeline.slo.spec.openslo`.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from sre_pipeline.inputs.durations import DurationError, parse_duration
-from sre_pipeline.inputs.validation import InputModel, Number, check_promql, invalid
+from sre_pipeline.inputs.promql import PLACEHOLDER, is_selector, promql_error
+from sre_pipeline.inputs.validation import InputModel, Number, invalid
 from sre_pipeline.slo.model import SLI
 from sre_pipeline.slo.spec.native_schema import has_window, percent_to_ratio
 
@@ -66,60 +68,77 @@ class MetadataIn(InputModel):
         return check_name(v)
 
 
-class PromSpecIn(InputModel):
-    """``metricSource.spec``: the PromQL template under ``query`` (or ``promql``)."""
-
-    query: str | None = None
-    promql: str | None = None
-
-    @field_validator("query", "promql")
-    @classmethod
-    def _placeholder(cls, v: str | None) -> str | None:
-        if v is not None and not has_window(v):
-            raise invalid(
-                "query has no {{ .window }} placeholder",
-                "PromQL such as sum(rate(http_requests_total[{{ .window }}]))",
-            )
-        return v if v is None else check_promql(v)
-
-    @model_validator(mode="after")
-    def _one(self):
-        if (self.query is None) == (self.promql is None):
-            raise invalid("give exactly one of 'query' and 'promql'", "query: <PromQL>")
-        return self
+PROMETHEUS_TYPES = ("prometheus", "thanos", "mimir", "cortex", "victoriametrics")
+# DataSource name -> type of the files being loaded, set by the registry while it resolves:
+# a metric that references its DataSource takes the type from there, and metrics are
+# frozen models that cannot hold the registry themselves
+DATA_SOURCES: ContextVar[dict[str, str] | None] = ContextVar("openslo_data_sources", default=None)
+PROMETHEUS_EXPECTED = "PromQL such as sum(rate(http_requests_total[{{ .window }}]))"
 
 
 class MetricSourceIn(InputModel):
-    """``metricSource``; the type is Prometheus, or comes from the referenced DataSource."""
+    """``metricSource``: a ``type`` (or a ``metricSourceRef`` to a DataSource) and a ``spec``
+    of the source's own keys. Any type is valid OpenSLO; the pipeline queries the
+    Prometheus-compatible ones (a ref without a type is taken as Prometheus)."""
 
     metric_source_ref: str | None = Field(None, alias="metricSourceRef")
     type: str | None = None
-    spec: PromSpecIn
+    spec: dict[str, Any] = Field(min_length=1)
 
-    @field_validator("type")
-    @classmethod
-    def _prometheus(cls, v: str | None) -> str | None:
-        if v is not None and v.lower() != "prometheus":
-            raise invalid(f"metric source type '{v}' is not supported", "Prometheus")
-        return v
+    @property
+    def source_type(self) -> str | None:
+        """The type, given or of the referenced DataSource (None: unknown)."""
+        return self.type or (DATA_SOURCES.get() or {}).get(self.metric_source_ref or "")
 
-    @model_validator(mode="after")
-    def _typed(self):
-        if self.type is None and self.metric_source_ref is None:
-            raise invalid("metricSource has no 'type' and no 'metricSourceRef'", "type: Prometheus")
-        return self
+    @property
+    def prometheus(self) -> bool:
+        """Whether the pipeline can run this source's query. No type at all is taken as
+        Prometheus (the one source the pipeline has); a reference to a DataSource the files
+        do not define is too, when its query is PromQL."""
+        kind = self.source_type
+        if kind is None and self.metric_source_ref:
+            return self.query is not None and promql_error(self.query) is None
+        return kind is None or kind.lower() in PROMETHEUS_TYPES
+
+    @property
+    def label(self) -> str:
+        """The source as a message names it."""
+        if self.source_type:
+            return self.source_type
+        return f"of DataSource '{self.metric_source_ref}' (not in the files given)"
+
+    @property
+    def query(self) -> str | None:
+        """The query, under ``query`` (or ``promql``)."""
+        value = self.spec.get("query", self.spec.get("promql"))
+        return value if isinstance(value, str) else None
 
 
 class MetricIn(InputModel):
-    """One of ``good``, ``bad``, ``total`` or ``raw``."""
+    """One of ``good``, ``bad``, ``total``, ``raw`` or ``thresholdMetric``."""
 
     metric_source: MetricSourceIn = Field(alias="metricSource")
 
     @property
     def query(self) -> str:
-        """The PromQL template, whichever key it was written under."""
-        spec = self.metric_source.spec
-        return spec.query if spec.query is not None else spec.promql
+        """The query as written."""
+        return self.metric_source.query or ""
+
+    def problems(self, path: tuple) -> list[tuple[tuple, str, str]]:
+        """``(path, message, expected)`` for a Prometheus query that cannot run: not exactly
+        one of ``query`` and ``promql``, or no PromQL (other sources are not checked)."""
+        source = self.metric_source
+        if not source.prometheus:
+            return []
+        where = path + ("metricSource", "spec")
+        given = [k for k in ("query", "promql") if k in source.spec]
+        if len(given) != 1 or not isinstance(source.spec[given[0]], str):
+            return [(where, "give exactly one of 'query' and 'promql'", "query: <PromQL>")]
+        reason = promql_error(source.spec[given[0]])
+        if reason:
+            message = f"PromQL does not parse: {reason}"
+            return [(where + (given[0],), message, PROMETHEUS_EXPECTED)]
+        return []
 
 
 class RatioMetricIn(InputModel):
@@ -147,38 +166,96 @@ class RatioMetricIn(InputModel):
         return self
 
 
+class ThresholdMetricIn(MetricIn):
+    """``thresholdMetric``: one query whose value the objectives compare (``op``/``value``)."""
+
+
 class SLISpecIn(InputModel):
-    """``spec`` of an SLI."""
+    """``spec`` of an SLI: a ``ratioMetric`` or a ``thresholdMetric``."""
 
-    description: str = ""
+    description: str = Field("", max_length=1050)
     ratio_metric: RatioMetricIn | None = Field(None, alias="ratioMetric")
-    threshold_metric: Any = Field(None, alias="thresholdMetric")
-
-    @field_validator("threshold_metric")
-    @classmethod
-    def _unsupported(cls, v: Any) -> Any:
-        raise invalid("thresholdMetric is not supported (it has no events to budget)", RATIO_METRIC)
+    threshold_metric: ThresholdMetricIn | None = Field(None, alias="thresholdMetric")
 
     @model_validator(mode="after")
-    def _ratio(self):
-        if self.ratio_metric is None:
-            raise invalid("the SLI has no ratioMetric", RATIO_METRIC)
+    def _one(self):
+        if (self.ratio_metric is None) == (self.threshold_metric is None):
+            raise invalid("give exactly one of 'ratioMetric' and 'thresholdMetric'", RATIO_METRIC)
         return self
 
-    def to_model(self) -> SLI:
-        """The model SLI: good/bad/total become events, raw becomes an error ratio."""
+    def metrics(self) -> list[tuple[tuple, MetricIn]]:
+        """Each query of the SLI with its path under ``spec``."""
+        if self.threshold_metric is not None:
+            return [(("thresholdMetric",), self.threshold_metric)]
+        r = self.ratio_metric
+        return [
+            (("ratioMetric", role), getattr(r, role))
+            for role in ("good", "bad", "total", "raw")
+            if getattr(r, role) is not None
+        ]
+
+    def problems(self, path: tuple) -> list[tuple[tuple, str, str]]:
+        """Every query that cannot run, with its path under ``path``."""
+        return [p for sub, metric in self.metrics() for p in metric.problems(path + sub)]
+
+    def to_model(self, threshold: tuple | None = None) -> tuple[SLI, str]:
+        """``(SLI, note)``: the model SLI, and why the pipeline cannot collect it (empty when
+        it can). good/bad/total become events, raw an error ratio; a query without
+        ``{{ .window }}`` is bucketed as documented (:func:`bucketed`)."""
+        others = sorted(
+            {m.metric_source.label for _, m in self.metrics() if not m.metric_source.prometheus}
+        )
+        note = (
+            f"metric source {', '.join(others)} is not one the pipeline queries" if others else ""
+        )
+        if self.threshold_metric is not None:
+            op, value = threshold or (None, None)
+            sli = SLI(
+                kind="threshold",
+                threshold_query=self.threshold_metric.query or "-",
+                threshold_op=op,
+                threshold_value=value,
+            )
+            return sli, note or "thresholdMetric SLIs are listed, not collected yet"
         r = self.ratio_metric
         if r.raw:
-            q = r.raw.query
+            q, why = bucketed(r.raw.query, "gauge", note)
             # a success ratio is what is left after errors, so its error ratio is the complement
             error_ratio = q if r.raw_type == "failure" else f"1 - ({q})"
-            return SLI(kind="ratio", error_ratio_query=error_ratio)
+            return SLI(kind="ratio", error_ratio_query=error_ratio), note or why
+        kind = "counter" if r.counter else "events"
+        queries = {
+            role: bucketed(getattr(r, role).query, kind, note)
+            for role in ("good", "bad", "total")
+            if getattr(r, role)
+        }
+        why = next((w for _, w in queries.values() if w), "")
         return SLI(
             kind="events",
-            good_query=r.good.query if r.good else None,
-            bad_query=r.bad.query if r.bad else None,
-            total_query=r.total.query,
-        )
+            good_query=queries["good"][0] if "good" in queries else None,
+            bad_query=queries["bad"][0] if "bad" in queries else None,
+            total_query=queries["total"][0],
+        ), note or why
+
+
+def bucketed(query: str, kind: str, note: str) -> tuple[str, str]:
+    """``(template, note)`` for a query as written. With ``{{ .window }}`` it is the template.
+    Without, OpenSLO's raw forms: a counter (``counter: true``) counts its increase in each
+    bucket, ``sum(increase(sel[W]))`` for a plain selector and ``increase((expr)[W:])`` (a
+    subquery at Prometheus' evaluation interval) for an expression; a raw ratio is averaged
+    over the bucket, ``avg_over_time((expr)[W:])``; events that are not counters have no
+    bucketing, so the SLO is listed, not collected."""
+    if note or has_window(query):
+        return query, ""
+    if kind == "counter":
+        if is_selector(query):
+            return f"sum(increase({query.strip()}[{PLACEHOLDER}]))", ""
+        return f"increase(({query.strip()})[{PLACEHOLDER}:])", ""
+    if kind == "gauge":
+        return f"avg_over_time(({query.strip()})[{PLACEHOLDER}:])", ""
+    return query, (
+        "a query without {{ .window }} that is not a counter (counter: true) has no buckets"
+    )
 
 
 class InlineSLIIn(InputModel):

@@ -24,16 +24,15 @@ from sre_pipeline.inputs.promql import PROMQL_EXPECTED, promql_error
 from sre_pipeline.inputs.validation import DocContext, InputModel, Number, invalid
 from sre_pipeline.slo.model import SLI, SLO, Source
 from sre_pipeline.slo.periods import Period
-from sre_pipeline.slo.spec.native_schema import NAME_PATTERN, has_window
+from sre_pipeline.slo.spec.native_schema import NAME_PATTERN
 from sre_pipeline.slo.spec.openslo_period import CalendarIn
-from sre_pipeline.slo.spec.openslo_schema import check_name
+from sre_pipeline.slo.spec.openslo_schema import bucketed, check_name
 from sre_pipeline.slo.windows import preset_windows
 
 API_VERSION = "openslo/v1alpha"
 UNITS = ("Second", "Day", "Week", "Month", "Quarter")
 CALENDAR = {"Week": "week", "Month": "month", "Quarter": "quarter"}
 SECONDS = {"Second": 1, "Day": 86400, "Week": 7 * 86400}
-COLLECTABLE = "source: prometheus, queryType: promql and a query with {{.window}}"
 
 
 class MetadataIn(InputModel):
@@ -56,7 +55,7 @@ class MetricIn(InputModel):
     query: str = Field(pattern=r"\S")
 
     def prometheus(self) -> str | None:
-        """The PromQL template, or why the pipeline cannot collect it."""
+        """The PromQL template, or None when the pipeline cannot query the source."""
         if self.source.lower() not in ("prometheus", "sloth") or self.query_type != "promql":
             return None
         return self.query
@@ -190,29 +189,68 @@ class SLODoc(InputModel):
 DOCS = {"Service": ServiceDoc, "SLO": SLODoc}
 
 
-def _query(ctx: DocContext, metric: MetricIn, path: tuple) -> str | None:
-    """The metric's PromQL template, or None (reported) when the pipeline cannot collect it."""
+def _query(ctx: DocContext, metric: MetricIn, path: tuple, incremental: bool):
+    """``(template, note)`` of a query: the template to collect, or why the SLO is listed,
+    not collected; a PromQL error is reported (None)."""
     query = metric.prometheus()
     if query is None:
-        ctx.problem(
-            path,
-            f"source '{metric.source}' / queryType '{metric.query_type}' is not a query the "
-            "pipeline can collect",
-            COLLECTABLE,
+        return metric.query, (
+            f"source '{metric.source}' (queryType '{metric.query_type}') is not one the "
+            "pipeline queries"
         )
-        return None
-    if not has_window(query):
-        ctx.problem(path + ("query",), "query has no {{.window}} placeholder", COLLECTABLE)
-        return None
     reason = promql_error(query)
     if reason:
-        ctx.problem(path + ("query",), f"PromQL does not parse: {reason}", PROMQL_EXPECTED)
+        message = f"PromQL does not parse: {reason}"
+        ctx.problem(path + ("query",), message, PROMQL_EXPECTED)
         return None
-    return query
+    return bucketed(query, "counter" if incremental else "events", "")
+
+
+def _objective_sli(ctx: DocContext, spec: SLOSpecIn, obj: ObjectiveIn, path: tuple):
+    """``(SLI, note)`` of one objective (note: why it is listed, not collected), or None when
+    an error was reported."""
+    if spec.indicator is not None:
+        missing = [k for k in ("op", "value") if getattr(obj, k) is None]
+        for key in missing:
+            message = f"a thresholdMetric objective needs '{key}'"
+            ctx.problem(path + (key,), message, "op: lte and value: 0.3, say")
+        if missing:
+            return None
+        metric = spec.indicator.threshold_metric
+        sli = SLI(
+            kind="threshold",
+            threshold_query=metric.query,
+            threshold_op=obj.op,
+            threshold_value=obj.value,
+        )
+        return sli, "thresholdMetric SLIs are listed, not collected yet"
+    if obj.op is not None:
+        ctx.problem(path + ("op",), "'op' is forbidden with ratioMetrics", "no op")
+        return None
+    if obj.value is None:
+        ctx.problem(
+            path + ("value",),
+            "OpenSLO's validator requires 'value' on every v1alpha objective; Sloth and "
+            "the pipeline do not use it with ratioMetrics",
+            "value: 1",
+            warning=True,
+        )
+    ratio = obj.ratio_metrics
+    where = path + ("ratioMetrics",)
+    good = _query(ctx, ratio.good, where + ("good",), ratio.incremental)
+    total = _query(ctx, ratio.total, where + ("total",), ratio.incremental)
+    if good is None or total is None:
+        return None
+    note = good[1] or total[1]
+    if spec.budgeting_method == "Timeslices":
+        note = note or "Timeslices in openslo/v1alpha has no slice length to evaluate"
+    return SLI(kind="events", good_query=good[0], total_query=total[0]), note
 
 
 def convert(ctx: DocContext, doc: SLODoc) -> list[SLO]:
-    """One SLO per objective, as Sloth converts v1alpha; problems go to ``ctx``."""
+    """One SLO per objective, as Sloth converts v1alpha; problems go to ``ctx``. Objectives
+    the pipeline cannot evaluate (a threshold metric, another source, Timeslices, which
+    v1alpha gives no slice length) are SLOs listed, not collected, with a warning."""
     spec = doc.spec
     window = spec.time_windows[0]
     if window.is_rolling is None and window.calendar is None:
@@ -227,45 +265,27 @@ def convert(ctx: DocContext, doc: SLODoc) -> list[SLO]:
     if isinstance(period, tuple):
         ctx.problem(("spec", "timeWindows", 0), *period)
         return []
-    if spec.indicator is not None:
-        ctx.problem(
-            ("spec", "indicator", "thresholdMetric"),
-            "a thresholdMetric SLO is not evaluated yet",
-            "objectives with ratioMetrics (good and total)",
-        )
-        return []
-    if spec.budgeting_method == "Timeslices":
-        for i, obj in enumerate(spec.objectives):
-            if obj.time_slice_target is None:
-                ctx.problem(
-                    ("spec", "objectives", i, "timeSliceTarget"),
-                    "budgetingMethod Timeslices needs 'timeSliceTarget'",
-                    "e.g. timeSliceTarget: 0.95",
-                )
-        ctx.problem(
-            ("spec", "budgetingMethod"),
-            "Timeslices in openslo/v1alpha has no slice length to evaluate",
-            "Occurrences, or openslo/v1 with timeSliceWindow",
-        )
-        return []
     out = []
     for i, obj in enumerate(spec.objectives):
         path = ("spec", "objectives", i)
-        if obj.op is not None:
-            ctx.problem(path + ("op",), "'op' is forbidden with ratioMetrics", "no op")
-            continue
-        if obj.value is None:
+        if spec.budgeting_method == "Timeslices" and obj.time_slice_target is None:
             ctx.problem(
-                path + ("value",),
-                "OpenSLO's validator requires 'value' on every v1alpha objective; Sloth and "
-                "the pipeline do not use it with ratioMetrics",
-                "value: 1",
+                path + ("timeSliceTarget",),
+                "budgetingMethod Timeslices needs 'timeSliceTarget'",
+                "e.g. timeSliceTarget: 0.95",
+            )
+            continue
+        made = _objective_sli(ctx, spec, obj, path)
+        if made is None:
+            continue
+        sli, note = made
+        if note:
+            ctx.problem(
+                path,
+                f"not collected: {note}; the SLO is listed in the catalog only",
+                "ratioMetrics from Prometheus with budgetingMethod Occurrences to evaluate it",
                 warning=True,
             )
-        good = _query(ctx, obj.ratio_metrics.good, path + ("ratioMetrics", "good"))
-        total = _query(ctx, obj.ratio_metrics.total, path + ("ratioMetrics", "total"))
-        if good is None or total is None:
-            continue
         name = f"{doc.metadata.name}-{i}"
         out.append(
             SLO(
@@ -275,9 +295,11 @@ def convert(ctx: DocContext, doc: SLODoc) -> list[SLO]:
                 description=spec.description,
                 objective=obj.target,
                 period=period,
-                sli=SLI(kind="events", good_query=good, total_query=total),
+                sli=sli,
                 window_set="google",
                 windows=preset_windows("google", period.nominal),
+                collectable=not note,
+                note=note,
                 source=Source(
                     format="openslo", file=ctx.doc.file, document=ctx.doc.index, spec=API_VERSION
                 ),

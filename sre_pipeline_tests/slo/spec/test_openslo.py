@@ -355,13 +355,46 @@ def test_missing_references_suggest_known_names(tmp_path):
 
 
 def test_reference_to_invalid_definition_is_not_reported_twice(tmp_path):
-    broken = sli_doc(bad=metric("sum(rate(errors[5m]))"), total=metric(TOTAL))
+    broken = sli_doc(bad=metric("sum(rate(errors[5m])"), total=metric(TOTAL))
     path = write(tmp_path, "broken.yaml", broken, slo_doc())
     problems = errors(path)
     assert len(problems) == 1
     problem = at(problems, "spec.ratioMetric.bad.metricSource.spec.query")
-    assert problem.message == "query has no {{ .window }} placeholder"
+    assert problem.message.startswith("PromQL does not parse")
     assert problem.document == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "counter", "template"),
+    [
+        (
+            'http_requests_total{code="500"}',
+            True,
+            'sum(increase(http_requests_total{code="500"}[{{ .window }}]))',
+        ),
+        (
+            'sum(http_requests_total{code="500"})',
+            True,
+            'increase((sum(http_requests_total{code="500"}))[{{ .window }}:])',
+        ),
+    ],
+)
+def test_queries_without_a_window_are_bucketed_as_documented(tmp_path, query, counter, template):
+    sli = sli_doc(counter=counter, bad=metric(query), total=metric("http_requests_total"))
+    slo = load_one(tmp_path, sli, slo_doc())
+    assert slo.sli.bad_query == template
+    assert slo.sli.total_query == "sum(increase(http_requests_total[{{ .window }}]))"
+
+
+def test_a_raw_ratio_without_a_window_is_averaged_and_a_plain_gauge_is_listed(tmp_path):
+    raw = sli_doc(raw=metric("job:error_ratio"), rawType="failure")
+    assert load_one(tmp_path, raw, slo_doc()).sli.error_ratio_query == (
+        "avg_over_time((job:error_ratio)[{{ .window }}:])"
+    )
+    gauge = sli_doc(counter=False, bad=metric("errors_now"), total=metric("requests_now"))
+    catalog = load_catalog([write(tmp_path, "g.yaml", gauge, slo_doc())], allow_empty=True)
+    assert catalog.slos == [] and [s.id for s in catalog.listed] == ["api-availability"]
+    assert "has no buckets" in catalog.listed[0].note
 
 
 def test_duplicate_names_across_files(tmp_path):
@@ -383,19 +416,32 @@ def test_duplicate_names_across_files(tmp_path):
     assert "duplicate SLO name 'availability'" in problems[1].message
 
 
-def test_threshold_metric_is_rejected(tmp_path):
-    threshold = doc("SLI", "api-errors", {"thresholdMetric": metric(TOTAL)})
-    path = write(tmp_path, "t.yaml", threshold, slo_doc())
-    problem = at(errors(path), "spec.thresholdMetric")
-    assert "thresholdMetric is not supported" in problem.message
-    assert "ratioMetric" in problem.expected
-
-
-def test_ratio_timeslices_is_rejected(tmp_path):
-    path = write(tmp_path, "r.yaml", sli_doc(), slo_doc(budgetingMethod="RatioTimeslices"))
-    problem = at(errors(path), "spec.budgetingMethod")
-    assert problem.message == "budgetingMethod RatioTimeslices is not supported"
-    assert problem.expected == "Occurrences or Timeslices"
+def test_threshold_metrics_and_ratio_timeslices_are_valid_and_listed(tmp_path):
+    """Valid OpenSLO the pipeline does not evaluate yet: a warning each, and the SLO is
+    listed in the catalog (``Catalog.listed``), not collected."""
+    threshold = doc("SLI", "latency", {"thresholdMetric": metric("p99_latency_seconds")})
+    slos = [
+        slo_doc(
+            "fast", indicatorRef="latency", objectives=[{"target": 0.99, "op": "lte", "value": 0.3}]
+        ),
+        slo_doc(
+            "ratio-slices",
+            budgetingMethod="RatioTimeslices",
+            objectives=[{"target": 0.99, "timeSliceWindow": "5m"}],
+        ),
+    ]
+    catalog = load_catalog(
+        [write(tmp_path, "t.yaml", threshold, sli_doc(), *slos)], allow_empty=True
+    )
+    assert catalog.slos == []
+    listed = {s.id: s for s in catalog.listed}
+    assert listed["api-fast"].sli.kind == "threshold" and not listed["api-fast"].collectable
+    assert (listed["api-fast"].sli.threshold_op, listed["api-fast"].sli.threshold_value) == (
+        "lte",
+        0.3,
+    )
+    assert listed["api-ratio-slices"].note.startswith("budgetingMethod RatioTimeslices")
+    assert all(w.message.startswith("not collected: ") for w in catalog.warnings)
 
 
 def test_timeslices_need_slice_fields(tmp_path):
@@ -519,11 +565,20 @@ def test_policy_needs_one_condition_and_a_target_and_null_policies_are_none(tmp_
     assert load_one(tmp_path, sli_doc(), slo).window_set == "google"
 
 
-def test_unsupported_metric_source_type(tmp_path):
-    datadog = {"metricSource": {"type": "Datadog", "spec": {"query": TOTAL}}}
+def test_another_metric_source_is_valid_and_listed_not_collected(tmp_path):
+    datadog = {"metricSource": {"type": "Datadog", "spec": {"query": "sum:requests{*}"}}}
     path = write(tmp_path, "dd.yaml", sli_doc(bad=metric(BAD), total=datadog), slo_doc())
-    problem = at(errors(path), "spec.ratioMetric.total.metricSource.type")
-    assert (problem.message, problem.expected) == (
-        "metric source type 'Datadog' is not supported",
-        "Prometheus",
+    catalog = load_catalog([path], allow_empty=True)
+    (listed,) = catalog.listed
+    assert listed.note == "metric source Datadog is not one the pipeline queries"
+    (warning,) = catalog.warnings
+    assert (warning.path, warning.document) == ("spec", 2)
+    assert warning.message == (
+        "not collected: metric source Datadog is not one the pipeline queries; the SLO is "
+        "listed in the catalog only"
+    )
+    with pytest.raises(SpecError) as exc:  # a run needs at least one SLO it can collect
+        load_catalog([path])
+    assert exc.value.problems[-1].message == (
+        "no SLOs found that the pipeline can collect (listed only: api-availability)"
     )

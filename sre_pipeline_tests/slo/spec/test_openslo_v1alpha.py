@@ -90,12 +90,6 @@ def test_what_sloth_reads_and_go_sdk_refuses_loads_with_warnings(tmp_path):
             "'op' is forbidden with ratioMetrics",
         ),
         ("unit: Day", "unit: Year", "spec.timeWindows[0].unit", "'Year' is not allowed"),
-        (
-            "source: prometheus, queryType: promql, query: 'sum(rate(ok_total",
-            "source: datadog, queryType: query, query: 'sum(rate(ok_total",
-            "spec.objectives[0].ratioMetrics.good",
-            "source 'datadog' / queryType 'query' is not a query the pipeline can collect",
-        ),
     ],
 )
 def test_go_sdk_rules_are_errors_with_their_place(tmp_path, old, new, path, message):
@@ -124,3 +118,36 @@ def test_an_apiversion_no_format_has_is_named_not_an_unknown_format(tmp_path):
     (problem,) = problems(write(tmp_path, text))
     assert (problem.path, problem.message) == ("apiVersion", "unsupported apiVersion 'foo'")
     assert "openslo/v1alpha" in problem.expected and "sloth.slok.dev/v1" in problem.expected
+
+
+def test_objectives_the_pipeline_cannot_evaluate_are_listed(tmp_path):
+    """Another source, a threshold metric, Timeslices (v1alpha has no slice length): valid,
+    listed in the catalog with a warning, not collected."""
+    text = SLO.replace(
+        "good: {source: prometheus, queryType: promql, query: 'sum(rate(ok_total",
+        "good: {source: datadog, queryType: query, query: 'sum(rate(ok_total",
+        1,
+    )
+    catalog = load_catalog([write(tmp_path, text)])
+    assert [s.id for s in catalog.slos] == ["checkout-checkout-requests-1"]
+    (listed,) = catalog.listed
+    assert listed.note == "source 'datadog' (queryType 'query') is not one the pipeline queries"
+    threshold = """\
+    apiVersion: openslo/v1alpha
+    kind: SLO
+    metadata: {name: latency}
+    spec:
+      service: checkout
+      budgetingMethod: Occurrences
+      timeWindows: [{count: 7, unit: Day, isRolling: true}]
+      indicator:
+        thresholdMetric: {source: prometheus, queryType: promql, query: 'p99_seconds'}
+      objectives: [{target: 0.99, op: lte, value: 0.3}]
+    """
+    catalog = load_catalog([write(tmp_path, threshold)], allow_empty=True)
+    (listed,) = catalog.listed
+    assert (listed.sli.kind, listed.sli.threshold_op, listed.sli.threshold_value) == (
+        "threshold",
+        "lte",
+        0.3,
+    )
