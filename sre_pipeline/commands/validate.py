@@ -109,7 +109,11 @@ def _slos(args):
                 describe_objective(slo.objective),
                 slo.period.label + ("" if slo.period.is_rolling else f" ({slo.period.time_zone})"),
                 slo.sli.kind
-                + (" (timeslices)" if slo.budgeting.method == "timeslices" else "")
+                + (
+                    f" ({slo.budgeting.method.replace('_', ' ')})"
+                    if slo.budgeting.method != "occurrences"
+                    else ""
+                )
                 + ("" if slo.collectable else " (not collected)"),
                 slo.source.format,
                 f"{slo.source.file}#{slo.source.document}",

@@ -64,13 +64,13 @@ def _overlap(starts: np.ndarray, width: pd.Timedelta, lo: pd.Timestamp, hi: pd.T
 def _units(slo: SLO, part: pd.DataFrame | None, width: pd.Timedelta):
     """What the SLO's budget counts, as (start ns, total, bad, length) per unit: the buckets'
     events, or for a time-slice budget one unit per slice with events (bad when it misses the
-    slice target)."""
+    slice target; with RatioTimeslices, bad by its error ratio)."""
     if part is None or part.empty:
         return np.array([], dtype="int64"), np.array([]), np.array([]), width
     starts = part["_start"].to_numpy()
     total, bad = part["total"].to_numpy(dtype=float), part["_bad"].to_numpy(dtype=float)
     b = slo.budgeting
-    if b.method != "timeslices":
+    if b.method not in ("timeslices", "ratio_timeslices"):
         return starts, total, bad, width
     length = pd.Timedelta(b.slice)
     slices = pd.DataFrame({"s": starts - starts % length.value, "t": total, "b": bad})
@@ -78,12 +78,9 @@ def _units(slo: SLO, part: pd.DataFrame | None, width: pd.Timedelta):
     t, missed = sums["t"].to_numpy(), sums["b"].to_numpy()
     has = t > 0
     ratio = np.where(has, (t - missed) / np.where(has, t, 1.0), 1.0)
-    return (
-        sums.index.to_numpy(),
-        has.astype(float),
-        (has & (ratio < b.slice_target)).astype(float),
-        length,
-    )
+    # RatioTimeslices: a slice costs its error ratio, not all or nothing
+    slice_bad = 1.0 - ratio if b.method == "ratio_timeslices" else ratio < b.slice_target
+    return sums.index.to_numpy(), has.astype(float), (has * slice_bad).astype(float), length
 
 
 def _coverage(part: pd.DataFrame | None, width: pd.Timedelta, lo, hi) -> float:

@@ -59,9 +59,10 @@ class SLI(_Frozen):
 
 
 class Budgeting(_Frozen):
-    """``occurrences`` (events) or ``timeslices`` (a slice is good when it meets its target)."""
+    """``occurrences`` (events), ``timeslices`` (a slice is good when it meets its target) or
+    ``ratio_timeslices`` (OpenSLO's RatioTimeslices: the mean of the slices' good ratios)."""
 
-    method: Literal["occurrences", "timeslices"] = "occurrences"
+    method: Literal["occurrences", "timeslices", "ratio_timeslices"] = "occurrences"
     slice: timedelta | None = None
     slice_target: float | None = None  # ratio in (0, 1]
 

@@ -175,3 +175,76 @@ def test_prometheus_stopped_in_the_middle_of_a_collection(backfilled, spare_prom
     assert 1 <= len(collected) <= 5 and len(result.failures) >= 10
     truth = backfilled.truth
     compare(truth[truth.slo.isin(collected)], result.events)
+
+
+RAW_OPENSLO = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: raw-counters}
+spec:
+  service: search
+  budgetingMethod: Occurrences
+  timeWindow: [{duration: 28d, isRolling: true}]
+  objectives: [{target: 0.999}]
+  indicator:
+    metadata: {name: raw}
+    spec:
+      ratioMetric:
+        counter: true
+        bad:
+          metricSource:
+            type: Prometheus
+            spec: {query: 'http_requests_total{service="search",code=~"5.."}'}
+        total:
+          metricSource:
+            type: Prometheus
+            spec: {query: 'sum(http_requests_total{service="search"})'}
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: probe-threshold}
+spec:
+  service: api-gateway
+  budgetingMethod: Occurrences
+  timeWindow: [{duration: 28d, isRolling: true}]
+  objectives: [{target: 0.999, op: gte, value: 1}]
+  indicator:
+    metadata: {name: probe}
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: Prometheus
+          spec: {query: 'probe_success{job="blackbox",target="https://api.example.com/healthz"}'}
+"""
+
+
+def test_openslo_raw_counters_and_a_threshold_metric_are_collected(backfilled, tmp_path):
+    """Queries without {{ .window }}: a counter selector counts its increase per bucket
+    (exactly the truth), a counter expression through a subquery (close to it); a threshold
+    metric counts its samples per bucket, good when they meet the threshold."""
+    from sre_pipeline.slo.spec.loader import load_catalog
+
+    path = tmp_path / "raw.yaml"
+    path.write_text(RAW_OPENSLO)
+    raw, probe = load_catalog([path]).slos
+    result = collect(backfilled.server.url, [raw, probe], backfilled.start, backfilled.end)
+    assert not result.partial
+    got = result.events.set_index(["slo", "bucket_start"])
+    truth = backfilled.truth.set_index(["slo", "bucket_start"])
+    search = truth.loc["search-availability"]
+    mine = got.loc["search-raw-counters"].reindex(search.index)
+    bad = mine["total"] - mine["good"]
+    np.testing.assert_allclose(
+        bad.to_numpy(), (search["total"] - search["good"]).to_numpy(), rtol=1e-9
+    )  # the plain selector: sum(increase(x[5m])), exact
+    # sum(...) has no increase() of its own: increase((sum(x))[5m:]) samples it at the
+    # evaluation interval, so a bucket is within a few per cent, the total within one
+    ratio = (mine["total"] / search["total"]).dropna()
+    assert ratio.between(0.7, 1.3).mean() > 0.95
+    assert mine["total"].sum() == pytest.approx(search["total"].sum(), rel=0.02)
+    samples = got.loc["api-gateway-probe-threshold"]
+    assert (samples["good"] <= samples["total"]).all() and samples["total"].max() > 0
+    uptime = truth.loc["api-gateway-uptime"]
+    share = samples["good"].sum() / samples["total"].sum()
+    assert share == pytest.approx(uptime["good"].sum() / uptime["total"].sum(), abs=0.01)
+    assert share < 1  # the probe's incidents are seen

@@ -87,7 +87,7 @@ class Evaluator:
         grid_end = -(-self.end_ns // width_ns) * width_ns
         slices = {}
         for i, slo in enumerate(self.slos):
-            if slo.budgeting.method == "timeslices":
+            if slo.budgeting.method in ("timeslices", "ratio_timeslices"):
                 try:
                     k = slice_buckets(_ns(slo.budgeting.slice), width_ns)
                 except ValueError as exc:

@@ -117,9 +117,12 @@ def timeslice_ratio_expr(slo: SLO, window: timedelta) -> str:
     or after ``t - W``.
     """
     size = format_duration(slo.budgeting.slice)
-    bad_above = number_text(1 - exact(slo.budgeting.slice_target))
     ratio = error_ratio_expr(slo, size).replace("\n", "\n    ")
-    bad = f"(\n  (\n    {ratio}\n  ) > bool {bad_above}\n)"
+    if slo.budgeting.method == "ratio_timeslices":  # the mean of the slices' error ratios
+        bad = f"(\n  (\n    {ratio}\n  )\n)"
+    else:
+        bad_above = number_text(1 - exact(slo.budgeting.slice_target))
+        bad = f"(\n  (\n    {ratio}\n  ) > bool {bad_above}\n)"
     whole = max(BUCKET, window - window % BUCKET)
     slices = f"{bad}[{format_duration(whole - timedelta(seconds=1))}999ms:{size}]"
     return f"sum_over_time({slices})\n/\ncount_over_time({slices})"
@@ -129,7 +132,8 @@ def _sli_rules(slo: SLO, config: dict | None = None) -> list[dict]:
     """SLI recordings for every window; the period's is Sloth's optimisation (the mean of the
     5-minute ratios) unless ``disableOptimized`` (the sli_rules plugin's option)."""
     optimized = not (config or {}).get("disableOptimized", False)
-    slices, windows = slo.budgeting.method == "timeslices", sli_windows(slo)
+    slices = slo.budgeting.method in ("timeslices", "ratio_timeslices")
+    windows = sli_windows(slo)
     exprs = {
         w: timeslice_ratio_expr(slo, w) if slices else error_ratio_expr(slo, format_duration(w))
         for w in windows
@@ -300,7 +304,11 @@ def _slo_comment(slo: SLO) -> str:
         f"# {slo.id}: objective {percent_text(slo)}% over "
         f"{slo.period.label}, {slo.window_set} windows"
         + (", aspirational (recording rules only)" if slo.aspirational else "")
-        + (", timeslices" if slo.budgeting.method == "timeslices" else "")
+        + (
+            f", {slo.budgeting.method.replace('_', ' ')}"
+            if slo.budgeting.method != "occurrences"
+            else ""
+        )
     ]
     if not slo.period.is_rolling:
         lines.append(

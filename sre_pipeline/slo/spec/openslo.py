@@ -264,9 +264,9 @@ class Registry:
                 budgeting = Budgeting(
                     method="timeslices", slice=obj.slice, slice_target=obj.time_slice_target
                 )
+            elif spec.budgeting_method == "RatioTimeslices":
+                budgeting = Budgeting(method="ratio_timeslices", slice=obj.slice)
             model_sli, note = sli.to_model((obj.op, obj.value))
-            if spec.budgeting_method == "RatioTimeslices" and not note:
-                note = "budgetingMethod RatioTimeslices is listed, not evaluated yet"
             if note:
                 ctx.problem(
                     ("spec", "objectives", i) if len(spec.objectives) > 1 else ("spec",),

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from sre_pipeline.inputs.durations import DurationError, parse_duration
-from sre_pipeline.inputs.promql import PLACEHOLDER, is_selector, promql_error
+from sre_pipeline.inputs.promql import PLACEHOLDER, is_selector, promql_error, render
 from sre_pipeline.inputs.validation import InputModel, Number, invalid
 from sre_pipeline.slo.model import SLI
 from sre_pipeline.slo.spec.native_schema import has_window, percent_to_ratio
@@ -210,13 +210,15 @@ class SLISpecIn(InputModel):
         )
         if self.threshold_metric is not None:
             op, value = threshold or (None, None)
-            sli = SLI(
-                kind="threshold",
-                threshold_query=self.threshold_metric.query or "-",
-                threshold_op=op,
-                threshold_value=value,
-            )
-            return sli, note or "thresholdMetric SLIs are listed, not collected yet"
+            if note or op is None or value is None:
+                sli = SLI(
+                    kind="threshold",
+                    threshold_query=self.threshold_metric.query or "-",
+                    threshold_op=op,
+                    threshold_value=value,
+                )
+                return sli, note or "a thresholdMetric objective without op and value"
+            return threshold_events(self.threshold_metric.query, op, value), ""
         r = self.ratio_metric
         if r.raw:
             q, why = bucketed(r.raw.query, "gauge", note)
@@ -236,6 +238,23 @@ class SLISpecIn(InputModel):
             bad_query=queries["bad"][0] if "bad" in queries else None,
             total_query=queries["total"][0],
         ), note or why
+
+
+COMPARE = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+
+
+def threshold_events(query: str, op: str, value: float) -> SLI:
+    """A thresholdMetric as events: each sample of the query (at Prometheus' evaluation
+    interval, through a subquery) is an event, good when it meets ``op`` ``value``. With
+    Occurrences that is the share of good samples; with Timeslices a slice is good when its
+    share reaches ``timeSliceTarget`` (OpenSLO: a slice is good when the metric meets the
+    threshold)."""
+    q = render(query, "5m").strip() if has_window(query) else query.strip()
+    return SLI(
+        kind="events",
+        good_query=f"sum(sum_over_time((({q}) {COMPARE[op]} bool {value!r})[{PLACEHOLDER}:]))",
+        total_query=f"sum(count_over_time(({q})[{PLACEHOLDER}:]))",
+    )
 
 
 def bucketed(query: str, kind: str, note: str) -> tuple[str, str]:

@@ -26,7 +26,7 @@ from sre_pipeline.slo.model import SLI, SLO, Source
 from sre_pipeline.slo.periods import Period
 from sre_pipeline.slo.spec.native_schema import NAME_PATTERN
 from sre_pipeline.slo.spec.openslo_period import CalendarIn
-from sre_pipeline.slo.spec.openslo_schema import bucketed, check_name
+from sre_pipeline.slo.spec.openslo_schema import bucketed, check_name, threshold_events
 from sre_pipeline.slo.windows import preset_windows
 
 API_VERSION = "openslo/v1alpha"
@@ -217,13 +217,19 @@ def _objective_sli(ctx: DocContext, spec: SLOSpecIn, obj: ObjectiveIn, path: tup
         if missing:
             return None
         metric = spec.indicator.threshold_metric
-        sli = SLI(
-            kind="threshold",
-            threshold_query=metric.query,
-            threshold_op=obj.op,
-            threshold_value=obj.value,
-        )
-        return sli, "thresholdMetric SLIs are listed, not collected yet"
+        where = ("spec", "indicator", "thresholdMetric")
+        made = _query(ctx, metric, where, False)
+        if made is None:
+            return None
+        if metric.prometheus() is None:  # another source: listed with its query as written
+            sli = SLI(
+                kind="threshold",
+                threshold_query=metric.query,
+                threshold_op=obj.op,
+                threshold_value=obj.value,
+            )
+            return sli, made[1]
+        return threshold_events(metric.query, obj.op, obj.value), ""
     if obj.op is not None:
         ctx.problem(path + ("op",), "'op' is forbidden with ratioMetrics", "no op")
         return None

@@ -163,6 +163,24 @@ def test_timeslices_count_slices_not_events():
     assert row.attainment == pytest.approx(143 / 144)
 
 
+def test_ratio_timeslices_average_the_slices_ratios():
+    """OpenSLO RatioTimeslices: the mean of the slices' good ratios. A quarter of one slice's
+    events bad costs a quarter of a slice (Timeslices would count the whole slice bad, and a
+    slice at 99.75 % not at all)."""
+    slo = make_slo(
+        budgeting=Budgeting(method="ratio_timeslices", slice=timedelta(minutes=10)),
+        period=Period.rolling(timedelta(days=1)),
+    )
+    events = constant_events(slo.id, "2026-10-31T00:00Z", END)  # 1000 events a bucket
+    events = set_bad(events, "2026-10-31T12:00Z", "2026-10-31T12:05Z", 500.0)  # 25 % of a slice
+    events = set_bad(events, "2026-10-31T13:00Z", "2026-10-31T13:05Z", 5.0)  # 0.25 %
+    row = status_of(events, [slo]).loc[slo.id]
+    assert row.events_total == 144  # slices with data in the day
+    assert row.events_bad == pytest.approx(0.25 + 0.0025)
+    assert row.attainment == pytest.approx(1 - 0.2525 / 144)
+    assert row.budget_remaining == pytest.approx(1 - (0.2525 / 144) / slo.error_budget)
+
+
 def test_timeslice_shorter_than_bucket_is_a_clear_error():
     slo = make_slo(
         budgeting=Budgeting(method="timeslices", slice=timedelta(minutes=1), slice_target=0.9)

@@ -421,6 +421,27 @@ slos:
         metric: http_request_duration_seconds
         matchers: {service: search}
         threshold: 0.3
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: availability}
+spec:
+  service: ledger
+  budgetingMethod: RatioTimeslices
+  timeWindow: [{duration: 7d, isRolling: true}]
+  objectives: [{target: 0.99, timeSliceWindow: 15m}]
+  indicator:
+    metadata: {name: ledger-requests}
+    spec:
+      ratioMetric:
+        bad:
+          metricSource:
+            type: Prometheus
+            spec: {query: 'sum(increase(ledger_total{code="500"}[{{ .window }}]))'}
+        total:
+          metricSource:
+            type: Prometheus
+            spec: {query: 'sum(increase(ledger_total[{{ .window }}]))'}
 """
 DAY = 288  # 5-minute buckets
 N = 6 * DAY  # six days of history, from the Unix epoch (promtool's time 0)
@@ -450,17 +471,22 @@ def scenario() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     s_good[at(4, 20)] = 80  # bad slice (93.3 %)
     s_t[at(4, 22) : at(4, 22, 15)] = s_good[at(4, 22) : at(4, 22, 15)] = 0  # no traffic
     s_good[at(5, 3) : at(5, 5)] = 94  # eight bad slices in a row
+    # RatioTimeslices: each 15-minute slice costs its error ratio; a slow burn, then a burst
+    led_t, led_b = np.full(N, 100), np.zeros(N, dtype=int)
+    led_b[at(4, 2) : at(5, 2)] = 4  # 4 % all day: 4x the budget, a ticket
+    led_b[at(5, 10) : at(5, 10, 45)] = 60  # three slices at 60 %: a page
     return {
         "web-availability": (web_t - web_b, web_t),
         "labels-creation": (lab_t - lab_b, lab_t),
         "recs-availability": (rec_t - rec_b, rec_t),
         "search-latency": (s_good, s_t),
+        "ledger-availability": (led_t - led_b, led_t),
     }
 
 
 def input_series(counts) -> dict[str, np.ndarray]:
     """Per-bucket increments of each counter series the SLIs read."""
-    (wg, wt), (lg, lt), (rg, rt), (sg, st) = counts.values()
+    (wg, wt), (lg, lt), (rg, rt), (sg, st), (dg_, dt) = counts.values()
     return {
         'http_requests_total{service="web",code="200"}': wg,
         'http_requests_total{service="web",code="500"}': wt - wg,
@@ -470,6 +496,8 @@ def input_series(counts) -> dict[str, np.ndarray]:
         'http_requests_total{service="recs",code="500"}': rt - rg,
         'http_request_duration_seconds_bucket{service="search",le="0.3"}': sg,
         'http_request_duration_seconds_count{service="search"}': st,
+        'ledger_total{code="200"}': dg_,
+        'ledger_total{code="500"}': dt - dg_,
     }
 
 
@@ -562,7 +590,7 @@ def test_promtool_fires_alerts_when_the_evaluator_does(tmp_path):
     def sevs(slo_id: str) -> list[set[str]]:
         return [{p["severity"] for p in f} for f in firing[slo_id].values()]
 
-    for slo_id in ("web-availability", "labels-creation", "search-latency"):
+    for slo_id in ("web-availability", "labels-creation", "search-latency", "ledger-availability"):
         assert {"page"} <= set().union(*sevs(slo_id)), slo_id
         assert {"ticket"} in sevs(slo_id) and set() in sevs(slo_id), slo_id
     assert any(sevs("recs-availability"))  # the evaluator still lists an aspirational burn

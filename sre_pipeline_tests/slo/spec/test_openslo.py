@@ -416,32 +416,47 @@ def test_duplicate_names_across_files(tmp_path):
     assert "duplicate SLO name 'availability'" in problems[1].message
 
 
-def test_threshold_metrics_and_ratio_timeslices_are_valid_and_listed(tmp_path):
-    """Valid OpenSLO the pipeline does not evaluate yet: a warning each, and the SLO is
-    listed in the catalog (``Catalog.listed``), not collected."""
+def test_threshold_metrics_and_ratio_timeslices_are_evaluated(tmp_path):
+    """A thresholdMetric: every sample an event, good when it meets op/value; RatioTimeslices:
+    the mean of the slices' ratios. Without op/value a threshold objective is listed."""
     threshold = doc("SLI", "latency", {"thresholdMetric": metric("p99_latency_seconds")})
     slos = [
         slo_doc(
-            "fast", indicatorRef="latency", objectives=[{"target": 0.99, "op": "lte", "value": 0.3}]
+            "fast",
+            indicatorRef="latency",
+            budgetingMethod="Timeslices",
+            objectives=[
+                {
+                    "target": 0.99,
+                    "op": "lte",
+                    "value": 0.3,
+                    "timeSliceTarget": 0.9,
+                    "timeSliceWindow": "5m",
+                }
+            ],
         ),
+        slo_doc("unbounded", indicatorRef="latency"),
         slo_doc(
             "ratio-slices",
             budgetingMethod="RatioTimeslices",
-            objectives=[{"target": 0.99, "timeSliceWindow": "5m"}],
+            objectives=[{"target": 0.99, "timeSliceWindow": "10m"}],
         ),
     ]
-    catalog = load_catalog(
-        [write(tmp_path, "t.yaml", threshold, sli_doc(), *slos)], allow_empty=True
+    catalog = load_catalog([write(tmp_path, "t.yaml", threshold, sli_doc(), *slos)])
+    by_id = {s.id: s for s in catalog.slos}
+    fast = by_id["api-fast"]
+    assert fast.sli.good_query == (
+        "sum(sum_over_time(((p99_latency_seconds) <= bool 0.3)[{{ .window }}:]))"
     )
-    assert catalog.slos == []
-    listed = {s.id: s for s in catalog.listed}
-    assert listed["api-fast"].sli.kind == "threshold" and not listed["api-fast"].collectable
-    assert (listed["api-fast"].sli.threshold_op, listed["api-fast"].sli.threshold_value) == (
-        "lte",
-        0.3,
+    assert fast.sli.total_query == "sum(count_over_time((p99_latency_seconds)[{{ .window }}:]))"
+    assert (fast.budgeting.method, fast.budgeting.slice_target) == ("timeslices", 0.9)
+    ratio = by_id["api-ratio-slices"].budgeting
+    assert (ratio.method, ratio.slice) == ("ratio_timeslices", timedelta(minutes=10))
+    (listed,) = catalog.listed
+    assert (listed.id, listed.note) == (
+        "api-unbounded",
+        "a thresholdMetric objective without op and value",
     )
-    assert listed["api-ratio-slices"].note.startswith("budgetingMethod RatioTimeslices")
-    assert all(w.message.startswith("not collected: ") for w in catalog.warnings)
 
 
 def test_timeslices_need_slice_fields(tmp_path):

@@ -121,8 +121,8 @@ def test_an_apiversion_no_format_has_is_named_not_an_unknown_format(tmp_path):
 
 
 def test_objectives_the_pipeline_cannot_evaluate_are_listed(tmp_path):
-    """Another source, a threshold metric, Timeslices (v1alpha has no slice length): valid,
-    listed in the catalog with a warning, not collected."""
+    """Another source, Timeslices (v1alpha has no slice length): valid, listed in the
+    catalog with a warning, not collected; a threshold metric is collected as events."""
     text = SLO.replace(
         "good: {source: prometheus, queryType: promql, query: 'sum(rate(ok_total",
         "good: {source: datadog, queryType: query, query: 'sum(rate(ok_total",
@@ -144,10 +144,7 @@ def test_objectives_the_pipeline_cannot_evaluate_are_listed(tmp_path):
         thresholdMetric: {source: prometheus, queryType: promql, query: 'p99_seconds'}
       objectives: [{target: 0.99, op: lte, value: 0.3}]
     """
-    catalog = load_catalog([write(tmp_path, threshold)], allow_empty=True)
-    (listed,) = catalog.listed
-    assert (listed.sli.kind, listed.sli.threshold_op, listed.sli.threshold_value) == (
-        "threshold",
-        "lte",
-        0.3,
-    )
+    (slo,) = load_catalog([write(tmp_path, threshold)]).slos
+    assert slo.collectable and slo.sli.kind == "events"  # each sample an event
+    assert slo.sli.good_query == "sum(sum_over_time(((p99_seconds) <= bool 0.3)[{{ .window }}:]))"
+    assert slo.sli.total_query == "sum(count_over_time((p99_seconds)[{{ .window }}:]))"
