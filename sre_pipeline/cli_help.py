@@ -12,10 +12,13 @@ EXIT_CODES = "Exit codes: 0 OK, 2 unusable input (every problem listed with file
 
 HELP = {
     "validate": (
-        """Check SLO spec files (native, OpenSLO v1, Sloth): every problem of every file is
-        listed with file:line and field, and every PromQL query must parse. With --capacity,
-        capacity resource files too; with --postmortems, postmortem Markdown files (action
-        items without an owner or a due date are warnings).""",
+        """Check SLO spec files (native; OpenSLO v1, v1alpha and v2alpha, as oslo validate
+        judges them; Sloth, with its SLO plugins): every problem of every file is listed with
+        file:line and field, and every PromQL query must parse. Valid SLOs the pipeline
+        cannot collect are listed with a warning; an OpenSLO reference the files do not
+        resolve is a warning here (a pipeline run refuses it). With --capacity, capacity
+        resource files too; with --postmortems, postmortem Markdown files (action items
+        without an owner or a due date are warnings).""",
         """sre-pipeline validate examples/slos
         sre-pipeline validate examples/slos --capacity examples/capacity.yaml
         sre-pipeline validate examples/slos --postmortems examples/postmortems""",

@@ -247,9 +247,32 @@ def expected() -> dict[tuple[str, str], float]:
     }
 
 
+RESOURCE = """\
+apiVersion: sloth.slok.dev/v1
+kind: PrometheusServiceLevel
+metadata: {name: kube}
+spec:
+  service: shop
+  labels: {team: web, generated: "true"}
+  slos:
+    - name: kube
+      objective: 99.9
+      sli:
+        events:
+          errorQuery: sum(rate(err_total[{{.window}}]))
+          totalQuery: sum(rate(req_total[{{.window}}]))
+      alerting:
+        name: KubeErrors
+        labels: {category: availability}
+        page_alert: {labels: {routing_key: nobody}}
+        ticketAlert: {disable: true}
+"""
+
+
 @pytest.mark.slow  # promtool evaluates every rule hourly over 30 days
 def test_promtool_records_what_sloths_plugins_generate(tmp_path):
-    slos = load_catalog([spec(tmp_path, PLUGINS)]).slos
+    (tmp_path / "kube.yaml").write_text(RESOURCE)
+    slos = load_catalog([spec(tmp_path, PLUGINS), tmp_path / "kube.yaml"]).slos
     rules = build_rules(slos)
     (tmp_path / "rules.yaml").write_text(rules_yaml(slos))
     ids = {s.name: {"sloth_id": s.id, "sloth_service": "shop", "sloth_slo": s.name} for s in slos}
@@ -325,6 +348,46 @@ def test_promtool_records_what_sloths_plugins_generate(tmp_path):
     order = [g["name"] for g in rules["groups"]]
     meta = next(n for n in order if n.endswith("corrected-meta-recordings"))
     order = [meta] + [n for n in order if n != meta]
+    # the Kubernetes resource: snake_case page_alert ignored as Sloth ignores it (no
+    # routing_key), the info metric names the format as Sloth does
+    kube_page = {
+        "eval_time": END,
+        "alertname": "KubeErrors",
+        "exp_alerts": [
+            {
+                "exp_labels": {
+                    **ids["kube"],
+                    "generated": "true",
+                    "team": "web",
+                    "category": "availability",
+                    "severity": "page",
+                    "sloth_severity": "page",
+                },
+                "exp_annotations": next(
+                    r["annotations"]
+                    for g in rules["groups"]
+                    for r in g["rules"]
+                    if r.get("alert") == "KubeErrors"
+                ),
+            }
+        ],
+    }
+    kube_info = {
+        **ids["kube"],
+        "generated": "true",
+        "team": "web",
+        "sloth_mode": "cli-gen-k8s",
+        "sloth_objective": "99.9",
+        "sloth_spec": "sloth.slok.dev/v1",
+        "sloth_version": "sre-pipeline",
+    }
+    shown.append(
+        {
+            "expr": 'sloth_slo_info{sloth_slo="kube"}',
+            "eval_time": END,
+            "exp_samples": [{"labels": "sloth_slo_info" + _set(kube_info), "value": 1}],
+        }
+    )
     test = {
         "rule_files": ["rules.yaml"],
         "evaluation_interval": "1h",
@@ -337,7 +400,7 @@ def test_promtool_records_what_sloths_plugins_generate(tmp_path):
                     for name, steps in increments().items()
                 ],
                 "promql_expr_test": close + shown,
-                "alert_rule_test": [budget_alert],
+                "alert_rule_test": [budget_alert, kube_page],
             }
         ],
     }
