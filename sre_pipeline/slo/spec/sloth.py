@@ -291,6 +291,15 @@ def convert(ctx: DocContext, period: timedelta) -> list[SLO]:
         ctx.problem((), f"Sloth period {format_duration(period)} is not whole days", "e.g. 30d")
         return []
     resource = "apiVersion" in ctx.doc.data
+    if resource and ctx.doc.data.get("kind") == "AlertWindows":
+        ctx.problem(
+            ("kind",),
+            "an AlertWindows document is Sloth's alert-window catalog (sloth generate "
+            "--slo-period-windows-path), not an SLO spec",
+            "PrometheusServiceLevel; keep window catalogs out of the SLO paths (SLO windows "
+            "are set per SLO in the native format's alerting.windows)",
+        )
+        return []
     data = _as_text(ctx.doc.data, ctx, resource)
     if resource:
         data = _drop_snake(data, ctx, ())

@@ -333,3 +333,16 @@ def test_a_resource_label_that_is_not_a_string_is_refused_as_sloth_refuses_it(tm
     assert problem.path == "spec.labels.tier" and problem.line == 6
     assert problem.message == "int 2 is not a string: Sloth's Kubernetes decoding refuses it"
     assert problem.expected == 'a quoted value, e.g. "2"'
+
+
+def test_an_alert_windows_catalog_is_named_not_taken_for_a_broken_spec(tmp_path):
+    text = """\
+    apiVersion: sloth.slok.dev/v1
+    kind: AlertWindows
+    spec:
+      sloPeriod: 7d
+    """
+    (problem,) = errors(write(tmp_path, text))
+    assert problem.path == "kind" and problem.message.startswith(
+        "an AlertWindows document is Sloth's alert-window catalog"
+    )
