@@ -182,7 +182,7 @@ class ConfigIn(InputModel):
         try:
             period = parse_duration(v)
         except DurationError as exc:
-            raise invalid(str(exc), "a period of whole days such as 30d or 28d") from None
+            raise invalid(*exc.parts("a period of whole days such as 30d or 28d")) from None
         if period < timedelta(days=1) or period % timedelta(days=1):
             raise invalid(f"'{v}' is not whole days", "a period such as 30d or 28d")
         return v

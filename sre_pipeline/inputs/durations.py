@@ -27,6 +27,11 @@ _PART = re.compile(r"(\d+)(ms|[smhdwyMQY])")
 class DurationError(ValueError):
     """A duration string that is not of the ``<number><unit>`` form."""
 
+    def parts(self, expected: str) -> tuple[str, str]:
+        """``(message, expected)`` for a problem report: what is wrong, without the error's
+        own generic "; expected ...", and the caller's ``expected``, which knows the field."""
+        return str(self).partition("; expected ")[0], expected
+
 
 def parse_duration(text: str) -> timedelta:
     """Parse a fixed-length Prometheus duration such as ``5m``, ``1h30m`` or ``28d``.

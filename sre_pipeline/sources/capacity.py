@@ -63,7 +63,7 @@ def _days(value: str, what: str) -> str:
     try:
         days = parse_duration(value) / timedelta(days=1)
     except DurationError as exc:
-        raise invalid(str(exc), f"a number of days such as {what}") from None
+        raise invalid(*exc.parts(f"a number of days such as {what}")) from None
     if days < 1 or days != int(days):
         raise invalid(f"'{value}' is not a whole number of days", f"days such as {what}")
     return value
@@ -114,7 +114,7 @@ class ResourceIn(InputModel):
             if parse_duration(v) < timedelta(seconds=15):
                 raise invalid(f"step {v} is below 15s", "a step such as 1m or 5m")
         except DurationError as exc:
-            raise invalid(str(exc), "a step such as 1m or 5m") from None
+            raise invalid(*exc.parts("a step such as 1m or 5m")) from None
         return v
 
 

@@ -51,7 +51,7 @@ def _duration(value: str, what: str) -> timedelta:
     try:
         return parse_duration(value)
     except DurationError as exc:
-        raise invalid(str(exc), f"a {what} such as '5m', '1h' or '28d'") from None
+        raise invalid(*exc.parts(f"a {what} such as '5m', '1h' or '28d'")) from None
 
 
 class ServiceIn(InputModel):

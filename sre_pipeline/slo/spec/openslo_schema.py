@@ -25,12 +25,16 @@ API_VERSION = "openslo/v1"
 RATIO_METRIC = "ratioMetric with good/total, bad/total or raw with rawType"
 
 
+EXAMPLES = {"period": "'28d', '4w' or '1M'", "slice length": "'1m' or '5m'"}
+
+
 def duration_input(value: str, what: str) -> timedelta:
     """Parse a duration inside a validator, turning a bad one into an input error."""
     try:
         return parse_duration(value)
     except DurationError as exc:
-        raise invalid(str(exc), f"a {what} such as '5m', '1h' or '28d'") from None
+        examples = EXAMPLES.get(what, "'5m', '1h' or '28d'")
+        raise invalid(*exc.parts(f"a {what} such as {examples}")) from None
 
 
 def label_values(labels: dict[str, str | list[str]]) -> dict[str, str]:

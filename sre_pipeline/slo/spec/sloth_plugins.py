@@ -40,7 +40,7 @@ def _prom_duration(value: object) -> str:
     try:
         parse_duration(value)
     except DurationError as exc:
-        raise invalid(str(exc), PROM_DURATION) from None
+        raise invalid(*exc.parts(PROM_DURATION)) from None
     return value
 
 
