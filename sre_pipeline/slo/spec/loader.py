@@ -143,6 +143,10 @@ def load_catalog(
             version = doc.data.get("apiVersion") if isinstance(doc.data, dict) else None
             if fmt is None and isinstance(version, str):
                 ctx.problem(("apiVersion",), f"unsupported apiVersion '{version}'", expected)
+            elif fmt is None and isinstance(doc.data, dict) and "groups" in doc.data:
+                # generated rules next to their specs (Sloth's _gen/, export-rules output)
+                message = "a Prometheus rule file (groups:), not an SLO spec"
+                ctx.problem(("groups",), message, expected + "; keep rule files out of SLO paths")
             elif fmt is None:
                 ctx.problem((), "cannot tell the spec format", expected)
             else:

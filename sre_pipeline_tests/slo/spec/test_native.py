@@ -386,3 +386,11 @@ def test_several_errors_in_one_file_and_across_files(tmp_path):
     ]
     assert "did you mean 'team'" in problems[3].message
     assert problems[3].line == line_of(first, "tema:")
+
+
+def test_a_rule_file_among_the_specs_is_named(tmp_path):
+    (problem,) = errors(write(tmp_path, "groups:\n  - name: x\n    rules: []\n"))
+    assert (problem.path, problem.message) == (
+        "groups",
+        "a Prometheus rule file (groups:), not an SLO spec",
+    )
