@@ -162,6 +162,11 @@ class PluginsIn(InputModel):
     override_previous: bool = Field(False, alias="overridePrevious")
     chain: list[PluginIn] = []
 
+    @field_validator("chain", mode="before")
+    @classmethod
+    def _none(cls, v: object) -> object:
+        return [] if v is None else v  # "chain:" with nothing under it, as Sloth reads it
+
 
 def _keys(model: type[InputModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]

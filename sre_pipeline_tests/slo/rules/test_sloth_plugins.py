@@ -424,3 +424,8 @@ def _set(labels: dict[str, str]) -> str:
 def expected_plain_5m() -> float:
     inc = increments()
     return rate(inc["err_total"], 1) / rate(inc["req_total"], 1)
+
+
+def test_an_empty_chain_is_no_plugins_as_sloth_reads_it(tmp_path):
+    (slo,) = load_catalog([spec(tmp_path, slo_item("a", "plugins:\n  chain:\n"))]).slos
+    assert [p.id for p in slo.rule_plugins] == DEFAULTS
