@@ -449,3 +449,11 @@ def test_table_is_sorted_worst_budget_first(tmp_path):
     assert "no data" in table[3] and "nan" not in done.stdout.lower()  # no traffic: no data
     assert max(len(line) for line in done.stdout.splitlines()) <= 120
     assert footer[1].startswith("Alerts firing: ")
+
+
+def test_an_unrelated_configuration_problem_does_not_stop_validate(tmp_path):
+    config = tmp_path / "sre_pipeline.yaml"
+    config.write_text("sloth_period: 28d\nbucket_minutes: 999\n")
+    done = run("validate", EXAMPLES / "sloth", env={"SRE_PIPELINE_CONFIG": str(config)})
+    assert done.returncode == 0, done.stderr
+    assert {re.split(r"\s{2,}", x)[2] for x in done.stdout.splitlines()[1:]} == {"28d"}

@@ -87,7 +87,10 @@ def _intervals(slo: SLO, config: dict, rules: RuleSet, core: Core) -> None:
     """Each group's ``interval``: its own setting, else ``default``."""
     iv = config["interval"]
     own = {"sli": iv["sliError"], "meta": iv["metadata"], "alerts": iv["alert"]}
-    rules.intervals = {g: prom_duration(own[g] or iv["default"]) for g in GROUPS}
+    # a zero group interval is "not set", as in Sloth: the default applies
+    rules.intervals = {
+        g: prom_duration(own[g] if own[g] not in (None, "0") else iv["default"]) for g in GROUPS
+    }
 
 
 def _window(rule: dict) -> timedelta:
@@ -154,7 +157,7 @@ def _budget_exhausted(slo: SLO, config: dict, rules: RuleSet, core: Core) -> Non
     alert = {
         "alert": config["alert_name"],
         "expr": f"slo:period_error_budget_remaining:ratio{_label_matcher(labels)} <= {threshold}",
-        "for": prom_duration(config["for"]),
+        "for": prom_duration("5m" if config["for"] == "0" else config["for"]),  # Sloth's default
         "labels": dict(config["alert_labels"]),
         "annotations": dict(config["annotations"]),
     }

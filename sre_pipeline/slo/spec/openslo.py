@@ -72,6 +72,9 @@ class Registry:
         data = ctx.doc.data
         kind = data.get("kind")
         version = data.get("apiVersion")
+        if kind is not None and not isinstance(kind, str):
+            ctx.problem(("kind",), f"kind {kind!r} is not a name", "e.g. kind: SLO")
+            return
         if version not in VERSIONS:
             ctx.problem(
                 ("apiVersion",),

@@ -242,6 +242,9 @@ def _objective_sli(ctx: DocContext, spec: SLOSpecIn, obj: ObjectiveIn, path: tup
             warning=True,
         )
     ratio = obj.ratio_metrics
+    if ratio is None:  # another objective has ratioMetrics: each needs its own
+        ctx.problem(path, "the objective has no ratioMetrics", "ratioMetrics with good and total")
+        return None
     where = path + ("ratioMetrics",)
     good = _query(ctx, ratio.good, where + ("good",), ratio.incremental)
     total = _query(ctx, ratio.total, where + ("total",), ratio.incremental)

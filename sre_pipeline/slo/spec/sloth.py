@@ -83,6 +83,8 @@ def _schema(base: type[InputModel], key) -> type[InputModel]:
         @field_validator("plugin")
         @classmethod
         def _unsupported(cls, v):
+            if v is None:  # "plugin:" with nothing under it: no plugin, as Sloth reads it
+                return v
             raise invalid(
                 f"SLI plugin '{v.id}' is not supported: Sloth runs the plugin's Go code to "
                 "build the queries",

@@ -35,13 +35,18 @@ def _prom_duration(value: object) -> str:
     read them: a number is refused, as Go's decoder refuses it."""
     if not isinstance(value, str):
         raise invalid(f"{value!r} is not a duration string", PROM_DURATION)
-    if value == "0":
-        return value
+    if is_zero(value):
+        return "0"  # Sloth's zero: "not set", the plugin's default applies
     try:
         parse_duration(value)
     except DurationError as exc:
         raise invalid(*exc.parts(PROM_DURATION)) from None
     return value
+
+
+def is_zero(value: str) -> bool:
+    """``0``, ``0s``, ``0m``...: a zero Prometheus duration."""
+    return value.strip("0") in ("", "s", "m", "h", "d", "w", "y", "ms")
 
 
 class _Config(InputModel):
@@ -97,7 +102,7 @@ class IntervalsIn(_Config):
     @field_validator("default")
     @classmethod
     def _nonzero(cls, v: str) -> str:
-        if v == "0":
+        if is_zero(v):
             raise invalid("at least default interval is required", "interval.default: 1m")
         return v
 

@@ -429,3 +429,24 @@ def expected_plain_5m() -> float:
 def test_an_empty_chain_is_no_plugins_as_sloth_reads_it(tmp_path):
     (slo,) = load_catalog([spec(tmp_path, slo_item("a", "plugins:\n  chain:\n"))]).slos
     assert [p.id for p in slo.rule_plugins] == DEFAULTS
+
+
+def test_zero_durations_mean_sloths_defaults_and_a_null_sli_plugin_is_none(tmp_path):
+    top = f"""\
+    slo_plugins:
+      chain:
+        - id: {CONTRIB}rule_intervals/v1
+          config: {{interval: {{default: 2m, alert: "0"}}}}
+        - id: {CONTRIB}error_budget_exhausted_alert/v1
+          config: {{for: "0"}}
+    """
+    body = slo_item("a").replace("  sli:\n", "  sli:\n    plugin:\n", 1)
+    slos = load_catalog([spec(tmp_path, body, top)]).slos
+    groups = build_rules(slos)["groups"]
+    assert [g["interval"] for g in groups] == ["2m", "2m", "2m"]
+    budget = next(r for r in groups[2]["rules"] if r["alert"] == "ErrorBudgetExhausted")
+    assert budget["for"] == "5m"
+    zero = top.replace("default: 2m", "default: 0s")
+    with pytest.raises(SpecError) as exc:
+        load_catalog([spec(tmp_path, slo_item("a"), zero)])
+    assert exc.value.problems[0].message == "at least default interval is required"

@@ -148,3 +148,28 @@ def test_objectives_the_pipeline_cannot_evaluate_are_listed(tmp_path):
     assert slo.collectable and slo.sli.kind == "events"  # each sample an event
     assert slo.sli.good_query == "sum(sum_over_time(((p99_seconds) <= bool 0.3)[{{ .window }}:]))"
     assert slo.sli.total_query == "sum(count_over_time((p99_seconds)[{{ .window }}:]))"
+
+
+def test_odd_shapes_are_problems_not_tracebacks(tmp_path):
+    mixed = SLO.replace(
+        "    - target: 0.999\n      value: 1\n      ratioMetrics:",
+        "    - target: 0.999\n      value: 1\n      ignored:",
+        1,
+    )
+    found = [p.path for p in problems(write(tmp_path, mixed))]
+    assert "spec.objectives[1].ignored" in found
+    text = "apiVersion: openslo/v1\nkind: [SLO]\nmetadata: {name: x}\n"
+    (problem,) = problems(write(tmp_path, text))
+    assert (problem.path, problem.message) == ("kind", "kind ['SLO'] is not a name")
+
+
+def test_an_objective_without_ratio_metrics_beside_one_with_is_an_error(tmp_path):
+    text = SLO.replace(
+        "      ratioMetrics:\n        good: {source: prometheus, queryType: promql, query: "
+        "'sum(rate(ok_total[{{.window}}]))'}\n        total: {source: prometheus, queryType: "
+        "promql, query: 'sum(rate(all_total[{{.window}}]))'}\n    - target: 0.999",
+        "    - target: 0.999",
+        1,
+    )
+    found = {p.path: p.message for p in problems(write(tmp_path, text))}
+    assert found == {"spec.objectives[0]": "the objective has no ratioMetrics"}
