@@ -165,7 +165,8 @@ def load_catalog(
         raise SpecError(problems)
     listed = [s for s in slos if not s.collectable]
     slos = [s for s in slos if s.collectable]
-    if not slos and not (allow_empty and (others or listed or empty)):
+    warned = any(p.severity == "warning" for p in problems)  # they say why nothing loaded
+    if not slos and not (allow_empty and (others or listed or empty or warned)):
         what = "no SLOs found" + (
             f" that the pipeline can collect (listed only: {', '.join(s.id for s in listed)})"
             if listed

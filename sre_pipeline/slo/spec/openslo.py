@@ -254,6 +254,16 @@ class Registry:
         if errors or None in indicators or windows is None:
             return []
         period = spec.time_window[0].to_period()
+        # policies given, none evaluable (lt/lte only): no alerts rather than the default set
+        silent = bool(spec.alert_policies) and windows == ()
+        if silent:
+            ctx.problem(
+                ("spec", "alertPolicies"),
+                "no condition of the alert policies is evaluated: the SLO gets no burn-rate "
+                "alerts (aspirational)",
+                "a burnrate condition with op gt or gte",
+                warning=True,
+            )
         service = self._defs["Service"].get(spec.service)
         svc_labels = label_values(service.doc.metadata.labels) if service and service.doc else {}
         labels = label_values(doc.metadata.labels)
@@ -293,6 +303,7 @@ class Registry:
                     sli=model_sli,
                     collectable=not note,
                     note=note,
+                    aspirational=silent,
                     window_set=WINDOW_SET if windows else "google",
                     windows=windows or preset_windows("google", period.nominal),
                     source=Source(

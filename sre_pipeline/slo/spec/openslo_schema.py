@@ -302,6 +302,7 @@ class ObjectiveIn(InputModel):
     time_slice_window: str | float | None = Field(None, alias="timeSliceWindow")
     indicator: InlineSLIIn | None = None
     indicator_ref: str | None = Field(None, alias="indicatorRef")
+    composite_weight: Number | None = Field(None, alias="compositeWeight", gt=0)  # unused
 
     @field_validator("target")
     @classmethod

@@ -118,7 +118,6 @@ class ObjectiveV2In(ObjectiveIn):
     display_name: str | None = Field(None, alias="displayName")
     indicator: InlineSLIV2In | None = Field(None, alias="sli")
     indicator_ref: str | None = Field(None, alias="sliRef")
-    composite_weight: float | None = Field(None, alias="compositeWeight", gt=0)
 
 
 class TimeWindowV2In(TimeWindowIn):

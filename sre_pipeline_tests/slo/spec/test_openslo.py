@@ -597,3 +597,30 @@ def test_another_metric_source_is_valid_and_listed_not_collected(tmp_path):
     assert exc.value.problems[-1].message == (
         "no SLOs found that the pipeline can collect (listed only: api-availability)"
     )
+
+
+def test_policies_with_only_conditions_below_threshold_give_no_alerts(tmp_path):
+    lt = condition("lt", "page", 2, "1h")
+    lt["spec"]["condition"]["op"] = "lt"
+    docs = [
+        sli_doc(),
+        slo_doc(alertPolicies=[{"alertPolicyRef": "low"}]),
+        policy_doc("low", {"conditionRef": "lt"}),
+        lt,
+    ]
+    catalog = load_catalog([write(tmp_path, "lt.yaml", *docs)])
+    (slo,) = catalog.slos
+    assert slo.aspirational  # no pages, no tickets: not the default window set's alerts
+    assert any(w.path == "spec.alertPolicies" for w in catalog.warnings)
+
+
+def test_a_file_whose_slos_all_need_other_files_validates_with_warnings(tmp_path):
+    path = write(tmp_path, "one.yaml", slo_doc(indicatorRef="elsewhere"))
+    catalog = load_catalog([path], allow_empty=True, strict_references=False)
+    assert catalog.slos == [] and catalog.warnings[0].message.startswith("no SLI named")
+    assert (
+        load_one(
+            tmp_path, sli_doc(), slo_doc(objectives=[{"target": 0.99, "compositeWeight": 2}])
+        ).objective
+        == 0.99
+    )
