@@ -129,20 +129,22 @@ class MetricIn(InputModel):
         return self.metric_source.query or ""
 
     def problems(self, path: tuple) -> list[tuple[tuple, str, str]]:
-        """``(path, message, expected)`` for a Prometheus query that cannot run: not exactly
-        one of ``query`` and ``promql``, or no PromQL (other sources are not checked)."""
-        source = self.metric_source
-        if not source.prometheus:
-            return []
-        where = path + ("metricSource", "spec")
-        given = [k for k in ("query", "promql") if k in source.spec]
-        if len(given) != 1 or not isinstance(source.spec[given[0]], str):
-            return [(where, "give exactly one of 'query' and 'promql'", "query: <PromQL>")]
-        reason = promql_error(source.spec[given[0]])
-        if reason:
-            message = f"PromQL does not parse: {reason}"
-            return [(where + (given[0],), message, PROMETHEUS_EXPECTED)]
+        """``(path, message, expected)`` for a Prometheus query that cannot run."""
+        return source_problems(self.metric_source, path + ("metricSource", "spec"))
+
+
+def source_problems(source: MetricSourceIn, where: tuple) -> list[tuple[tuple, str, str]]:
+    """What is wrong with a Prometheus source's query spec at ``where``: not exactly one of
+    ``query`` and ``promql``, or no PromQL (other sources are not checked)."""
+    if not source.prometheus:
         return []
+    given = [k for k in ("query", "promql") if k in source.spec]
+    if len(given) != 1 or not isinstance(source.spec[given[0]], str):
+        return [(where, "give exactly one of 'query' and 'promql'", "query: <PromQL>")]
+    reason = promql_error(source.spec[given[0]])
+    if reason:
+        return [(where + (given[0],), f"PromQL does not parse: {reason}", PROMETHEUS_EXPECTED)]
+    return []
 
 
 class RatioMetricIn(InputModel):

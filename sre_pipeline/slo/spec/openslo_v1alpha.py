@@ -189,9 +189,9 @@ class SLODoc(InputModel):
 DOCS = {"Service": ServiceDoc, "SLO": SLODoc}
 
 
-def _query(ctx: DocContext, metric: MetricIn, path: tuple, incremental: bool):
-    """``(template, note)`` of a query: the template to collect, or why the SLO is listed,
-    not collected; a PromQL error is reported (None)."""
+def _checked(ctx: DocContext, metric: MetricIn, path: tuple) -> tuple[str, str] | None:
+    """``(query, note)``: the query as written and why it is not collected (another
+    source), or None when it is not PromQL (reported)."""
     query = metric.prometheus()
     if query is None:
         return metric.query, (
@@ -203,7 +203,16 @@ def _query(ctx: DocContext, metric: MetricIn, path: tuple, incremental: bool):
         message = f"PromQL does not parse: {reason}"
         ctx.problem(path + ("query",), message, PROMQL_EXPECTED)
         return None
-    return bucketed(query, "counter" if incremental else "events", "")
+    return query, ""
+
+
+def _query(ctx: DocContext, metric: MetricIn, path: tuple, incremental: bool):
+    """``(template, note)`` of a ratio query: the template to collect (bucketed when it has
+    no window), or why the SLO is listed, not collected; None on a reported error."""
+    made = _checked(ctx, metric, path)
+    if made is None or made[1]:
+        return made
+    return bucketed(made[0], "counter" if incremental else "events", "")
 
 
 def _objective_sli(ctx: DocContext, spec: SLOSpecIn, obj: ObjectiveIn, path: tuple):
@@ -217,11 +226,10 @@ def _objective_sli(ctx: DocContext, spec: SLOSpecIn, obj: ObjectiveIn, path: tup
         if missing:
             return None
         metric = spec.indicator.threshold_metric
-        where = ("spec", "indicator", "thresholdMetric")
-        made = _query(ctx, metric, where, False)
+        made = _checked(ctx, metric, ("spec", "indicator", "thresholdMetric"))
         if made is None:
             return None
-        if metric.prometheus() is None:  # another source: listed with its query as written
+        if made[1]:  # another source: listed with its query as written
             sli = SLI(
                 kind="threshold",
                 threshold_query=metric.query,

@@ -20,12 +20,12 @@ from sre_pipeline.slo.spec.native_schema import NAME_PATTERN
 from sre_pipeline.slo.spec.openslo_period import TimeWindowIn
 from sre_pipeline.slo.spec.openslo_schema import (
     InlineSLIIn,
-    MetricIn,
     MetricSourceIn,
     ObjectiveIn,
     RatioMetricIn,
     SLISpecIn,
     check_name,
+    source_problems,
 )
 
 API_VERSION = "openslo.com/v2alpha"
@@ -76,17 +76,8 @@ class DataSourceRefIn(InputModel):
         return self.metric_source.query or ""
 
     def problems(self, path: tuple) -> list[tuple[tuple, str, str]]:
-        """As v1's :meth:`MetricIn.problems`, on this metric's ``spec``."""
-        found = MetricIn.problems(self, path)  # type: ignore[arg-type]  # same interface
-        return [(_v2_path(p), m, e) for p, m, e in found]
-
-
-def _v2_path(path: tuple) -> tuple:
-    """v1's ``metricSource.spec.query`` is v2alpha's ``spec.query``."""
-    out = list(path)
-    if "metricSource" in out:
-        out.remove("metricSource")
-    return tuple(out)
+        """As v1's, on this metric's ``spec`` (v2alpha has no ``metricSource`` level)."""
+        return source_problems(self.metric_source, path + ("spec",))
 
 
 class RatioMetricV2In(RatioMetricIn):
