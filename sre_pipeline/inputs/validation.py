@@ -52,6 +52,17 @@ Number = Annotated[float, BeforeValidator(_not_bool), AllowInfNan(False)]
 that are not finite (``.inf``, ``.nan``, ``1e400``): no threshold, target or rate is one."""
 
 
+def _not_text(value: object) -> object:
+    if isinstance(value, str):
+        raise invalid(f"'{value}' is text, not a number", "a number without quotes")
+    return _not_bool(value)
+
+
+StrictNumber = Annotated[float, BeforeValidator(_not_text), AllowInfNan(False)]
+"""A :data:`Number` that also refuses quoted numbers, for formats whose reference decoder
+does (OpenSLO's go-sdk rejects ``target: '0.99'``)."""
+
+
 def check_promql(query: str) -> str:
     """``query`` when it parses as PromQL (after filling in ``{{ .window }}``), else an
     :func:`invalid` error with the parser's reason."""

@@ -132,12 +132,13 @@ def load_catalog(
     for path in files:
         docs, read_problems = read_documents(path)
         problems += read_problems
-        if not docs and not read_problems:
+        items = [item for d in docs for item in d.items()]
+        if not items and not read_problems:  # nothing, or an empty list ([])
             empty.append(str(path))
             problems.append(
                 Problem(str(path), None, "(file)", "no documents", "SLO specs", severity="warning")
             )
-        for doc in (item for d in docs for item in d.items()):
+        for doc in items:
             ctx = DocContext(doc)
             fmt = detect_format(doc.data)
             version = doc.data.get("apiVersion") if isinstance(doc.data, dict) else None

@@ -8,8 +8,9 @@ AlertPolicy defined in another file. Each objective of an SLO becomes one model 
 
 Alert conditions become window pairs: the long window is ``lookbackWindow``, the short one a
 twelfth of it (the Google workbook's convention), the factor is the burn-rate threshold.
-An SLO without alert policies gets the Google window set. ``DataSource`` and
-``AlertNotificationTarget`` documents are accepted and ignored; a Service that is referenced
+An SLO without alert policies gets the Google window set. ``DataSource`` documents tell
+which metrics are collectable; ``AlertNotificationTarget`` documents are validated and
+unused (Alertmanager routes alerts); a Service that is referenced
 but not defined is fine (the name is all an SLO needs from it).
 """
 
@@ -27,8 +28,6 @@ from sre_pipeline.slo.spec import openslo_v1alpha as v1alpha
 from sre_pipeline.slo.spec import openslo_v2alpha as v2alpha
 from sre_pipeline.slo.spec.openslo_kinds import (
     DOCS,
-    IGNORED,
-    KINDS,
     PolicyItemIn,
     SLODoc,
     SLOSpecIn,
@@ -38,7 +37,7 @@ from sre_pipeline.slo.windows import WindowPair, preset_windows
 
 WINDOW_SET = "openslo"
 VERSIONS = {  # apiVersion -> (kind -> schema, every kind the version has)
-    "openslo/v1": (DOCS, KINDS),
+    "openslo/v1": (DOCS, tuple(DOCS)),
     "openslo/v1alpha": (v1alpha.DOCS, tuple(v1alpha.DOCS)),
     "openslo.com/v2alpha": (v2alpha.DOCS, tuple(v2alpha.DOCS)),
 }
@@ -60,7 +59,7 @@ class Registry:
     """Every OpenSLO document seen so far, by kind and ``metadata.name``."""
 
     def __init__(self, strict_references: bool = True) -> None:
-        self._defs: dict[str, dict[str, _Def]] = {kind: {} for kind in (*DOCS, *IGNORED)}
+        self._defs: dict[str, dict[str, _Def]] = {kind: {} for kind in DOCS}
         self._slos: list[_Def] = []
         # False (``validate``): a reference to an object the files given do not define is a
         # warning, as OpenSLO's reference validator does not check references at all; the
@@ -83,11 +82,9 @@ class Registry:
             )
             return
         docs, kinds = VERSIONS[version]
-        if kind in IGNORED and version == "openslo/v1":
-            return
         if kind not in docs:
             what = f"unknown kind '{kind}'{did_you_mean(kind, kinds)}" if kind else "no 'kind'"
-            if kind in KINDS:
+            if kind in DOCS:
                 what = f"kind '{kind}' does not exist in {version}"
             ctx.problem(("kind",), what, "one of: " + ", ".join(kinds))
             return
@@ -235,6 +232,12 @@ class Registry:
             path = ("spec", "objectives", i)
             own, sli = self._indicator(ctx, obj.indicator, obj.indicator_ref, path, v2)
             indicators.append(sli if own else base)
+            if own and given:  # go-sdk: an SLO is standard or composite, not both
+                ctx.problem(
+                    path,
+                    "an indicator on the objective and one on the SLO",
+                    "the indicator on the SLO (standard) or on each objective (composite)",
+                )
             if not own and not given:
                 ctx.problem(
                     path if len(spec.objectives) > 1 else ("spec",),
@@ -320,18 +323,24 @@ class Registry:
     def _check_comparison(ctx: DocContext, spec: SLOSpecIn) -> None:
         """``op`` and ``value`` compare a thresholdMetric: with an inline ratioMetric
         indicator they are forbidden, as in OpenSLO's reference validator (which checks them
-        only against an inline indicator)."""
+        only against an inline indicator); with an inline thresholdMetric they are required."""
         sli = spec.indicator.spec if spec.indicator else None
-        if sli is None or sli.ratio_metric is None:
+        if sli is None:
             return
         for i, obj in enumerate(spec.objectives):
             for key, value in (("op", obj.op), ("value", obj.value)):
-                if value is not None:
+                if sli.ratio_metric is not None and value is not None:
                     ctx.problem(
                         ("spec", "objectives", i, key),
                         f"'{key}' is forbidden with a ratioMetric indicator (it compares a "
                         "thresholdMetric)",
                         "target or targetPercent only",
+                    )
+                elif sli.threshold_metric is not None and value is None:
+                    ctx.problem(
+                        ("spec", "objectives", i),
+                        f"no '{key}': a thresholdMetric indicator is compared with op and value",
+                        "op: gt, gte, lt or lte, and value: <number>",
                     )
 
 

@@ -15,10 +15,13 @@ from sre_pipeline.inputs.validation import InputModel, Number, invalid
 from sre_pipeline.slo.spec.native_schema import NAME_PATTERN
 from sre_pipeline.slo.spec.openslo_period import TimeWindowIn
 from sre_pipeline.slo.spec.openslo_schema import (
+    Description,
     InlineSLIIn,
     MetadataIn,
     ObjectiveIn,
+    Ref,
     SLISpecIn,
+    check_shorthand,
     duration_input,
 )
 from sre_pipeline.slo.windows import PAGE, TICKET, WindowPair
@@ -30,7 +33,7 @@ PAGE_SEVERITIES = frozenset({"page", "critical", "high"})
 class BurnRateIn(InputModel):
     """``condition`` of an AlertCondition: burn rate over ``lookbackWindow`` above a threshold."""
 
-    kind: Literal["burnrate"] = "burnrate"
+    kind: Literal["burnrate"]
     op: Literal["gt", "gte", "lt", "lte"]
     threshold: Number = Field(gt=0)
     lookback_window: str = Field(alias="lookbackWindow")
@@ -39,6 +42,7 @@ class BurnRateIn(InputModel):
     @field_validator("lookback_window")
     @classmethod
     def _lookback(cls, v: str) -> str:
+        check_shorthand(v)
         if duration_input(v, "window") <= timedelta(minutes=1):
             raise invalid(f"lookbackWindow '{v}' is too short for a burn-rate window", "e.g. 1h")
         return v
@@ -47,6 +51,7 @@ class BurnRateIn(InputModel):
     @classmethod
     def _after(cls, v: str | None) -> str | None:
         if v is not None:
+            check_shorthand(v)
             duration_input(v, "duration")
         return v
 
@@ -54,7 +59,7 @@ class BurnRateIn(InputModel):
 class AlertConditionSpecIn(InputModel):
     """``spec`` of an AlertCondition."""
 
-    description: str = ""
+    description: Description = ""
     severity: str
     condition: BurnRateIn
 
@@ -70,42 +75,59 @@ class AlertConditionSpecIn(InputModel):
         return WindowPair(long, timedelta(minutes=minutes), self.condition.threshold, severity)
 
 
-def _inline_or_ref(ref: str | None, spec: Any, ref_key: str, kind: str) -> None:
+def _inline_or_ref(item: InputModel, ref: str | None, spec: Any, ref_key: str, kind: str) -> None:
     if ref is not None and spec is not None:
         raise invalid(
             f"both '{ref_key}' and an inline {kind}", f"either {ref_key} or kind/metadata/spec"
         )
     if ref is None and spec is None:
         raise invalid(f"neither '{ref_key}' nor an inline {kind} 'spec'", f"{ref_key}: <name>")
+    if spec is not None and (item.kind is None or item.metadata is None):
+        missing = " and ".join(k for k in ("kind", "metadata") if getattr(item, k) is None)
+        raise invalid(
+            f"an inline {kind} without {missing}", f"kind: {kind}, metadata: {{name}} and spec"
+        )
 
 
 class ConditionItemIn(InputModel):
     """An item of ``conditions``: a ``conditionRef`` or an inline AlertCondition."""
 
-    condition_ref: str | None = Field(None, alias="conditionRef")
+    condition_ref: Ref | None = Field(None, alias="conditionRef")
     kind: Literal["AlertCondition"] | None = None
     metadata: MetadataIn | None = None
     spec: AlertConditionSpecIn | None = None
 
     @model_validator(mode="after")
     def _one(self):
-        _inline_or_ref(self.condition_ref, self.spec, "conditionRef", "AlertCondition")
+        _inline_or_ref(self, self.condition_ref, self.spec, "conditionRef", "AlertCondition")
         return self
+
+
+class TargetSpecIn(InputModel):
+    """``spec`` of an AlertNotificationTarget."""
+
+    description: Description = ""
+    target: str
 
 
 class TargetItemIn(InputModel):
     """An item of ``notificationTargets``; routing is left to Alertmanager, so it is unused."""
 
-    target_ref: str | None = Field(None, alias="targetRef")
+    target_ref: Ref | None = Field(None, alias="targetRef")
     kind: Literal["AlertNotificationTarget"] | None = None
     metadata: MetadataIn | None = None
-    spec: dict[str, Any] | None = None
+    spec: TargetSpecIn | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        _inline_or_ref(self, self.target_ref, self.spec, "targetRef", "AlertNotificationTarget")
+        return self
 
 
 class AlertPolicySpecIn(InputModel):
     """``spec`` of an AlertPolicy."""
 
-    description: str = ""
+    description: Description = ""
     alert_when_no_data: bool = Field(False, alias="alertWhenNoData")
     alert_when_resolved: bool = Field(False, alias="alertWhenResolved")
     alert_when_breaching: bool = Field(True, alias="alertWhenBreaching")
@@ -126,24 +148,24 @@ class AlertPolicySpecIn(InputModel):
 class PolicyItemIn(InputModel):
     """An item of an SLO's ``alertPolicies``: an ``alertPolicyRef`` or an inline AlertPolicy."""
 
-    alert_policy_ref: str | None = Field(None, alias="alertPolicyRef")
+    alert_policy_ref: Ref | None = Field(None, alias="alertPolicyRef")
     kind: Literal["AlertPolicy"] | None = None
     metadata: MetadataIn | None = None
     spec: AlertPolicySpecIn | None = None
 
     @model_validator(mode="after")
     def _one(self):
-        _inline_or_ref(self.alert_policy_ref, self.spec, "alertPolicyRef", "AlertPolicy")
+        _inline_or_ref(self, self.alert_policy_ref, self.spec, "alertPolicyRef", "AlertPolicy")
         return self
 
 
 class SLOSpecIn(InputModel):
     """``spec`` of an SLO."""
 
-    description: str = ""
+    description: Description = ""
     service: str = Field(pattern=NAME_PATTERN)
     indicator: InlineSLIIn | None = None
-    indicator_ref: str | None = Field(None, alias="indicatorRef")
+    indicator_ref: Ref | None = Field(None, alias="indicatorRef")
     time_window: list[TimeWindowIn] = Field(alias="timeWindow")
     budgeting_method: str = Field(alias="budgetingMethod")
     objectives: list[ObjectiveIn] = []  # none: valid OpenSLO, nothing to evaluate (a warning)
@@ -179,7 +201,12 @@ class SLOSpecIn(InputModel):
 class ServiceSpecIn(InputModel):
     """``spec`` of a Service."""
 
-    description: str = ""
+    description: Description = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null(cls, data: object) -> object:
+        return {} if data is None else data  # "spec:" with nothing under it, valid OpenSLO
 
 
 class _DocIn(InputModel):
@@ -191,7 +218,7 @@ class DataSourceSpecIn(InputModel):
     """``spec`` of a DataSource (and v2alpha's inline ``dataSourceSpec``): its ``type`` tells
     whether the pipeline can query the metrics that reference it."""
 
-    description: str = Field("", max_length=1050)
+    description: Description = ""
     type: str = Field(min_length=1)
     connection_details: Any = Field(alias="connectionDetails")  # any value, as OpenSLO
 
@@ -238,6 +265,13 @@ class AlertConditionDoc(_DocIn):
     spec: AlertConditionSpecIn
 
 
+class AlertNotificationTargetDoc(_DocIn):
+    """An AlertNotificationTarget document: validated, and unused (Alertmanager routes)."""
+
+    kind: Literal["AlertNotificationTarget"]
+    spec: TargetSpecIn
+
+
 DOCS: dict[str, type[_DocIn]] = {
     "Service": ServiceDoc,
     "SLI": SLIDoc,
@@ -245,6 +279,5 @@ DOCS: dict[str, type[_DocIn]] = {
     "AlertPolicy": AlertPolicyDoc,
     "AlertCondition": AlertConditionDoc,
     "DataSource": DataSourceDoc,
+    "AlertNotificationTarget": AlertNotificationTargetDoc,
 }
-IGNORED = ("AlertNotificationTarget",)  # valid OpenSLO with nothing to evaluate
-KINDS = (*DOCS, *IGNORED)

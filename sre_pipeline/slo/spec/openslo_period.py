@@ -15,7 +15,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from sre_pipeline.inputs.durations import format_duration, parse_duration, split_calendar
 from sre_pipeline.inputs.validation import InputModel, check_datetime, check_time_zone, invalid
 from sre_pipeline.slo.periods import Period
-from sre_pipeline.slo.spec.openslo_schema import duration_input
+from sre_pipeline.slo.spec.openslo_schema import check_shorthand, duration_input
 
 DAY = timedelta(days=1)
 CALENDAR_UNITS = {"M": "month", "Q": "quarter", "Y": "year"}
@@ -88,12 +88,13 @@ class TimeWindowIn(InputModel):
     @field_validator("duration")
     @classmethod
     def _period(cls, v: str, info: ValidationInfo) -> str:
+        check_shorthand(v)
         rolling = None
         # a field that failed is absent from info.data; then the kind of window is unknown
         if "calendar" in info.data and "is_rolling" in info.data:
             rolling = info.data["is_rolling"]
-            if rolling is None:
-                rolling = info.data["calendar"] is None
+            if rolling is None and info.data["calendar"] is not None:
+                rolling = False  # with neither, _consistent says what is missing
         check_period(v, rolling)
         return v
 
@@ -101,8 +102,12 @@ class TimeWindowIn(InputModel):
     def _consistent(self):
         if self.is_rolling and self.calendar is not None:
             raise invalid("isRolling: true with a calendar", "either isRolling: true or a calendar")
-        if self.is_rolling is False and self.calendar is None:
-            raise invalid("isRolling: false without a calendar", "calendar: {startTime, timeZone}")
+        if not self.is_rolling and self.calendar is None:
+            # OpenSLO: a missing isRolling is false, and then the window needs its calendar
+            given = "no isRolling" if self.is_rolling is None else "isRolling: false"
+            raise invalid(
+                f"{given} and no calendar", "isRolling: true, or calendar: {startTime, timeZone}"
+            )
         return self
 
     def to_period(self) -> Period:

@@ -9,15 +9,23 @@ resolved in :mod:`sre_pipeline.slo.spec.openslo`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from sre_pipeline.inputs.durations import DurationError, parse_duration
 from sre_pipeline.inputs.promql import PLACEHOLDER, is_selector, promql_error, render
-from sre_pipeline.inputs.validation import InputModel, Number, invalid
+from sre_pipeline.inputs.validation import InputModel, StrictNumber, invalid
 from sre_pipeline.slo.model import SLI
 from sre_pipeline.slo.spec.native_schema import has_window, percent_to_ratio
 
@@ -58,6 +66,57 @@ def check_name(value: str) -> str:
     return value
 
 
+Ref = Annotated[str, AfterValidator(check_name)]
+"""A reference to another object by name (``indicatorRef``, ``conditionRef``, ...): a name
+the referenced object could have, checked whether or not the files given define it."""
+
+Description = Annotated[
+    str, BeforeValidator(lambda v: "" if v is None else v), Field(max_length=1050)
+]
+"""``description`` of every kind: at most 1050 characters, as OpenSLO's validator allows;
+``description:`` with nothing after it is no description."""
+
+SHORTHAND = re.compile(r"^[0-9]+[mhdwMQY]$")
+SHORTHAND_EXPECTED = "a whole number and one unit of m, h, d, w, M, Q or Y (e.g. '5m', '1h', '28d')"
+
+
+def check_shorthand(value: object, units: str = "mhdwMQY") -> object:
+    """OpenSLO's duration shorthand, which every duration of v1 and v2alpha is: a whole
+    number and one unit (no seconds, no '1h30m', no fractions). Other types are left to the
+    field's own check."""
+    if isinstance(value, str) and not (SHORTHAND.match(value) and value[-1] in units):
+        if SHORTHAND.match(value):
+            listed = ", ".join(units)
+            raise invalid(
+                f"'{value}' uses the unit '{value[-1]}', not allowed here",
+                f"one of the units {listed}",
+            )
+        raise invalid(f"'{value}' is not an OpenSLO duration", SHORTHAND_EXPECTED)
+    return value
+
+
+Shorthand = Annotated[str, BeforeValidator(check_shorthand)]
+
+# go-sdk's rules for v1 label keys and annotation keys (values are free text in v1)
+V1_LABEL_KEY = re.compile(r"^[a-zA-Z0-9]([-._a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$")
+V1_ANNOTATION_SHAPE = re.compile(r"^(.{0,253}/)?.{0,63}$", re.S)
+V1_ANNOTATION_KEY = re.compile(
+    r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*/)?"
+    r"[a-zA-Z0-9]([-._a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$"
+)
+KEY_EXPECTED = (
+    "at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+)
+
+
+def check_keys(mapping: dict, what: str, ok: Callable[[str], object], expected: str) -> dict:
+    """Raise an input error naming the first key of ``mapping`` that ``ok`` refuses."""
+    for key in mapping:
+        if not isinstance(key, str) or not ok(key):
+            raise invalid(f"{what} key {key!r} is not valid", expected)
+    return mapping
+
+
 class MetadataIn(InputModel):
     """``metadata`` of any kind (and of inline definitions)."""
 
@@ -70,6 +129,18 @@ class MetadataIn(InputModel):
     @classmethod
     def _name(cls, v: str) -> str:
         return check_name(v)
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, v: dict) -> dict:
+        return check_keys(v, "label", V1_LABEL_KEY.match, KEY_EXPECTED)
+
+    @field_validator("annotations")
+    @classmethod
+    def _annotations(cls, v: dict) -> dict:
+        expected = "an optional DNS-name prefix and '/', then " + KEY_EXPECTED
+        check_keys(v, "annotation", V1_ANNOTATION_SHAPE.match, expected)
+        return check_keys(v, "annotation", V1_ANNOTATION_KEY.match, expected)
 
 
 PROMETHEUS_TYPES = ("prometheus", "thanos", "mimir", "cortex", "victoriametrics")
@@ -85,7 +156,7 @@ class MetricSourceIn(InputModel):
     of the source's own keys. Any type is valid OpenSLO; the pipeline queries the
     Prometheus-compatible ones (a ref without a type is taken as Prometheus)."""
 
-    metric_source_ref: str | None = Field(None, alias="metricSourceRef")
+    metric_source_ref: Ref | None = Field(None, alias="metricSourceRef")
     type: str | None = None
     spec: dict[str, Any] = Field(min_length=1)
 
@@ -150,7 +221,7 @@ def source_problems(source: MetricSourceIn, where: tuple) -> list[tuple[tuple, s
 class RatioMetricIn(InputModel):
     """``ratioMetric``: good/total, bad/total, or a raw ratio with its ``rawType``."""
 
-    counter: bool | None = None  # the queries carry their own rate()/increase(), so unused
+    counter: StrictBool | None = None  # the queries carry their own rate()/increase(), so unused
     good: MetricIn | None = None
     bad: MetricIn | None = None
     total: MetricIn | None = None
@@ -179,7 +250,7 @@ class ThresholdMetricIn(MetricIn):
 class SLISpecIn(InputModel):
     """``spec`` of an SLI: a ``ratioMetric`` or a ``thresholdMetric``."""
 
-    description: str = Field("", max_length=1050)
+    description: Description = ""
     ratio_metric: RatioMetricIn | None = Field(None, alias="ratioMetric")
     threshold_metric: ThresholdMetricIn | None = Field(None, alias="thresholdMetric")
 
@@ -286,7 +357,7 @@ def bucketed(query: str, kind: str, note: str) -> tuple[str, str]:
 class InlineSLIIn(InputModel):
     """An SLI written inline under ``indicator``."""
 
-    metadata: MetadataIn | None = None
+    metadata: MetadataIn
     spec: SLISpecIn
 
 
@@ -297,14 +368,14 @@ class ObjectiveIn(InputModel):
     name: str | None = None
     # compare a thresholdMetric; forbidden with an inline ratioMetric indicator (openslo.py)
     op: Literal["lte", "gte", "lt", "gt"] | None = None
-    value: Number | None = None
-    target: Number | None = None
-    target_percent: Number | None = Field(None, alias="targetPercent")
-    time_slice_target: Number | None = Field(None, alias="timeSliceTarget")
+    value: StrictNumber | None = None
+    target: StrictNumber | None = None
+    target_percent: StrictNumber | None = Field(None, alias="targetPercent")
+    time_slice_target: StrictNumber | None = Field(None, alias="timeSliceTarget")
     time_slice_window: str | float | None = Field(None, alias="timeSliceWindow")
     indicator: InlineSLIIn | None = None
-    indicator_ref: str | None = Field(None, alias="indicatorRef")
-    composite_weight: Number | None = Field(None, alias="compositeWeight", gt=0)  # unused
+    indicator_ref: Ref | None = Field(None, alias="indicatorRef")
+    composite_weight: StrictNumber | None = Field(None, alias="compositeWeight", gt=0)  # unused
 
     @field_validator("target")
     @classmethod
@@ -335,6 +406,7 @@ class ObjectiveIn(InputModel):
     def _slice_window(cls, v: str | float | None) -> str | float | None:
         if v is None:
             return v
+        check_shorthand(v)
         length = duration_input(v, "slice length") if isinstance(v, str) else timedelta(minutes=v)
         if length <= timedelta(0):
             raise invalid(f"timeSliceWindow {v!r} is not positive", "e.g. 1m or 5m")

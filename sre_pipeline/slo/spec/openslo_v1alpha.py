@@ -25,8 +25,14 @@ from sre_pipeline.inputs.validation import DocContext, InputModel, Number, inval
 from sre_pipeline.slo.model import SLI, SLO, Source
 from sre_pipeline.slo.periods import Period
 from sre_pipeline.slo.spec.native_schema import NAME_PATTERN
+from sre_pipeline.slo.spec.openslo_kinds import ServiceSpecIn
 from sre_pipeline.slo.spec.openslo_period import CalendarIn
-from sre_pipeline.slo.spec.openslo_schema import bucketed, check_name, threshold_events
+from sre_pipeline.slo.spec.openslo_schema import (
+    Description,
+    bucketed,
+    check_name,
+    threshold_events,
+)
 from sre_pipeline.slo.windows import preset_windows
 
 API_VERSION = "openslo/v1alpha"
@@ -76,7 +82,7 @@ class ObjectiveIn(InputModel):
     value: Number | None = None
     op: Literal["gt", "lt", "gte", "lte"] | None = None
     target: Number
-    time_slice_target: Number | None = Field(None, alias="timeSliceTarget")
+    time_slice_target: Number | None = Field(None, alias="timeSliceTarget", ge=0, le=1)
     ratio_metrics: RatioIn | None = Field(None, alias="ratioMetrics")
 
     @field_validator("target")
@@ -133,7 +139,7 @@ class ThresholdIndicatorIn(InputModel):
 class SLOSpecIn(InputModel):
     """``spec`` of a v1alpha SLO."""
 
-    description: str = Field("", max_length=1050)
+    description: Description = ""
     service: str = Field(pattern=NAME_PATTERN)
     indicator: ThresholdIndicatorIn | None = None
     time_windows: list[TimeWindowIn] = Field(alias="timeWindows")
@@ -160,12 +166,6 @@ class SLOSpecIn(InputModel):
                 "ratioMetrics with good and total on each objective",
             )
         return self
-
-
-class ServiceSpecIn(InputModel):
-    """``spec`` of a v1alpha Service."""
-
-    description: str = Field("", max_length=1050)
 
 
 class ServiceDoc(InputModel):
@@ -229,14 +229,15 @@ def _objective_sli(ctx: DocContext, spec: SLOSpecIn, obj: ObjectiveIn, path: tup
         made = _checked(ctx, metric, ("spec", "indicator", "thresholdMetric"))
         if made is None:
             return None
-        if made[1]:  # another source: listed with its query as written
+        note = made[1] or _no_slices(spec)
+        if note:  # listed with its query as written
             sli = SLI(
                 kind="threshold",
                 threshold_query=metric.query,
                 threshold_op=obj.op,
                 threshold_value=obj.value,
             )
-            return sli, made[1]
+            return sli, note
         return threshold_events(metric.query, obj.op, obj.value), ""
     if obj.op is not None:
         ctx.problem(path + ("op",), "'op' is forbidden with ratioMetrics", "no op")
@@ -258,10 +259,15 @@ def _objective_sli(ctx: DocContext, spec: SLOSpecIn, obj: ObjectiveIn, path: tup
     total = _query(ctx, ratio.total, where + ("total",), ratio.incremental)
     if good is None or total is None:
         return None
-    note = good[1] or total[1]
-    if spec.budgeting_method == "Timeslices":
-        note = note or "Timeslices in openslo/v1alpha has no slice length to evaluate"
+    note = good[1] or total[1] or _no_slices(spec)
     return SLI(kind="events", good_query=good[0], total_query=total[0]), note
+
+
+def _no_slices(spec: SLOSpecIn) -> str:
+    """Why a Timeslices SLO of v1alpha is listed, not evaluated ("" for Occurrences)."""
+    if spec.budgeting_method == "Timeslices":
+        return "Timeslices in openslo/v1alpha has no slice length to evaluate"
+    return ""
 
 
 def convert(ctx: DocContext, doc: SLODoc) -> list[SLO]:
@@ -282,6 +288,13 @@ def convert(ctx: DocContext, doc: SLODoc) -> list[SLO]:
     if isinstance(period, tuple):
         ctx.problem(("spec", "timeWindows", 0), *period)
         return []
+    if not spec.objectives:
+        ctx.problem(
+            ("spec", "objectives"),
+            "the SLO has no objectives: nothing to evaluate",
+            "objectives: [{target: 0.999, ratioMetrics: {good, total}}]",
+            warning=True,
+        )
     out = []
     for i, obj in enumerate(spec.objectives):
         path = ("spec", "objectives", i)

@@ -10,6 +10,7 @@ v1's with those fields replaced, so everything else (checks, conversion) is shar
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -23,13 +24,36 @@ from sre_pipeline.slo.spec.openslo_schema import (
     MetricSourceIn,
     ObjectiveIn,
     RatioMetricIn,
+    Ref,
     SLISpecIn,
+    check_keys,
     check_name,
+    check_shorthand,
     source_problems,
 )
 
 API_VERSION = "openslo.com/v2alpha"
 UNITS = ("m", "h", "d", "w")
+
+
+K8S_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+K8S_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+QUALIFIED_EXPECTED = (
+    "a Kubernetes qualified name: an optional DNS-name prefix and '/', then at most 63 "
+    "letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+)
+LABEL_VALUE = re.compile(r"^([a-z0-9]([-._a-z0-9]{0,61}[a-z0-9])?)?$")
+
+
+def qualified_name(key: str) -> bool:
+    """Whether ``key`` is a Kubernetes qualified name, as v2alpha requires of label and
+    annotation keys (``prefix/name``, ``name``)."""
+    if not 1 <= len(key) <= 317 or key.count("/") > 1:
+        return False
+    prefix, _, name = key.rpartition("/")
+    if "/" in key and not (prefix and len(prefix) <= 253 and K8S_PREFIX.match(prefix)):
+        return False
+    return len(name) <= 63 and bool(K8S_NAME.match(name))
 
 
 class MetadataIn(InputModel):
@@ -44,11 +68,29 @@ class MetadataIn(InputModel):
     def _name(cls, v: str) -> str:
         return check_name(v)
 
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, v: dict[str, str]) -> dict[str, str]:
+        check_keys(v, "label", qualified_name, QUALIFIED_EXPECTED)
+        for key, value in v.items():
+            if not LABEL_VALUE.match(value):
+                raise invalid(
+                    f"label {key}: '{value}' is not a valid label value",
+                    "at most 63 lower-case letters, digits, '-', '_' or '.', starting and "
+                    "ending with a letter or digit (or empty)",
+                )
+        return v
+
+    @field_validator("annotations")
+    @classmethod
+    def _annotations(cls, v: dict[str, str]) -> dict[str, str]:
+        return check_keys(v, "annotation", qualified_name, QUALIFIED_EXPECTED)
+
 
 class DataSourceRefIn(InputModel):
     """A metric's source in v2alpha: the query ``spec`` and where it runs."""
 
-    data_source_ref: str | None = Field(None, alias="dataSourceRef")
+    data_source_ref: Ref | None = Field(None, alias="dataSourceRef")
     data_source_spec: v1.DataSourceSpecIn | None = Field(None, alias="dataSourceSpec")
     spec: dict[str, Any] = {}
 
@@ -108,7 +150,7 @@ class ObjectiveV2In(ObjectiveIn):
 
     display_name: str | None = Field(None, alias="displayName")
     indicator: InlineSLIV2In | None = Field(None, alias="sli")
-    indicator_ref: str | None = Field(None, alias="sliRef")
+    indicator_ref: Ref | None = Field(None, alias="sliRef")
 
 
 class TimeWindowV2In(TimeWindowIn):
@@ -117,9 +159,42 @@ class TimeWindowV2In(TimeWindowIn):
     @field_validator("duration", mode="before")  # before v1's checks of the length
     @classmethod
     def _units(cls, v: object) -> object:
-        if isinstance(v, str) and v.strip()[-1:] not in UNITS:
-            raise invalid(f"duration '{v}' is not in m, h, d or w", "e.g. 28d or 4w")
-        return v
+        return check_shorthand(v, "".join(UNITS))
+
+
+class BurnRateV2In(v1.BurnRateIn):
+    """A v2alpha burn-rate condition: ``alertAfter`` is required, units m, h, d, w only."""
+
+    alert_after: str = Field(alias="alertAfter")
+
+    @field_validator("lookback_window", "alert_after", mode="before")
+    @classmethod
+    def _units(cls, v: object) -> object:
+        return check_shorthand(v, "".join(UNITS))
+
+
+class AlertConditionSpecV2In(v1.AlertConditionSpecIn):
+    """``spec`` of a v2alpha AlertCondition."""
+
+    condition: BurnRateV2In
+
+
+class ConditionItemV2In(v1.ConditionItemIn):
+    """An item of a v2alpha AlertPolicy's ``conditions``."""
+
+    spec: AlertConditionSpecV2In | None = None
+
+
+class AlertPolicySpecV2In(v1.AlertPolicySpecIn):
+    """``spec`` of a v2alpha AlertPolicy: its inline conditions are v2alpha's."""
+
+    conditions: list[ConditionItemV2In]
+
+
+class PolicyItemV2In(v1.PolicyItemIn):
+    """An item of a v2alpha SLO's ``alertPolicies``."""
+
+    spec: AlertPolicySpecV2In | None = None
 
 
 class SLOSpecV2In(v1.SLOSpecIn):
@@ -127,9 +202,10 @@ class SLOSpecV2In(v1.SLOSpecIn):
 
     service: str = Field(pattern=NAME_PATTERN, alias="serviceRef")
     indicator: InlineSLIV2In | None = Field(None, alias="sli")
-    indicator_ref: str | None = Field(None, alias="sliRef")
+    indicator_ref: Ref | None = Field(None, alias="sliRef")
     time_window: list[TimeWindowV2In] = Field(alias="timeWindow")
     objectives: list[ObjectiveV2In] = []
+    alert_policies: list[PolicyItemV2In] = Field([], alias="alertPolicies")
 
     @model_validator(mode="before")
     @classmethod
@@ -178,28 +254,21 @@ class AlertPolicyDoc(_DocIn):
     """A v2alpha AlertPolicy."""
 
     kind: Literal["AlertPolicy"]
-    spec: v1.AlertPolicySpecIn
+    spec: AlertPolicySpecV2In
 
 
 class AlertConditionDoc(_DocIn):
     """A v2alpha AlertCondition."""
 
     kind: Literal["AlertCondition"]
-    spec: v1.AlertConditionSpecIn
-
-
-class TargetSpecIn(InputModel):
-    """``spec`` of an AlertNotificationTarget."""
-
-    description: str = Field("", max_length=1050)
-    target: str
+    spec: AlertConditionSpecV2In
 
 
 class AlertNotificationTargetDoc(_DocIn):
     """A v2alpha AlertNotificationTarget."""
 
     kind: Literal["AlertNotificationTarget"]
-    spec: TargetSpecIn
+    spec: v1.TargetSpecIn
 
 
 DOCS = {

@@ -150,13 +150,20 @@ def test_timeslices_and_target_percent(tmp_path):
 
 
 def test_multiple_objectives_with_own_indicator(tmp_path):
+    """A composite SLO: each objective has its own indicator. One on the SLO as well is an
+    error, as in go-sdk (an SLO is standard or composite)."""
     fast = {"metadata": {"name": "fast"}, "spec": sli_spec(good=metric(GOOD), total=metric(TOTAL))}
     objectives = [
-        {"displayName": "Few errors", "target": 0.99},
-        {"target": 0.999},
+        {"displayName": "Few errors", "target": 0.99, "indicatorRef": "api-errors"},
+        {"target": 0.999, "indicatorRef": "api-errors"},
         {"name": "fast", "target": 0.95, "indicator": fast},
     ]
-    catalog = load_catalog([write(tmp_path, "a.yaml", sli_doc(), slo_doc(objectives=objectives))])
+    both = slo_doc(objectives=objectives)
+    problem = at(errors(write(tmp_path, "both.yaml", sli_doc(), both)), "spec.objectives[0]")
+    assert problem.message == "an indicator on the objective and one on the SLO"
+    composite = slo_doc(objectives=objectives)
+    del composite["spec"]["indicatorRef"]
+    catalog = load_catalog([write(tmp_path, "a.yaml", sli_doc(), composite)])
     by_id = catalog.by_id()
     assert list(by_id) == [
         "api-availability-Few-errors",

@@ -173,3 +173,39 @@ def test_an_objective_without_ratio_metrics_beside_one_with_is_an_error(tmp_path
     )
     found = {p.path: p.message for p in problems(write(tmp_path, text))}
     assert found == {"spec.objectives[0]": "the objective has no ratioMetrics"}
+
+
+THRESHOLD = """\
+apiVersion: openslo/v1alpha
+kind: SLO
+metadata: {name: latency}
+spec:
+  service: checkout
+  budgetingMethod: Timeslices
+  timeWindows: [{count: 7, unit: Day, isRolling: true}]
+  indicator:
+    thresholdMetric: {source: prometheus, queryType: promql, query: 'p99_seconds'}
+  objectives: [{target: 0.99, op: lte, value: 0.3, timeSliceTarget: 0.9}]
+"""
+
+
+def test_a_timeslices_threshold_objective_is_listed_not_evaluated_as_occurrences(tmp_path):
+    catalog = load_catalog([write(tmp_path, THRESHOLD)], allow_empty=True)
+    assert catalog.slos == []
+    (listed,) = catalog.listed
+    assert listed.note == "Timeslices in openslo/v1alpha has no slice length to evaluate"
+    assert listed.sli.kind == "threshold" and listed.sli.threshold_query == "p99_seconds"
+
+
+def test_time_slice_targets_and_empty_objectives(tmp_path):
+    found = problems(
+        write(tmp_path, THRESHOLD.replace("timeSliceTarget: 0.9", "timeSliceTarget: 1.01"))
+    )
+    assert [p.path for p in found] == ["spec.objectives[0].timeSliceTarget"]
+    empty = THRESHOLD.replace(
+        "objectives: [{target: 0.99, op: lte, value: 0.3, timeSliceTarget: 0.9}]", "objectives: []"
+    )
+    catalog = load_catalog([write(tmp_path, empty)], allow_empty=True)
+    assert [(w.path, w.message) for w in catalog.warnings] == [
+        ("spec.objectives", "the SLO has no objectives: nothing to evaluate")
+    ]

@@ -85,7 +85,7 @@ def test_v2alpha_slos_load_and_a_datadog_one_is_listed(tmp_path):
             "duration: 4w",
             "duration: 1M",
             "[3].spec.timeWindow[0].duration",
-            "duration '1M' is not in m, h, d or w",
+            "'1M' uses the unit 'M', not allowed here",
         ),
         (
             "bad: {dataSourceRef: prom, spec",
