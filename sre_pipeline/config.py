@@ -202,6 +202,19 @@ class PipelineConfig(ConfigIn):
     source: str = "embedded defaults"
     lines: dict[str, int] = {}
 
+    def catalog(self, allow_empty: bool = False):
+        """The SLO catalog as runs read it (a :class:`~sre_pipeline.slo.spec.loader.Catalog`):
+        Sloth specs get ``sloth_period``, and time slices must fit ``bucket_minutes``. Raises
+        :class:`SpecError` with every problem."""
+        from sre_pipeline.slo.spec.loader import load_catalog
+
+        return load_catalog(
+            self.slos,
+            parse_duration(self.sloth_period),
+            allow_empty=allow_empty,
+            bucket=timedelta(minutes=self.bucket_minutes),
+        )
+
     def prometheus_secrets(self) -> dict[str, str | None]:
         """The Prometheus secrets read now (see :func:`read_secrets`); none without Prometheus."""
         p = self.prometheus

@@ -453,7 +453,31 @@ def test_table_is_sorted_worst_budget_first(tmp_path):
 
 def test_an_unrelated_configuration_problem_does_not_stop_validate(tmp_path):
     config = tmp_path / "sre_pipeline.yaml"
-    config.write_text("sloth_period: 28d\nbucket_minutes: 999\n")
+    config.write_text("sloth_period: 28d\ncoverage_threshold: 7\n")
     done = run("validate", EXAMPLES / "sloth", env={"SRE_PIPELINE_CONFIG": str(config)})
     assert done.returncode == 0, done.stderr
     assert {re.split(r"\s{2,}", x)[2] for x in done.stdout.splitlines()[1:]} == {"28d"}
+
+
+def test_validate_checks_time_slices_against_the_configured_buckets(tmp_path):
+    """An 8-minute slice cannot be made of 5-minute buckets: validate says so before a run
+    collects anything; with 1-minute buckets configured the same spec is fine."""
+    spec = tmp_path / "slices.yaml"
+    spec.write_text(
+        "apiVersion: sre-pipeline/v1\nservice: {name: shop}\nslos:\n  - name: api\n"
+        "    objective: 99.9\n    period: 28d\n"
+        "    budgeting: {method: timeslices, slice: 8m, slice_target: 99}\n"
+        "    sli: {events: {good: 'sum(rate(ok[{{.window}}]))', "
+        "total: 'sum(rate(all[{{.window}}]))'}}\n"
+    )
+    config = tmp_path / "sre_pipeline.yaml"
+    config.write_text("time_zone: UTC\n")
+    env = {"SRE_PIPELINE_CONFIG": str(config)}
+    done = run("validate", spec, env=env)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert (
+        f"error: {spec} (document 1): (SLO shop-api): a time slice of 480s is not a whole "
+        "number of 300s buckets dividing one day (bucket_minutes: 5)"
+    ) in done.stderr
+    config.write_text("bucket_minutes: 1\n")
+    assert run("validate", spec, env=env).returncode == 0

@@ -109,6 +109,8 @@ def test_sloth_period_from_the_configuration(monkeypatch, tmp_path):
     config = load_config(path)
     settings = PipelineSettings.from_config(config)
     assert {s.period.label for s in settings.catalog().slos} == {"28d"}
+    # the catalog the code location and the preflight of every command read, too
+    assert {s.period.label for s in config.catalog().slos} == {"28d"}
     path.write_text("sloth_period: 36h\n")
     with pytest.raises(SpecError) as exc:
         load_config(path)

@@ -73,7 +73,7 @@ def run(args) -> int:
     """Check the input, collect, write the CSV atomically, summarise on stderr."""
     config = prometheus_config(args)
     output_file("--output", args.output)
-    catalog = load_catalog(args.slos, sloth_period=sloth_period(args))
+    catalog = load_catalog(args.slos, sloth_period=sloth_period(args), bucket=args.bucket)
     bucket_s = int(args.bucket.total_seconds())
     start, end = _aligned("start", args.start, bucket_s), _aligned("end", args.end, bucket_s)
     if end <= start:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from sre_pipeline.commands import UsageError, sloth_period
+from sre_pipeline.commands import UsageError, bucket_width, sloth_period
 from sre_pipeline.incidents.completeness import incomplete_items
 from sre_pipeline.incidents.postmortems import load_postmortems
 from sre_pipeline.inputs.durations import format_duration
@@ -97,7 +97,11 @@ def _postmortems(args, services: set[str] | None) -> None:
 
 def _slos(args):
     catalog = load_catalog(
-        args.paths, sloth_period=sloth_period(args), allow_empty=True, strict_references=False
+        args.paths,
+        sloth_period=sloth_period(args),
+        allow_empty=True,
+        strict_references=False,
+        bucket=bucket_width(),
     )
     for warning in catalog.warnings:
         print(warning, file=sys.stderr)

@@ -45,7 +45,7 @@ from sre_pipeline.defs.status_assets import status_assets
 from sre_pipeline.defs.ticket_assets import ticket_assets
 from sre_pipeline.defs.upstream_warnings import expected_warnings_silenced
 from sre_pipeline.inputs.problems import SpecError
-from sre_pipeline.slo.spec.loader import Catalog, load_catalog
+from sre_pipeline.slo.spec.loader import Catalog
 from sre_pipeline.sources.capacity import load_resources
 from sre_pipeline.warehouse.engine import default_url, make_engine
 from sre_pipeline.warehouse.reads import first_event_time
@@ -85,7 +85,7 @@ def preflight(config: PipelineConfig, source: SLISource | None = None) -> Catalo
     specs, the capacity file and what the source needs (Prometheus' secrets, the demo plan
     against the catalog). Raises :class:`SpecError` with every problem, so a command stops
     with file:line before it starts a run or writes anything; returns the catalog."""
-    catalog = load_catalog(config.slos)
+    catalog = config.catalog()
     if config.capacity:
         load_resources(config.capacity)
     if source is not None:
@@ -97,7 +97,7 @@ def _catalog(config: PipelineConfig) -> Catalog | None:
     """The catalog, or None when it does not load (the catalog asset fails with the details;
     the code location must still load so the UI can show that failure)."""
     try:
-        return load_catalog(config.slos)
+        return config.catalog()
     except SpecError:
         return None
 

@@ -70,7 +70,7 @@ class PipelineSettings(dg.ConfigurableResource):
 
     def catalog(self) -> Catalog:
         """The validated SLO catalog (raises SpecError with every problem)."""
-        return load_catalog(self.slos, parse_duration(self.sloth_period))
+        return load_catalog(self.slos, parse_duration(self.sloth_period), bucket=self.width)
 
     def resources(self) -> list[Resource]:
         """Capacity resources, or none when no capacity file is configured."""

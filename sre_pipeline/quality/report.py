@@ -26,7 +26,6 @@ from sre_pipeline.quality.suites import (
     settled_end,
 )
 from sre_pipeline.slo.budget.daily import day_bounds
-from sre_pipeline.slo.spec.loader import load_catalog
 from sre_pipeline.sources.capacity import load_resources
 from sre_pipeline.text_tables import markdown_table
 from sre_pipeline.warehouse import schema as tables
@@ -61,7 +60,7 @@ def inputs_from_config(config) -> QualityInputs:
     Dagster checks get from their settings resource)."""
     resources = load_resources(config.capacity) if config.capacity else []
     return quality_inputs(
-        load_catalog(config.slos),
+        config.catalog(),
         resources,
         config.bucket_minutes,
         config.time_zone,

@@ -17,13 +17,22 @@ import numpy as np
 DAY_NS = 86_400 * 1_000_000_000
 
 
+def slice_problem(slice_ns: int, width_ns: int) -> str | None:
+    """Why a slice of ``slice_ns`` cannot be evaluated on buckets of ``width_ns`` (None: it
+    can): slices are whole buckets, and whole slices make a day, so they line up with days."""
+    if slice_ns % width_ns or DAY_NS % slice_ns:
+        return (
+            f"a time slice of {slice_ns // 10**9}s is not a whole number of "
+            f"{width_ns // 10**9}s buckets dividing one day"
+        )
+    return None
+
+
 def slice_buckets(slice_ns: int, width_ns: int) -> int:
     """Buckets per slice; raises when the slice is not a whole number of buckets in a day."""
-    if slice_ns % width_ns or DAY_NS % slice_ns:
-        raise ValueError(
-            f"timeslice of {slice_ns // 10**9}s must be a multiple of the {width_ns // 10**9}s "
-            "bucket and divide one day"
-        )
+    problem = slice_problem(slice_ns, width_ns)
+    if problem:
+        raise ValueError(problem)
     return slice_ns // width_ns
 
 

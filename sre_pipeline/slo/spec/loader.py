@@ -15,6 +15,7 @@ from typing import Protocol
 from sre_pipeline.inputs.problems import Problem, SpecError
 from sre_pipeline.inputs.validation import DocContext
 from sre_pipeline.inputs.yamldocs import read_documents
+from sre_pipeline.slo.budget.timeslices import slice_problem
 from sre_pipeline.slo.model import SLO
 from sre_pipeline.slo.spec import native, openslo, sloth
 
@@ -111,13 +112,15 @@ def load_catalog(
     sloth_period: timedelta = DEFAULT_SLOTH_PERIOD,
     allow_empty: bool = False,
     strict_references: bool = True,
+    bucket: timedelta | None = None,
 ) -> Catalog:
     """Load, validate and convert every spec under ``paths``.
 
     Raises :class:`SpecError` with every error found (warnings are kept on the catalog), or
     when no SLO is found, unless ``allow_empty`` and other OpenSLO objects, listed SLOs or
     empty files were (``validate`` on files holding only Services or DataSources, or nothing:
-    valid OpenSLO, nothing to evaluate).
+    valid OpenSLO, nothing to evaluate). With ``bucket`` (the collection's bucket width), a
+    time slice that is not a whole number of buckets dividing a day is an error too.
     """
     paths = list(paths)
     files, problems = spec_files(paths)
@@ -161,6 +164,8 @@ def load_catalog(
         slos += found
         problems += resolve_problems
     problems += _duplicates(slos)
+    if bucket is not None:
+        problems += _unfit_slices(slos, bucket)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise SpecError(problems)
@@ -176,6 +181,30 @@ def load_catalog(
         raise SpecError([Problem(", ".join(map(str, paths)), None, "(paths)", what, "SLO specs")])
     warnings = [p for p in problems if p.severity == "warning"]
     return Catalog(slos=slos, warnings=warnings, others=dict(sorted(others.items())), listed=listed)
+
+
+def _unfit_slices(slos: list[SLO], bucket: timedelta) -> list[Problem]:
+    """A problem for each SLO whose time slice the buckets cannot make (caught here, before a
+    run collects anything, rather than when its evaluation step fails)."""
+    width = int(bucket.total_seconds()) * 10**9
+    out = []
+    for slo in slos:
+        if slo.budgeting.slice is None or not slo.collectable:
+            continue
+        why = slice_problem(int(slo.budgeting.slice.total_seconds()) * 10**9, width)
+        if why:
+            minutes = int(bucket.total_seconds() // 60)
+            out.append(
+                Problem(
+                    slo.source.file,
+                    slo.source.document,
+                    f"(SLO {slo.id})",
+                    f"{why} (bucket_minutes: {minutes})",
+                    f"a slice that is a multiple of {minutes}m and divides a day (e.g. 5m, "
+                    "10m, 1h), or a bucket_minutes that divides the slice",
+                )
+            )
+    return out
 
 
 def _duplicates(slos: list[SLO]) -> list[Problem]:

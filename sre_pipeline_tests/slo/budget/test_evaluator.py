@@ -185,7 +185,7 @@ def test_timeslice_shorter_than_bucket_is_a_clear_error():
     slo = make_slo(
         budgeting=Budgeting(method="timeslices", slice=timedelta(minutes=1), slice_target=0.9)
     )
-    with pytest.raises(ValueError, match="svc-avail.*multiple of the 300s bucket"):
+    with pytest.raises(ValueError, match="svc-avail.*not a whole number of 300s buckets"):
         Evaluator(
             constant_events(slo.id, START_30D, END), [slo], END, END, width=timedelta(minutes=5)
         )
