@@ -18,7 +18,7 @@ from sre_pipeline.defs.metadata import add_day_metadata, spec_failure, table_met
 from sre_pipeline.defs.partitions import Partitioning, days_of, utc_window
 from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
 from sre_pipeline.inputs.problems import SpecError
-from sre_pipeline.slo.budget.daily import day_bounds
+from sre_pipeline.slo.budget.daily import collected_rollups, day_bounds
 from sre_pipeline.slo.spec.loader import Catalog
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.collected import CollectedWrite, write_collected
@@ -137,6 +137,10 @@ def _sli_events(
     else:  # a day that has not begun: nothing to collect, nothing to replace
         frame = pd.DataFrame({"slo": [], "bucket_start": pd.Series(dtype="datetime64[ns, UTC]")})
         failed, no_data, queries, errors = set(), [], 0, []
+    # the day's roll-ups go with its events, in one transaction, for the same SLOs
+    rollups = collected_rollups(
+        frame, catalog.slos, days, settings.time_zone, (start, until), settings.width
+    )
     written = write_collected(
         warehouse.engine(),
         tables.sli_events,
@@ -147,6 +151,7 @@ def _sli_events(
         catalog.ids,
         failed,
         no_data,
+        companions=[(tables.slo_daily, rollups, "day_start")],
     )
     if not written.complete:
         raise collection_failure(context, "SLI collection", written, errors)

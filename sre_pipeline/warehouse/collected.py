@@ -21,7 +21,7 @@ import pandas as pd
 from sqlalchemy import Engine, Table
 
 from sre_pipeline.warehouse.reads import stored_keys
-from sre_pipeline.warehouse.writes import Slice, replace_slice
+from sre_pipeline.warehouse.writes import Slice, replace_slices
 
 
 @dataclass(frozen=True)
@@ -50,11 +50,14 @@ def write_collected(
     configured: Sequence[str],
     failed: Iterable[str] = (),
     no_data: Iterable[str] = (),
+    companions: Sequence[tuple[Table, pd.DataFrame, str]] = (),
 ) -> CollectedWrite:
     """Replace ``window`` of ``table`` with ``frame`` for the keys that were collected.
 
     ``failed`` keys and ``no_data`` keys with stored rows are kept as they are; ``frame`` rows
-    of kept keys are not written.
+    of kept keys are not written. ``companions`` (table, frame, its time column) are derived
+    from the same collection (the daily roll-ups): replaced for the same keys and window in
+    the same transaction, so they never disagree with the rows they were made from.
     """
     start, end = window
     stored = stored_keys(engine, table, time_column, start, end, key_column)
@@ -70,7 +73,15 @@ def write_collected(
     kept = sorted(k for k in failed if k in set(configured) | stored)
     if not replace:
         return CollectedWrite(0, 0, [], kept, vanished)
-    if keep and len(frame):
-        frame = frame[frame[key_column].astype(str).isin(replace)]
-    written = replace_slice(engine, table, frame, where)
+    writes = [(table, frame, where)]
+    for other, rows, column in companions:
+        writes.append((other, rows, replace_time_column(where, column)))
+    if keep:
+        writes = [(t, f[f[key_column].astype(str).isin(replace)], w) for t, f, w in writes]
+    written = replace_slices(engine, writes)[0]
     return CollectedWrite(written.deleted, written.inserted, replace, kept, vanished)
+
+
+def replace_time_column(where: Slice, column: str) -> Slice:
+    """``where`` on another table whose time column is ``column``."""
+    return Slice(column, where.start, where.end, where.key_column, where.keys)

@@ -9,8 +9,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import Date, DateTime, Engine, Table
 
+from sre_pipeline.slo.budget.rollup import ROLLUP_COLUMNS
 from sre_pipeline.slo.model import SLO
-from sre_pipeline.warehouse.schema import burn_alert_episodes, sli_events, slo_catalog
+from sre_pipeline.warehouse.schema import burn_alert_episodes, sli_events, slo_catalog, slo_daily
 from sre_pipeline.warehouse.writes import KEY_CHUNK
 
 
@@ -174,6 +175,24 @@ def read_events(engine: Engine, start, end, slos: Sequence[str] | None = None) -
         frame = frame[frame["slo"].isin(set(wanted))]
     frame["slo"] = pd.Categorical(frame["slo"].astype(object), categories=wanted)
     return frame[columns].reset_index(drop=True)
+
+
+def read_rollups(engine: Engine, start, end, slos: Sequence[str]) -> pd.DataFrame:
+    """Daily roll-ups (``slo_daily``) of ``slos`` whose day starts in ``[start, end)``."""
+    few = 0 < len(slos) <= KEY_CHUNK
+    frame = read_columns(
+        engine,
+        slo_daily,
+        ROLLUP_COLUMNS,
+        "day_start",
+        start,
+        end,
+        None,
+        *(("slo", list(slos)) if few else ()),
+    )
+    if not few:
+        frame = frame[frame["slo"].astype(object).isin(set(slos))]
+    return frame[ROLLUP_COLUMNS].reset_index(drop=True)
 
 
 def read_episodes(engine: Engine, start, end) -> pd.DataFrame:

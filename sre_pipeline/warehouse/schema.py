@@ -67,6 +67,23 @@ sli_events = Table(
     PrimaryKeyConstraint("bucket_start", "slo", name="pk_sli_events"),
 )
 
+slo_daily = Table(
+    # each SLO's sums over one local day (slo.budget.rollup), written with its events in one
+    # transaction, so a status reads a period as one row per day; a cache of sli_events:
+    # rows are used only where they tile a period exactly under the SLO's current budgeting
+    "slo_daily",
+    metadata,
+    Column("slo", ID, nullable=False),
+    Column("day_start", DateTime(timezone=True), nullable=False),
+    Column("day_end", DateTime(timezone=True), nullable=False),
+    Column("bad", Float, nullable=False),
+    Column("total", Float, nullable=False),
+    Column("buckets", Integer, nullable=False),
+    Column("good_gt_total", Integer, nullable=False),
+    Column("budgeting", String(80), nullable=False),
+    PrimaryKeyConstraint("day_start", "slo", name="pk_slo_daily"),
+)
+
 slo_status = Table(
     "slo_status",
     metadata,

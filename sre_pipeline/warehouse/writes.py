@@ -35,6 +35,7 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    select,
 )
 
 BATCH_ROWS = 50_000
@@ -97,6 +98,49 @@ def replace_slices(
             bulk_insert(conn, table, columns, rows)
             results.append(WriteResult(deleted, len(rows)))
     return results
+
+
+def insert_missing(
+    engine: Engine, table: Table, frame: pd.DataFrame, time_column: str, key_column: str
+) -> int:
+    """Insert the rows of ``frame`` whose (time, key) ``table`` does not hold yet; returns how
+    many. Never replaces a row: a cache filled from a read (the daily roll-ups a status run
+    computes) must not overwrite what a writer of fresher data stored meanwhile. Under the
+    table's write lock, in one transaction."""
+    if frame.empty:
+        return 0
+    times = pd.to_datetime(frame[time_column], utc=True)
+    col = table.c[time_column]
+    with engine.begin() as conn:
+        _lock_tables(conn, [table.name])
+        stored = conn.execute(
+            select(col, table.c[key_column]).where(
+                col >= times.min().to_pydatetime(), col <= times.max().to_pydatetime()
+            )
+        ).all()
+        have = {(_utc_ns(t), str(k)) for t, k in stored}
+        keys = zip(times.array.asi8, frame[key_column].astype(str), strict=True)
+        new = np.array([(t, k) not in have for t, k in keys], dtype=bool)
+        rows = to_rows(frame[new], table, engine.dialect.name)
+        if rows:
+            # a writer that committed since the read above wins: its key is skipped (SQLite
+            # in WAL mode lets it commit between this transaction's read and its write)
+            prep = conn.dialect.identifier_preparer
+            quoted = ", ".join(prep.quote(c) for c in frame.columns)
+            mark = "?" if conn.dialect.name == "sqlite" else "%s"
+            marks = ", ".join(mark for _ in frame.columns)
+            sql = (
+                f"INSERT INTO {prep.format_table(table)} ({quoted}) VALUES ({marks}) "
+                "ON CONFLICT DO NOTHING"
+            )
+            for i in range(0, len(rows), BATCH_ROWS):
+                conn.exec_driver_sql(sql, rows[i : i + BATCH_ROWS])
+    return len(rows)
+
+
+def _utc_ns(value) -> int:
+    ts = pd.Timestamp(value)
+    return int((ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")).value)
 
 
 def _lock_tables(conn: Connection, names: Sequence[str]) -> None:

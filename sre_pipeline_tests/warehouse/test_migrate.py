@@ -16,10 +16,10 @@ from sre_pipeline.warehouse.schema import metadata
 def test_new_warehouse_matches_the_schema_exactly(warehouse_url):
     engine = make_engine(warehouse_url)
     assert current_revision(engine) is None
-    assert upgrade(engine) == head_revision() == "0010"
+    assert upgrade(engine) == head_revision() == "0011"
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
-    assert upgrade(engine) == "0010"  # idempotent
+    assert upgrade(engine) == "0011"  # idempotent
     engine.dispose()
 
 
@@ -68,7 +68,7 @@ def test_first_revision_warehouse_is_upgraded_with_its_data(warehouse_url):
             sa.insert(events),
             [{"slo": "a-x", "bucket_start": "2026-11-01 00:00:00", "good": 9.0, "total": 10.0}],
         )
-    assert upgrade(engine) == "0010"
+    assert upgrade(engine) == "0011"
     with engine.connect() as conn:
         rows = conn.execute(
             sa.text("SELECT day, week_start, budget_remaining FROM slo_status ORDER BY day")
@@ -91,6 +91,6 @@ def test_concurrent_first_upgrades_do_not_race(new_warehouse_url):
     engines = [make_engine(url) for _ in range(3)]
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(upgrade, engines))
-    assert results == ["0010"] * 3
+    assert results == ["0011"] * 3
     for engine in engines:
         engine.dispose()

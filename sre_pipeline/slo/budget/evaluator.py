@@ -22,6 +22,7 @@ import pandas as pd
 
 from sre_pipeline.inputs.durations import format_duration
 from sre_pipeline.slo.budget.grid import NS, BucketGrid, build_grid, event_times, infer_width, to_ns
+from sre_pipeline.slo.budget.rollup import Prefix
 from sre_pipeline.slo.budget.timeslices import DAY_NS, slice_buckets
 from sre_pipeline.slo.model import SLO
 from sre_pipeline.slo.policy import tiers_for
@@ -65,8 +66,12 @@ class Evaluator:
         start,
         end,
         width: timedelta | None = None,
+        prefix: Prefix | None = None,
     ):
         self.slos = list(slos)
+        # roll-ups before the grid (rollup.plan): periods are summed from them, and the grid
+        # only covers the windows, not the periods
+        self.prefix = prefix
         self.start_ns, self.end_ns = to_ns(start), to_ns(end)
         if self.end_ns < self.start_ns:
             raise ValueError("end is before start")
@@ -107,13 +112,18 @@ class Evaluator:
         earliest = self.start_ns - _ns(STATUS_WINDOWS["3d"])
         for slo in self.slos:
             longest = max(_ns(w.long) for w in slo.windows)
-            earliest = min(
-                earliest, self.start_ns - longest, self._period_start_ns(slo, self.start_ns)
-            )
+            earliest = min(earliest, self.start_ns - longest)
+            if self.prefix is None:
+                earliest = min(earliest, self.period_start_ns(slo, self.start_ns))
+        if self.prefix is not None:
+            if earliest < self.prefix.end:
+                raise ValueError("the roll-ups end after the start of the windows' buckets")
+            return self.prefix.end  # the grid takes over exactly where the roll-ups end
         return earliest
 
     @staticmethod
-    def _period_start_ns(slo: SLO, at_ns: int) -> int:
+    def period_start_ns(slo: SLO, at_ns: int) -> int:
+        """Where ``slo``'s period as of ``at_ns`` starts (ns); calendar periods in their zone."""
         if slo.period.is_rolling:
             return at_ns - _ns(slo.period.length)
         return to_ns(slo.period.start_at(pd.Timestamp(at_ns, unit="ns", tz="UTC")))
@@ -130,7 +140,7 @@ class Evaluator:
                 continue
             key = (p.unit, p.time_zone)
             if key not in cache:
-                cache[key] = np.array([self._period_start_ns(slo, int(t)) for t in at])
+                cache[key] = np.array([self.period_start_ns(slo, int(t)) for t in at])
             out[i] = cache[key]
         return out
 
@@ -148,6 +158,21 @@ class Evaluator:
             g.cpresent[:, e_idx] - g.cpresent[rows, s_idx],
             (e_idx - s_idx).astype(np.float64),
         )
+
+    def _period_sums(self, ps_ns: np.ndarray, e_idx: int) -> tuple[np.ndarray, ...]:
+        """Per-SLO (bad, total, buckets with data, buckets with good > total) over the
+        period from ``ps_ns`` to the bucket index ``e_idx``: roll-ups first, if any, then the
+        grid from where they end."""
+        g = self.grid
+        if self.prefix is None:
+            s_idx = g.index_from(ps_ns)
+            bad, total, present, _ = self._sums(s_idx, e_idx)
+            return bad, total, present, g.gt_between(np.minimum(s_idx, e_idx), e_idx)
+        s_idx = g.index_from(np.maximum(ps_ns, self.prefix.end))
+        bad, total, present, _ = self._sums(s_idx, e_idx)
+        gt = g.gt_between(np.minimum(s_idx, e_idx), e_idx)
+        pb, pt, pp, pg = self.prefix.sums(ps_ns)
+        return bad + pb, total + pt, present + pp, gt + pg
 
     # -- status at an instant -----------------------------------------------------------------
     def status(self, at=None) -> pd.DataFrame:
@@ -175,7 +200,7 @@ class Evaluator:
             bad, total = window(td)
             out[f"burn_rate_{label}"] = _ratio(bad, total) / budget
         ps_ns = self.period_starts([at_ns])[:, 0]
-        bad_p, total_p, present_p, _ = self._sums(g.index_from(ps_ns), e)
+        bad_p, total_p, present_p, gt_p = self._period_sums(ps_ns, e)
         # expected buckets from the clock, not the grid: history missing before the first
         # bucket of data lowers coverage instead of vanishing
         expected_p = (g.time_of(e) - (-(-ps_ns // g.width) * g.width)) / g.width
@@ -199,7 +224,7 @@ class Evaluator:
             for r, s in zip(remaining, self.slos, strict=True)
         ]
         out["alerts"] = alerts
-        out["good_gt_total_buckets"] = g.good_gt_total
+        out["good_gt_total_buckets"] = gt_p.astype(np.int64)  # in the period, as of ``at``
         out["aspirational"] = self.aspirational.tolist()
         return pd.DataFrame(out)
 

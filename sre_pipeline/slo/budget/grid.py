@@ -39,6 +39,9 @@ class BucketGrid:
     ctotal: np.ndarray
     cpresent: np.ndarray
     good_gt_total: np.ndarray  # per row: buckets where good > total (kept, flagged)
+    # cells (row * (n_buckets + 1) + bucket + 1) of those buckets, ascending: rare, so kept
+    # sparse; counted per window by gt_between
+    gt_cells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     duplicate_buckets: int = 0
     unknown_ids: dict[str, int] = field(default_factory=dict)
     dropped_non_finite: int = 0
@@ -54,6 +57,13 @@ class BucketGrid:
     def time_of(self, index: np.ndarray | int) -> np.ndarray:
         """Nanosecond time of a bucket boundary index."""
         return self.origin + np.asarray(index) * self.width
+
+    def gt_between(self, s_idx: np.ndarray, e_idx: int) -> np.ndarray:
+        """Per row: buckets ``s_idx[i] .. e_idx - 1`` where good > total."""
+        base = np.arange(len(self.ids), dtype=np.int64) * (self.n_buckets + 1) + 1
+        lo = np.searchsorted(self.gt_cells, base + np.asarray(s_idx))
+        hi = np.searchsorted(self.gt_cells, base + e_idx)
+        return (hi - lo).astype(np.float64)
 
 
 def to_ns(ts) -> int:
@@ -124,16 +134,15 @@ def build_grid(
         count[cell] = 1
         ctotal[cell] = t
         cbad[cell] = t - g
-        return len(cell), np.bincount(r[g > t], minlength=n), dropped
+        return len(cell), cell[g > t], dropped
 
     # Chunks keep temporaries small (cache-resident, reused by malloc) and let two threads
     # scatter at once: numpy releases the GIL in fancy assignment.
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         results = list(pool.map(place, range(0, len(ts), CHUNK_ROWS)))
     placed = sum(p for p, _, _ in results)
-    good_gt_total = np.zeros(n, dtype=np.int64)
-    for _, gt, _ in results:
-        good_gt_total += gt
+    gt_cells = np.sort(np.concatenate([gt for _, gt, _ in results] or [np.zeros(0, np.int64)]))
+    good_gt_total = np.bincount(gt_cells // (m + 1), minlength=n).astype(np.int64)
     dropped = sum(d for _, _, d in results)
     duplicates = 0
     if int(count.sum()) != placed:
@@ -167,6 +176,7 @@ def build_grid(
         ctotal=ctotal,
         cpresent=count,
         good_gt_total=good_gt_total,
+        gt_cells=gt_cells.astype(np.int64),
         duplicate_buckets=duplicates,
         unknown_ids=unknown,
         dropped_non_finite=dropped,

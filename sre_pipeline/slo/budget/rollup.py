@@ -1,0 +1,201 @@
+"""Daily roll-ups: each SLO's sums over one day, so a day's status reads a period of days as a
+few rows per SLO and only the last days at bucket grain.
+
+A roll-up row holds, for one SLO and one interval ``[day_start, day_end)`` (a local day of the
+pipeline, in UTC instants), exactly what the evaluator's grid sums over those buckets: bad and
+total events (for timeslice SLOs, bad and total *slices*, as :func:`~.timeslices.to_slices`
+places them), buckets with data, and buckets where good > total. ``budgeting`` names the
+transform (``occurrences``, ``timeslices:<slice s>:<target>``, ``ratio_timeslices:<slice s>``);
+a roll-up is used only while it equals the SLO's current one, so a changed slice or target
+never mixes with sums made under the old one. A slice that does not start on the day's first
+bucket cannot be summed per day; such rows say ``unaligned`` and are never used.
+
+Using roll-ups is exact when the SLO's period starts on a roll-up boundary (a local midnight)
+and every day between it and the fine part has a row; otherwise the SLO is evaluated from
+buckets as before (:func:`plan`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sre_pipeline.slo.budget.grid import NS, build_grid, event_times
+from sre_pipeline.slo.model import SLO
+
+ROLLUP_COLUMNS = [
+    "slo",
+    "day_start",
+    "day_end",
+    "bad",
+    "total",
+    "buckets",
+    "good_gt_total",
+    "budgeting",
+]
+UNALIGNED = "unaligned"
+
+
+def budgeting_key(slo: SLO) -> str:
+    """The transform an SLO's roll-ups are summed under."""
+    b = slo.budgeting
+    if b.method == "occurrences":
+        return "occurrences"
+    seconds = int(b.slice.total_seconds())
+    if b.method == "ratio_timeslices":
+        return f"ratio_timeslices:{seconds}"
+    return f"timeslices:{seconds}:{b.slice_target!r}"
+
+
+def _aligned(slo: SLO, start_ns: int) -> bool:
+    s = slo.budgeting.slice
+    return s is None or start_ns % (int(s.total_seconds()) * NS) == 0
+
+
+def day_rollups(
+    events: pd.DataFrame,
+    slos: Sequence[SLO],
+    intervals: Sequence[tuple[pd.Timestamp, pd.Timestamp]],
+    width_ns: int,
+) -> pd.DataFrame:
+    """One row per SLO and interval (zeros where the SLO has no data: a known empty day, not
+    an unknown one) from the events of those intervals."""
+    frames = []
+    ts = event_times(events)
+    for start, end in intervals:
+        s_ns, e_ns = int(start.value), int(end.value)
+        inside = (ts >= s_ns) & (ts < e_ns)
+        part = events[inside]
+        slices = {
+            i: (
+                int(slo.budgeting.slice.total_seconds()) * NS // width_ns,
+                slo.budgeting.slice_target,
+            )
+            for i, slo in enumerate(slos)
+            if slo.budgeting.slice is not None and _aligned(slo, s_ns)
+        }
+        grid = build_grid(part, [s.id for s in slos], s_ns, e_ns, width_ns, slices, ts[inside])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "slo": grid.ids,
+                    "day_start": start,
+                    "day_end": end,
+                    "bad": grid.cbad[:, -1],
+                    "total": grid.ctotal[:, -1],
+                    "buckets": grid.cpresent[:, -1].astype(np.int64),
+                    "good_gt_total": grid.good_gt_total,
+                    "budgeting": [
+                        budgeting_key(s) if _aligned(s, s_ns) else UNALIGNED for s in slos
+                    ],
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=ROLLUP_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[ROLLUP_COLUMNS]
+
+
+@dataclass
+class Prefix:
+    """Roll-ups before the fine grid, for the SLOs of one evaluator (rows in their order):
+    ``starts`` are the interval starts (ns, ascending) and ``end`` the fine grid's start; the
+    arrays (``n_slos x len(starts)``) hold each interval's sums."""
+
+    starts: np.ndarray
+    end: int
+    bad: np.ndarray
+    total: np.ndarray
+    present: np.ndarray
+    good_gt_total: np.ndarray
+
+    def __post_init__(self) -> None:
+        # suffix sums: column j holds intervals j .. end, the last column (nothing) 0
+        n, d = self.bad.shape
+        self._suffix = []
+        for a in (self.bad, self.total, self.present, self.good_gt_total):
+            suffix = np.zeros((n, d + 1), dtype=np.float64)
+            if d:
+                suffix[:, :d] = np.cumsum(a[:, ::-1], axis=1)[:, ::-1]
+            self._suffix.append(suffix)
+
+    def sums(self, from_ns: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Per SLO (bad, total, present, good > total) over ``[from_ns[i], end)``; every
+        ``from_ns`` at or after ``end`` gives 0 and every other one must be an interval start
+        (:func:`plan` guarantees it)."""
+        n, d = self.bad.shape
+        j = np.searchsorted(self.starts, from_ns)
+        inside = from_ns < self.end
+        if np.any(inside & ((j >= d) | (self.starts[np.minimum(j, max(d - 1, 0))] != from_ns))):
+            raise ValueError("a period starts between roll-up boundaries")
+        j = np.where(inside, j, d)
+        rows = np.arange(n)
+        return tuple(suffix[rows, j] for suffix in self._suffix)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which SLOs a run evaluates from roll-ups and from where it needs buckets."""
+
+    rolled: list[int]  # catalog positions evaluated with a prefix of roll-ups
+    fine: list[int]  # the rest, from buckets over their whole period
+    fine_start: pd.Timestamp  # buckets needed from here for the rolled SLOs
+    prefix: Prefix | None  # the roll-ups of the rolled SLOs
+
+
+def plan(
+    rollups: pd.DataFrame,
+    slos: Sequence[SLO],
+    period_starts: np.ndarray,
+    boundaries: Sequence[pd.Timestamp],
+    fine_start: pd.Timestamp,
+) -> Plan:
+    """Split ``slos`` into those whose every period start (``period_starts``: SLOs x status
+    instants, ns) is either at or after ``fine_start`` or a roll-up boundary from which every
+    day up to ``fine_start`` has a roll-up made under the SLO's current budgeting, and the
+    rest. ``boundaries`` are the local day starts before ``fine_start``, ascending."""
+    starts = np.array([int(b.value) for b in boundaries if b < fine_start], dtype=np.int64)
+    end = int(fine_start.value)
+    n, d = len(slos), len(starts)
+    arrays = {k: np.zeros((n, d)) for k in ("bad", "total", "present", "good_gt_total")}
+    known = np.zeros((n, d), dtype=bool)
+    if len(rollups) and d:
+        pos = {s.id: i for i, s in enumerate(slos)}
+        keys = np.array([budgeting_key(s) for s in slos], dtype=object)
+        rows = rollups["slo"].astype(object).map(pos)
+        col = np.searchsorted(starts, rollups["day_start"].map(lambda t: int(t.value)).to_numpy())
+        ok = rows.notna().to_numpy() & (col < d)
+        r = rows.to_numpy()[ok].astype(np.int64)
+        c = col[ok]
+        exact = starts[c] == rollups["day_start"].map(lambda t: int(t.value)).to_numpy()[ok]
+        exact &= (
+            rollups["day_end"].map(lambda t: int(t.value)).to_numpy()[ok]
+            == np.append(starts[1:], end)[c]
+        )
+        exact &= rollups["budgeting"].to_numpy()[ok] == keys[r]
+        r, c = r[exact], c[exact]
+        known[r, c] = True
+        for k, column in (
+            ("bad", "bad"),
+            ("total", "total"),
+            ("present", "buckets"),
+            ("good_gt_total", "good_gt_total"),
+        ):
+            arrays[k][r, c] = rollups[column].to_numpy(dtype=np.float64)[ok][exact]
+    rolled, fine = [], []
+    for i in range(n):
+        ps = period_starts[i]
+        before = ps[ps < end]
+        if len(before) == 0:
+            rolled.append(i)
+            continue
+        j = np.searchsorted(starts, before.min())
+        on_boundary = np.isin(before, starts).all()
+        (rolled if on_boundary and known[i, j:].all() else fine).append(i)
+    prefix = None
+    if rolled:
+        prefix = Prefix(starts, end, *(arrays[k][rolled] for k in arrays))
+    return Plan(rolled, fine, fine_start, prefix)
