@@ -8,7 +8,8 @@ places them), buckets with data, and buckets where good > total. ``budgeting`` n
 transform (``occurrences``, ``timeslices:<slice s>:<target>``, ``ratio_timeslices:<slice s>``);
 a roll-up is used only while it equals the SLO's current one, so a changed slice or target
 never mixes with sums made under the old one. A slice that does not start on the day's first
-bucket cannot be summed per day; such rows say ``unaligned`` and are never used.
+bucket, or a day collected only in part that ends inside a slice, cannot be summed per day;
+such rows say ``unaligned`` and are never used.
 
 Using roll-ups is exact when the SLO's period starts on a roll-up boundary (a local midnight)
 and every day between it and the fine part has a row; otherwise the SLO is evaluated from
@@ -50,9 +51,13 @@ def budgeting_key(slo: SLO) -> str:
     return f"timeslices:{seconds}:{b.slice_target!r}"
 
 
-def _aligned(slo: SLO, start_ns: int) -> bool:
+def _aligned(slo: SLO, start_ns: int, end_ns: int) -> bool:
+    """Whether the interval is whole slices of ``slo`` (always, for occurrences)."""
     s = slo.budgeting.slice
-    return s is None or start_ns % (int(s.total_seconds()) * NS) == 0
+    if s is None:
+        return True
+    slice_ns = int(s.total_seconds()) * NS
+    return start_ns % slice_ns == 0 and end_ns % slice_ns == 0
 
 
 def day_rollups(
@@ -75,7 +80,7 @@ def day_rollups(
                 slo.budgeting.slice_target,
             )
             for i, slo in enumerate(slos)
-            if slo.budgeting.slice is not None and _aligned(slo, s_ns)
+            if slo.budgeting.slice is not None and _aligned(slo, s_ns, e_ns)
         }
         grid = build_grid(part, [s.id for s in slos], s_ns, e_ns, width_ns, slices, ts[inside])
         frames.append(
@@ -89,7 +94,7 @@ def day_rollups(
                     "buckets": grid.cpresent[:, -1].astype(np.int64),
                     "good_gt_total": grid.good_gt_total,
                     "budgeting": [
-                        budgeting_key(s) if _aligned(s, s_ns) else UNALIGNED for s in slos
+                        budgeting_key(s) if _aligned(s, s_ns, e_ns) else UNALIGNED for s in slos
                     ],
                 }
             )

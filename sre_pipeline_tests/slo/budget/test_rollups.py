@@ -224,3 +224,24 @@ def test_rollup_sums_are_the_days_sums(tz):
         "occurrences",
     )
     assert row.bad == pytest.approx(288 - 2.0)
+
+
+def test_a_day_collected_in_part_rolls_up_what_it_has_and_is_not_used_as_whole():
+    """Today's partition up to 10:05: an hourly slice ends after it, so that SLO's partial row
+    is unaligned; the interval ends at 10:05, so no plan takes it for the whole day."""
+    hourly = Budgeting(method="timeslices", slice=timedelta(hours=1), slice_target=0.9)
+    slos = [make_slo("a-x"), make_slo("b-x", budgeting=hourly)]
+    start = pd.Timestamp("2026-11-12T00:00Z")
+    until = start + pd.Timedelta("10h5min")
+    stamps = pd.date_range(start, until, freq="5min", inclusive="left")
+    events = pd.DataFrame(
+        {
+            "slo": pd.Categorical(["a-x"] * len(stamps) + ["b-x"] * len(stamps)),
+            "bucket_start": stamps.append(stamps),
+            "good": 9.0,
+            "total": 10.0,
+        }
+    )
+    rows = day_rollups(events, slos, [(start, until)], WIDTH_NS).set_index("slo")
+    assert rows.loc["a-x", "total"] == 10.0 * 121 and rows.loc["a-x", "day_end"] == until
+    assert rows.loc["b-x", "budgeting"] == "unaligned"
