@@ -14,19 +14,11 @@ from sre_pipeline.defs.collection_assets import BACKFILL, catalog_or_fail
 from sre_pipeline.defs.metadata import add_day_metadata, md_table, table_metadata
 from sre_pipeline.defs.partitions import Partitioning, days_of, lookback_days, utc_window
 from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
-from sre_pipeline.slo.budget.daily import (
-    EPISODE_CONTEXT,
-    daily_episodes,
-    daily_status,
-    day_bounds,
-    fine_start,
-    local_days,
-    status_plan,
-)
-from sre_pipeline.slo.budget.rollup import day_rollups
+from sre_pipeline.slo.budget.daily import EPISODE_CONTEXT, daily_episodes, day_bounds
 from sre_pipeline.warehouse import schema as tables
-from sre_pipeline.warehouse.reads import read_events, read_rollups
-from sre_pipeline.warehouse.writes import Slice, insert_missing, replace_slice
+from sre_pipeline.warehouse.reads import read_events
+from sre_pipeline.warehouse.status_run import run_status
+from sre_pipeline.warehouse.writes import Slice, replace_slice
 
 AT_RISK_TIERS = ("exhausted", "incident_mode", "feature_freeze")
 WORST_COLUMNS = ["slo", "budget_remaining", "attainment", "policy_tier", "coverage"]
@@ -71,55 +63,17 @@ def _slo_status(
     have no data says "no data" (never NaN) and fails the status check."""
     catalog = catalog_or_fail(warehouse)
     days = days_of(context)
-    start, end = utc_window(context)
-    engine = warehouse.engine()
     back = lookback_days(catalog.slos)
-    tz, slos = settings.time_zone, catalog.slos
-    first = start - timedelta(days=back)
-    plan = status_plan(read_rollups(engine, first, end, catalog.ids), slos, days, tz, back)
-    rolled = [slos[i].id for i in plan.rolled]
-    fine = [slos[i].id for i in plan.fine]
-    events = read_events_of(engine, [(plan.fine_start, rolled), (first, fine)], end, catalog.ids)
-    status = daily_status(events, slos, days, tz, settings.width, plan)
-    replace_slice(engine, tables.slo_status, status, Slice("day", days[0], days[-1] + timedelta(1)))
-    healed = heal_rollups(engine, events, [slos[i] for i in plan.fine], days, tz, back, settings)
-    add_day_metadata(context, status_day_metadata(status, events, days, tz))
+    tz = settings.time_zone
+    run = run_status(warehouse.engine(), catalog.slos, days, tz, settings.width, back)
+    add_day_metadata(context, status_day_metadata(run.status, run.events, days, tz))
     return dg.MaterializeResult(
         metadata={
-            "slos_from_rollups": len(rolled),
-            "slos_from_buckets": len(fine),
-            "rollups_stored": healed,
+            "slos_from_rollups": len(run.from_rollups),
+            "slos_from_buckets": len(run.from_buckets),
+            "rollups_stored": run.rollups_stored,
         }
     )
-
-
-def read_events_of(engine, parts, end, ids) -> pd.DataFrame:
-    """Events of each ``(from, SLO ids)`` part up to ``end``, as one frame (categories: ``ids``)."""
-    frames = [read_events(engine, since, end, part) for since, part in parts if part]
-    if not frames:
-        return read_events(engine, end, end, ids)
-    frame = pd.concat([f.astype({"slo": object}) for f in frames], ignore_index=True)
-    frame["slo"] = pd.Categorical(frame["slo"], categories=list(ids))
-    return frame
-
-
-def heal_rollups(engine, events, slos, days, tz, back, settings) -> int:
-    """Store the roll-ups missing for SLOs that were read from buckets (after an upgrade, or
-    days collected before roll-ups existed), from the events just read; never replaces one."""
-    if not slos:
-        return 0
-    end = fine_start(slos, days, tz)
-    read_from = day_bounds(days[0], tz)[0] - timedelta(days=back)  # what the events cover
-    local = local_days(days[0] - timedelta(days=back), days[0], tz)
-    intervals = [(s, e) for s, e in local if s >= read_from and e <= end]
-    ids = {s.id for s in slos}
-    rollups = day_rollups(
-        events[events["slo"].isin(ids)],
-        slos,
-        intervals,
-        int(settings.width.total_seconds()) * 10**9,
-    )
-    return insert_missing(engine, tables.slo_daily, rollups, "day_start", "slo")
 
 
 def episodes_day_metadata(episodes: pd.DataFrame, days: Sequence[date], tz: str) -> dict:
