@@ -17,9 +17,10 @@ import os
 import re
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -149,6 +150,56 @@ def _resolved_tickets(tickets: TicketsIn, base: Path) -> TicketsIn:
     return tickets.model_copy(update={"trackers": trackers})
 
 
+class EnvIn(InputModel):
+    """``{env: NAME}``: a value read from an environment variable where it is used (Dagster's
+    own form), for a URL that holds a password."""
+
+    env: str
+
+
+class ExecutorIn(InputModel):
+    """Where a run's steps execute (docs/operations.md "Executors and run launchers")."""
+
+    type: Literal["in_process", "multiprocess", "celery", "k8s"] = "in_process"
+    max_concurrent: int | None = Field(None, ge=1)  # multiprocess, k8s: steps at once
+    broker: str | EnvIn | None = None  # celery: the broker the workers listen to (required)
+    backend: str | EnvIn | None = None  # celery: result backend; default: the (Redis) broker
+
+    @field_validator("broker", "backend", mode="before")
+    @classmethod
+    def _url_or_env(cls, v: object) -> object:
+        if v is None or isinstance(v, str | EnvIn):
+            return v
+        if isinstance(v, dict) and list(v) == ["env"] and isinstance(v["env"], str):
+            return EnvIn(env=v["env"])
+        raise invalid(
+            f"{v!r} is neither a URL nor {{env: NAME}}",
+            "a URL such as redis://redis:6379/0, or {env: NAME} naming the variable holding it",
+        )
+
+    @model_validator(mode="after")
+    def _fits_type(self) -> ExecutorIn:
+        celery = self.type == "celery"
+        if celery and self.broker is None:
+            raise invalid(
+                "a celery executor needs broker",
+                "broker: the URL the Celery workers listen to, e.g. redis://redis:6379/0",
+            )
+        redis = isinstance(self.broker, EnvIn) or str(self.broker).startswith("redis")
+        if celery and self.backend is None and not redis:
+            raise invalid(
+                "a broker other than Redis needs a backend",
+                "backend: rpc:// (RabbitMQ) or a redis:// URL",
+            )
+        if not celery and (self.broker is not None or self.backend is not None):
+            raise invalid(f"broker and backend do not apply to {self.type}", "type: celery")
+        if self.max_concurrent is not None and self.type not in ("multiprocess", "k8s"):
+            raise invalid(
+                f"max_concurrent does not apply to {self.type}", "type: multiprocess or k8s"
+            )
+        return self
+
+
 class ConfigIn(InputModel):
     slos: list[str] = [str(REPO / "examples" / "slos")]
     capacity: str | None = str(REPO / "examples" / "capacity.yaml")
@@ -164,6 +215,7 @@ class ConfigIn(InputModel):
     freshness_minutes: int = Field(30, ge=1)
     warehouse_url: str | None = None
     prometheus: PrometheusIn | None = None
+    executor: ExecutorIn = ExecutorIn()
     reviews_dir: str | None = None  # default: $SRE_PIPELINE_HOME/reviews
     review_templates: str | None = None  # a directory of templates overriding the shipped ones
     email: EmailIn = EmailIn()

@@ -2,6 +2,7 @@
 
 The fixtures are lazy: PostgreSQL starts (once per session) only when a test asks for the
 ``postgresql`` variant of ``warehouse_url`` / ``warehouse_engine`` or for ``postgres_server``.
+The other services (Redmine, Redis) are session fixtures started the same way, on first use.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from sre_pipeline_tests.services.postgres import PostgresServer, start_postgres
+from sre_pipeline_tests.services.redis import RedisServer, start_redis
 from sre_pipeline_tests.services.redmine import RedmineServer, start_redmine
 
 # the fast lane (-m "not slow") runs the SQLite variant; CI runs both
@@ -81,6 +83,17 @@ def redmine_server(tmp_path_factory) -> Iterator[RedmineServer]:
     """One disposable Redmine (fresh SQLite database, project ``ops``) for the session, started
     only when a test asks for it; stopped, and its instance removed, after."""
     server = start_redmine(tmp_path_factory.mktemp("redmine"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory) -> Iterator[RedisServer]:
+    """One disposable Redis (no persistence) for the session, started only when a test asks
+    for it (the Celery executor's broker and result backend); stopped by PID after."""
+    server = start_redis(tmp_path_factory.mktemp("redis"))
     try:
         yield server
     finally:

@@ -7,6 +7,7 @@ the owners and tags shown in the UI) and, for where partitions start, the oldest
 of the warehouse (see :mod:`sre_pipeline.defs.partitions`).
 """
 
+import importlib
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pandas as pd
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from sre_pipeline.config import PipelineConfig, load_config
+from sre_pipeline.config import EnvIn, PipelineConfig, load_config
 from sre_pipeline.defs.capacity_assets import capacity_assets
 from sre_pipeline.defs.catalog_asset import catalog_asset, owners_and_tags
 from sre_pipeline.defs.checks import check_action_items, check_incidents, daily_checks
@@ -44,7 +45,7 @@ from sre_pipeline.defs.review_assets import review_assets
 from sre_pipeline.defs.status_assets import status_assets
 from sre_pipeline.defs.ticket_assets import ticket_assets
 from sre_pipeline.defs.upstream_warnings import expected_warnings_silenced
-from sre_pipeline.inputs.problems import SpecError
+from sre_pipeline.inputs.problems import Problem, SpecError
 from sre_pipeline.slo.spec.loader import Catalog
 from sre_pipeline.sources.capacity import load_resources
 from sre_pipeline.warehouse.engine import default_url, make_engine
@@ -80,11 +81,63 @@ def resources_from_config(config: PipelineConfig) -> dict:
     }
 
 
+# executor.type -> (the module imported only when it is chosen, its executor); the extra
+# that installs it has the type's name
+OPTIONAL_EXECUTORS = {
+    "celery": ("dagster_celery", "celery_executor"),
+    "k8s": ("dagster_k8s", "k8s_job_executor"),
+}
+
+
+def _string_source(value: str | EnvIn) -> str | dict:
+    """A configured URL as Dagster's StringSource: ``{env: NAME}`` is read where it is used."""
+    return {"env": value.env} if isinstance(value, EnvIn) else value
+
+
+def executor_definition(config: PipelineConfig) -> dg.ExecutorDefinition:
+    """The executor ``executor.type`` selects (docs/operations.md, "Executors and run
+    launchers"): in-process by default; dagster-celery and dagster-k8s are imported only when
+    chosen, and one that is not installed raises :class:`SpecError` naming the file and
+    field. Without a setting to fix, multiprocess and k8s stay configurable per run."""
+    chosen = config.executor
+    if chosen.type == "in_process":
+        return dg.in_process_executor
+    limit = {"max_concurrent": chosen.max_concurrent} if chosen.max_concurrent else None
+    if chosen.type == "multiprocess":
+        return dg.multiprocess_executor.configured(limit) if limit else dg.multiprocess_executor
+    module, name = OPTIONAL_EXECUTORS[chosen.type]
+    try:
+        executor = getattr(importlib.import_module(module), name)
+    except ImportError:
+        where = "executor.type"
+        package = module.replace("_", "-")
+        raise SpecError(
+            [
+                Problem(
+                    config.source,
+                    None,
+                    where,
+                    f"'{chosen.type}' needs {package}, which is not installed",
+                    f'pip install "sre_pipeline[{chosen.type}]" ({package} 0.29.27) wherever '
+                    "the code location, its runs and its workers run; or another executor.type",
+                    config.lines.get(where),
+                )
+            ]
+        ) from None
+    if chosen.type == "k8s":
+        return executor.configured(limit) if limit else executor
+    broker = _string_source(chosen.broker)
+    backend = broker if chosen.backend is None else _string_source(chosen.backend)
+    return executor.configured({"broker": broker, "backend": backend})
+
+
 def preflight(config: PipelineConfig, source: SLISource | None = None) -> Catalog:
     """Everything runs with this configuration (and SLI source) will read, read now: the SLO
-    specs, the capacity file and what the source needs (Prometheus' secrets, the demo plan
-    against the catalog). Raises :class:`SpecError` with every problem, so a command stops
-    with file:line before it starts a run or writes anything; returns the catalog."""
+    specs, the capacity file, the executor's library and what the source needs (Prometheus'
+    secrets, the demo plan against the catalog). Raises :class:`SpecError` with every
+    problem, so a command stops with file:line before it starts a run or writes anything;
+    returns the catalog."""
+    executor_definition(config)
     catalog = config.catalog()
     if config.capacity:
         load_resources(config.capacity)
@@ -146,7 +199,8 @@ def build_defs(
 ) -> dg.Definitions:
     """The code location for ``config`` (default: the pipeline configuration), with
     ``resources`` replacing the configured ones where given and ``retry`` the collection
-    assets' retry policy. Steps run in process by default (docs/operations.md: executors)."""
+    assets' retry policy. Steps run in process unless ``executor`` says otherwise
+    (:func:`executor_definition`; docs/operations.md: executors)."""
     config = config or load_config()
     resources = {**resources_from_config(config), **(resources or {})}
     catalog = _catalog(config)
@@ -172,5 +226,5 @@ def build_defs(
         schedules=pipeline_schedules(config.time_zone, config.schedules_running),
         sensors=[run_failure_sensor(config.schedules_running)],
         resources=resources,
-        executor=dg.in_process_executor,
+        executor=executor_definition(config),
     )

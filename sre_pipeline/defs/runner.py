@@ -5,8 +5,9 @@ The demo and ``sre-pipeline backfill`` launch their runs here instead of calling
 location a workspace loads (:class:`CodeLocation`: production's ``sre_pipeline.definitions``,
 or the demo's ``sre_pipeline.demo.definitions``; repository ``__repository__``), with that
 origin recorded, so the UI lists it under the job and
-can re-execute it. The steps run in this process (the code location's in-process executor),
-which avoids a subprocess of imports per step.
+can re-execute it. The run is orchestrated in this process and its steps go where the code
+location's executor sends them: by default in this process too (the in-process executor), which
+avoids a subprocess of imports per step; with ``executor.type: celery`` to the Celery workers.
 
 Dagster has no public call for "create a run of a workspace job and execute it here"; this
 module uses the instance's ``create_run_for_job`` and ``execute_run_iterator`` with the
