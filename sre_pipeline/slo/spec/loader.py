@@ -6,6 +6,7 @@ Every problem in every file is collected before anything is raised, so one run o
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -107,6 +108,26 @@ def detect_format(data: object) -> str | None:
     return next((f.NAME for f in FORMATS if f.detect(data)), None)
 
 
+# (paths' contents, options) -> the catalog or the error of loading them; a process (a code
+# server, a back-fill) builds its definitions once per run and job, and parsing thousands of
+# specs each time was most of a daily run
+_LOADED: dict[tuple, Catalog | SpecError] = {}
+_LOADED_MAX = 8
+
+
+def _contents_key(paths: list) -> tuple | None:
+    """What the files under ``paths`` hold (names and a hash of their bytes), or None when one
+    cannot be read (then nothing is cached)."""
+    files, problems = spec_files(paths)
+    digest = hashlib.blake2b(digest_size=16)
+    try:
+        for f in files:
+            digest.update(str(f).encode() + b"\0" + f.read_bytes() + b"\0")
+    except OSError:
+        return None
+    return (tuple(map(str, paths)), digest.hexdigest(), tuple(map(str, problems)))
+
+
 def load_catalog(
     paths: Iterable[str | Path],
     sloth_period: timedelta = DEFAULT_SLOTH_PERIOD,
@@ -121,8 +142,53 @@ def load_catalog(
     empty files were (``validate`` on files holding only Services or DataSources, or nothing:
     valid OpenSLO, nothing to evaluate). With ``bucket`` (the collection's bucket width), a
     time slice that is not a whole number of buckets dividing a day is an error too.
+
+    Loading the same files (same bytes) with the same options again in one process returns
+    the first result without parsing them again.
     """
     paths = list(paths)
+    contents = _contents_key(paths)
+    key = (
+        None
+        if contents is None
+        else (contents, sloth_period, allow_empty, strict_references, bucket)
+    )
+    if key is not None and key in _LOADED:
+        return _fresh(_LOADED[key])
+    try:
+        catalog = _load_catalog(paths, sloth_period, allow_empty, strict_references, bucket)
+    except SpecError as exc:
+        _remember(key, exc)
+        raise
+    _remember(key, catalog)
+    return _fresh(catalog)
+
+
+def _remember(key: tuple | None, result: Catalog | SpecError) -> None:
+    if key is None:
+        return
+    if len(_LOADED) >= _LOADED_MAX:
+        del _LOADED[next(iter(_LOADED))]
+    _LOADED[key] = result
+
+
+def _fresh(result: Catalog | SpecError) -> Catalog:
+    """A copy of a remembered result (lists the caller may change), or its error raised."""
+    if isinstance(result, SpecError):
+        raise SpecError(list(result.problems))
+    return Catalog(
+        list(result.slos), list(result.warnings), dict(result.others), list(result.listed)
+    )
+
+
+def _load_catalog(
+    paths: list,
+    sloth_period: timedelta,
+    allow_empty: bool,
+    strict_references: bool,
+    bucket: timedelta | None,
+) -> Catalog:
+    """:func:`load_catalog` without the memory."""
     files, problems = spec_files(paths)
     options = LoadOptions(sloth_period, strict_references)
     readers = {f.NAME: f.Reader(options) for f in FORMATS}

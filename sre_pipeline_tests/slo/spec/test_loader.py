@@ -12,6 +12,7 @@ from sre_pipeline.inputs.problems import Problem, SpecError
 from sre_pipeline.slo.periods import Period
 from sre_pipeline.slo.spec.loader import detect_format, load_catalog, spec_files
 from sre_pipeline.slo.windows import google_windows
+from sre_pipeline_tests.slo.factories import SHOP_SPEC
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "slos"
 EXAMPLE_FORMATS = {
@@ -234,3 +235,27 @@ def test_every_format_module_follows_the_format_protocol():
         reader = fmt.Reader(LoadOptions())
         assert reader.finish() == ([], [])
     assert detect_format({"kind": "SLO"}) is None
+
+
+def test_the_same_files_are_parsed_once_per_process_and_a_change_is_read(tmp_path, monkeypatch):
+    """A process builds its definitions once per run and job: the specs are parsed once, and
+    a file that changes (even to the same size, within the clock's tick) is parsed again."""
+    from sre_pipeline.slo.spec import loader
+
+    spec = tmp_path / "shop.yaml"
+    spec.write_text(SHOP_SPEC)
+    parsed = []
+    real = loader.read_documents
+    monkeypatch.setattr(loader, "read_documents", lambda p: parsed.append(p) or real(p))
+    first = loader.load_catalog([spec])
+    first.slos.clear()  # a caller's change does not reach the remembered catalog
+    second = loader.load_catalog([spec])
+    assert len(parsed) == 1 and [s.objective for s in second.slos] == [0.999]
+    spec.write_text(SHOP_SPEC.replace("99.9", "99.5"))  # same size
+    assert [s.objective for s in loader.load_catalog([spec]).slos] == [0.995]
+    assert len(parsed) == 2
+    spec.write_text(SHOP_SPEC.replace("objective: 99.9", "objectiv: 99.9"))
+    for _ in range(2):  # an error is remembered too, and raised each time
+        with pytest.raises(SpecError):
+            loader.load_catalog([spec])
+    assert len(parsed) == 3
