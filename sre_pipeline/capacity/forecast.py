@@ -26,7 +26,6 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 MIN_DAYS = 7  # fewer daily peaks than a week: no trend worth stating
 MIN_R2 = 0.3  # below this the line explains too little of the day-to-day variation
@@ -103,6 +102,8 @@ class Trends:
                 1 / self.days[:, None]
                 + (ahead[None, :] - self.x_mean[:, None]) ** 2 / self.sxx[:, None]
             )
+            from scipy import stats  # imported when used: scipy.stats costs ~1 s at import
+
             t = stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(self.days - 2, 1))[:, None]
         half = np.where(np.isfinite(se), t * se, 0.0)
         return mean, mean - half, mean + half
@@ -128,6 +129,8 @@ def fit_trends(peaks: np.ndarray, x: np.ndarray) -> Trends:
     """Fit a line to each row of ``peaks`` (resources x days; NaN marks a day without a peak
     or outside that resource's look-back) against the day numbers ``x`` (one per column,
     0 on the status day, ascending)."""
+    from scipy import stats  # imported when used: scipy.stats costs ~1 s at import
+
     y = np.asarray(peaks, dtype=float)
     seen = ~np.isnan(y)
     n = seen.sum(axis=1)

@@ -68,6 +68,10 @@ def run(args) -> int:
             f"{', '.join(DAILY_ASSETS)}"
         )
     config = load_config()
+    if config.executor.type == "in_process":
+        from sre_pipeline.quality import gx_worker
+
+        gx_worker.start()  # GX imports on the other core while Dagster loads and runs start
     catalog = preflight(config)  # bad specs or capacity file: exit 2, nothing created
     today = pd.Timestamp.now(tz=config.time_zone).date()
     start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)

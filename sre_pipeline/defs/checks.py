@@ -21,7 +21,7 @@ import pandas as pd
 
 from sre_pipeline.defs.metadata import problems_md
 from sre_pipeline.defs.partitions import Partitioning
-from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
+from sre_pipeline.defs.resources import PipelineSettings, QualityResource, WarehouseResource
 from sre_pipeline.inputs.problems import Problem, SpecError
 from sre_pipeline.slo.budget.daily import day_bounds
 from sre_pipeline.slo.spec.loader import Catalog
@@ -148,6 +148,7 @@ def _check_sli_events(
     context: dg.AssetCheckExecutionContext,
     settings: PipelineSettings,
     warehouse: WarehouseResource,
+    quality: QualityResource,  # where GX runs (its worker starts with the run)
 ):
     """Events of each day: known SLO ids, no nulls, counts >= 0, good <= total, aligned
     buckets, no duplicates (blocking errors); coverage per SLO (default >= 95 %) and freshness
@@ -170,6 +171,7 @@ def _check_capacity_samples(
     context: dg.AssetCheckExecutionContext,
     settings: PipelineSettings,
     warehouse: WarehouseResource,
+    quality: QualityResource,  # where GX runs (its worker starts with the run)
 ):
     """Capacity samples of each day: utilisation within [0, 1], known resources, no
     duplicates (blocking); over-commit where a capacity series says so, coverage (warnings)."""
@@ -195,6 +197,7 @@ def _check_capacity_status(
     context: dg.AssetCheckExecutionContext,
     settings: PipelineSettings,
     warehouse: WarehouseResource,
+    quality: QualityResource,  # where GX runs (its worker starts with the run)
 ):
     """Capacity status of each day (all blocking): known resources, one row each, the state
     the peak and thresholds give, figures present on days with a state, every forecast dated
@@ -223,6 +226,7 @@ def _check_slo_status(
     context: dg.AssetCheckExecutionContext,
     settings: PipelineSettings,
     warehouse: WarehouseResource,
+    quality: QualityResource,  # where GX runs (its worker starts with the run)
 ):
     """The status of each day rests on data of that day: a day without a single event fails
     (blocking: a status computed from nothing is no status); per-SLO coverage of the status
@@ -270,7 +274,7 @@ def daily_checks(parts: Partitioning) -> list[dg.AssetChecksDefinition]:
     asset="incidents", blocking=True, name="check_incidents", additional_deps=["slo_catalog"]
 )
 def check_incidents(
-    settings: PipelineSettings, warehouse: WarehouseResource
+    settings: PipelineSettings, warehouse: WarehouseResource, quality: QualityResource
 ) -> dg.AssetCheckResult:
     """Incidents: ids present and unique, started_at present, started <= detected <=
     acknowledged <= resolved where present, severity in SEV1..SEV3, every service known to the
@@ -290,7 +294,9 @@ def check_incidents(
 
 
 @dg.asset_check(asset="action_items", blocking=True, name="check_action_items")
-def check_action_items(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+def check_action_items(
+    warehouse: WarehouseResource, quality: QualityResource
+) -> dg.AssetCheckResult:
     """Action items: ids present and unique, an owner, a due date that is a real date, a status
     in the allowed set (all blocking)."""
     from sre_pipeline.quality.suites import action_items_suite

@@ -36,6 +36,7 @@ from sre_pipeline.defs.resources import (
     PipelineSettings,
     PostmortemSource,
     PrometheusSLISource,
+    QualityResource,
     SLISource,
     TicketResource,
     UnconfiguredSource,
@@ -64,9 +65,9 @@ def prometheus_source(config: PipelineConfig) -> PrometheusSLISource:
 
 
 def resources_from_config(config: PipelineConfig) -> dict:
-    """Settings, SLI source, incident source and warehouse resources for a configuration.
-    Without ``prometheus`` the SLI source fails every collection, naming what to configure
-    (the demo passes its own sources: :mod:`sre_pipeline.demo.definitions`)."""
+    """Settings, SLI source, incident source, warehouse and data-quality resources for a
+    configuration. Without ``prometheus`` the SLI source fails every collection, naming what
+    to configure (the demo passes its own sources: :mod:`sre_pipeline.demo.definitions`)."""
     if config.prometheus is not None:
         source: SLISource = prometheus_source(config)
     else:
@@ -76,6 +77,7 @@ def resources_from_config(config: PipelineConfig) -> dict:
         "source": source,
         "incident_source": PostmortemSource(paths=config.postmortems or []),
         "warehouse": WarehouseResource(url=config.warehouse_url),
+        "quality": QualityResource.from_config(config),
         "mail": MailResource.from_config(config),
         "tickets": TicketResource.from_config(config),
     }

@@ -1,4 +1,5 @@
-"""Resources: settings, the SLI source (Prometheus), the incident source and the warehouse.
+"""Resources: settings, the SLI source (Prometheus), the incident source, the warehouse and
+where data-quality checks run.
 
 Each outside system sits behind one resource; secrets are read from the environment variables
 the configuration names when a step needs them (never part of the run config), and never logged.
@@ -231,6 +232,29 @@ class WarehouseResource(dg.ConfigurableResource):
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+
+
+class QualityResource(dg.ConfigurableResource):
+    """Where the data-quality checks run Great Expectations. With ``worker`` (the default
+    under the in-process executor) a worker process is started when a run that has checks
+    starts, so GX's import (about 5 s) overlaps the run's first steps
+    (:mod:`sre_pipeline.quality.gx_worker`); without it GX runs in the check's own process
+    (under the multiprocess and Celery executors, whose check steps start apart from the run)."""
+
+    worker: bool = True
+
+    @classmethod
+    def from_config(cls, config: PipelineConfig) -> QualityResource:
+        """A worker under the in-process executor only: elsewhere each step is a process of
+        its own, and a worker started in it would outlive no check."""
+        return cls(worker=config.executor.type == "in_process")
+
+    def setup_for_execution(self, context) -> None:
+        """Start the GX worker (once per process) when the run starts."""
+        if self.worker:
+            from sre_pipeline.quality import gx_worker
+
+            gx_worker.start()
 
 
 class MailResource(dg.ConfigurableResource):

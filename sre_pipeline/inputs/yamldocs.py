@@ -72,6 +72,48 @@ def _too_deep() -> str:
     return f"nesting deeper than {MAX_DEPTH} levels"
 
 
+# libyaml (PyYAML's C extension) parses and composes about ten times faster than the pure
+# Python loader: a catalog of 500 spec files loads in a fraction of a second instead of two.
+# Its composer cannot count or cap nodes, so a pass over the events (in C as well) first
+# measures each document's nodes and depth; a file with a syntax error is parsed again by the
+# Python loader, whose messages are the ones users see.
+_CLoader = getattr(yaml, "CSafeLoader", None)
+if _CLoader is not None:
+
+    class _FastLoader(_CLoader):  # type: ignore[misc, valid-type]
+        """libyaml's safe loader without implicit timestamps."""
+
+        yaml_implicit_resolvers = _InputLoader.yaml_implicit_resolvers
+
+
+_OPENS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSES = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+_NODES = (yaml.ScalarEvent, yaml.AliasEvent, *_OPENS)
+
+
+def _node_counts(text: str) -> list[int]:
+    """The nodes each document of ``text`` has as written (an alias counts once), from
+    libyaml's events; raises :class:`_TooLarge` past :data:`MAX_DEPTH` levels of nesting."""
+    counts: list[int] = []
+    depth = 0
+    loader = _FastLoader(text)
+    try:
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, yaml.DocumentStartEvent):
+                counts.append(0)
+            elif isinstance(event, _NODES):
+                counts[-1] += 1
+                if isinstance(event, _OPENS):
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        raise _TooLarge(_too_deep(), event.start_mark)
+            elif isinstance(event, _CLOSES):
+                depth -= 1
+    finally:
+        loader.dispose()
+    return counts
+
+
 @dataclass
 class Document:
     """One YAML document: its 1-based index, its data and a field-path -> line map.
@@ -150,7 +192,7 @@ def _walk(node: yaml.Node, path: tuple, walk: _Walk) -> None:
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _walk(item, path + (i,), walk)
-    elif node.style is None:
+    elif not node.style:  # plain: None from the Python composer, "" from libyaml's
         walk.texts[path] = node.value
 
 
@@ -186,16 +228,29 @@ def parse_json(text: str, name: str) -> tuple[list[Document], list[Problem]]:
 def parse_documents(text: str, name: str, first: int = 1) -> tuple[list[Document], list[Problem]]:
     """Parse YAML ``text`` taken from file ``name``, where its first line is line ``first``
     (front matter embedded in another file starts further down)."""
+    if _CLoader is not None:
+        try:
+            counts = _node_counts(text)
+        except yaml.YAMLError:
+            pass  # the Python loader says what is wrong, and where
+        else:
+            return _parse(_FastLoader(text), counts, text, name, first)
+    return _parse(_InputLoader(text), None, text, name, first)
+
+
+def _parse(loader, counts: list[int] | None, text: str, name: str, first: int):
+    """Compose and construct each document with ``loader``: libyaml's, given the node
+    ``counts`` of the documents, or the Python loader, which counts as it composes."""
     docs: list[Document] = []
     problems: list[Problem] = []
-    loader = _InputLoader(text)
     index = 0  # 1-based index of the document being read; errors name this one
     try:
         while loader.check_node():
             index += 1
             loader.composed = 0
             node = loader.get_node()
-            walk = _Walk({}, [], EXPANSION * loader.composed + SLACK, first)
+            composed = loader.composed if counts is None else counts[index - 1]
+            walk = _Walk({}, [], EXPANSION * composed + SLACK, first)
             _walk(node, (), walk)
             for dup_path, line in walk.dupes:
                 problems.append(
@@ -207,6 +262,8 @@ def parse_documents(text: str, name: str, first: int = 1) -> tuple[list[Document
             if data is not None:
                 docs.append(Document(name, index, data, walk.lines, texts=walk.texts))
     except yaml.YAMLError as exc:
+        if counts is not None:  # libyaml found what its events did not: the Python loader's say
+            return _parse(_InputLoader(text), None, text, name, first)
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + first if mark else None
         reason = getattr(exc, "problem", None) or str(exc)

@@ -195,6 +195,53 @@ def _type_name(kind: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", kind).lower()
 
 
+@dataclass(frozen=True)
+class Checked:
+    """GX's verdict on one spec, as plain values (it crosses to and from the GX worker)."""
+
+    expectation: str  # GX's type name
+    success: bool
+    unexpected_count: int
+    unexpected_percent: float | None
+    positions: list[int]  # row positions of up to :data:`SAMPLES` unexpected rows
+
+
+def validate(
+    name: str, specs: Sequence[Spec], checked: pd.DataFrame, parameters: Mapping[str, Any]
+) -> list[Checked]:
+    """Validate ``checked`` (index 0..n-1) with the suite ``name`` of ``specs`` in this
+    process; one :class:`Checked` per spec, in order. An expectation that raised is an error
+    naming the suite and the spec."""
+    with _LOCK:
+        suite = _suite(name, specs)
+        batch = _STATE["batch_definition"].get_batch(batch_parameters={"dataframe": checked})
+        result = batch.validate(
+            suite,
+            expectation_parameters=dict(parameters),
+            result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLES},
+        )
+    by_name = {r.expectation_config.meta["name"]: r for r in result.results}
+    out = []
+    for spec in specs:
+        res = by_name[spec.name]
+        if res.exception_info.get("raised_exception"):
+            raise RuntimeError(f"{name}: {spec.name}: {res.exception_info['exception_message']}")
+        info = res.result or {}
+        positions = info.get("partial_unexpected_index_list") or []
+        if positions and isinstance(positions[0], dict):  # pragma: no cover (index columns)
+            positions = []
+        out.append(
+            Checked(
+                expectation=res.expectation_config.type,
+                success=bool(res.success),
+                unexpected_count=int(info.get("unexpected_count") or 0),
+                unexpected_percent=json_safe(info.get("unexpected_percent")),
+                positions=[int(p) for p in positions],
+            )
+        )
+    return out
+
+
 def run_suite(
     name: str,
     frame: pd.DataFrame,
@@ -218,39 +265,23 @@ def run_suite(
         passed = [Outcome(s.name, _type_name(s.kind), s.severity, True, 0, 0.0) for s in specs]
         outcomes = passed + (custom() if custom is not None else [])
         return SuiteResult(name, len(frame), outcomes, time.perf_counter() - started)
-    checked = checked.reset_index(drop=True)
+    from sre_pipeline.quality import gx_worker
+
     cols = list(sample_columns or frame.columns)
     rows = frame.reset_index(drop=True)
-    with _LOCK:
-        suite = _suite(name, specs)
-        batch = _STATE["batch_definition"].get_batch(batch_parameters={"dataframe": checked})
-        result = batch.validate(
-            suite,
-            expectation_parameters=dict(parameters or {}),
-            result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLES},
+    checks = gx_worker.validate(name, specs, checked.reset_index(drop=True), parameters or {})
+    outcomes = [
+        Outcome(
+            name=spec.name,
+            expectation=c.expectation,
+            severity=spec.severity,
+            success=c.success,
+            unexpected_count=c.unexpected_count,
+            unexpected_percent=c.unexpected_percent,
+            samples=sample_rows(rows, c.positions, cols) if not c.success else [],
         )
-    by_name = {r.expectation_config.meta["name"]: r for r in result.results}
-    outcomes = []
-    for spec in specs:
-        res = by_name[spec.name]
-        if res.exception_info.get("raised_exception"):
-            raise RuntimeError(f"{name}: {spec.name}: {res.exception_info['exception_message']}")
-        info = res.result or {}
-        count = int(info.get("unexpected_count") or 0)
-        positions = info.get("partial_unexpected_index_list") or []
-        if positions and isinstance(positions[0], dict):  # pragma: no cover (index columns)
-            positions = []
-        outcomes.append(
-            Outcome(
-                name=spec.name,
-                expectation=res.expectation_config.type,
-                severity=spec.severity,
-                success=bool(res.success),
-                unexpected_count=count,
-                unexpected_percent=json_safe(info.get("unexpected_percent")),
-                samples=sample_rows(rows, positions, cols) if not res.success else [],
-            )
-        )
+        for spec, c in zip(specs, checks, strict=True)
+    ]
     if custom is not None:
         outcomes += custom()
     return SuiteResult(name, len(frame), outcomes, time.perf_counter() - started)

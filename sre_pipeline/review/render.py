@@ -35,7 +35,6 @@ import markupsafe
 from markdown_it import MarkdownIt
 
 from sre_pipeline.incidents.report import flags
-from sre_pipeline.review import charts
 from sre_pipeline.text_tables import text_table
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -179,6 +178,8 @@ def _thresholds(x: dict, tiers: dict[str, list[tuple[str, float]]]) -> list[tupl
 
 def _decorate(review: dict) -> dict:
     """Per-SLO sparkline text, page and chart names; incident flags."""
+    from sre_pipeline.review import charts  # matplotlib: imported when a review is rendered
+
     for x in review["slos"]:
         values = [w["attainment"] for w in x["weekly_attainment"]]
         x["spark"] = charts.sparkline(values, x["objective"])
@@ -206,11 +207,16 @@ class Renderer:
     def __init__(self, template_dir: Path | None = None):
         self.html = _environment(template_dir, html=True)
         self.text = _environment(template_dir, html=False)
+        # matplotlib costs ~0.8 s at import: paid by a process that renders, not by every run
+        from sre_pipeline.review import charts
+
         self.burn = charts.BurnDown()
         self.weeks = charts.WeeklyAttainment()
 
     def week_charts(self, review: dict, tiers: dict) -> dict[str, bytes]:
         """The PNG charts of the week's document, by name."""
+        from sre_pipeline.review import charts
+
         out = {}
         for x in attention(review):
             out[x["chart"]] = self._burn(x, tiers)

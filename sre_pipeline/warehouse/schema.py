@@ -65,6 +65,7 @@ sli_events = Table(
     Column("good", Float, nullable=False),
     Column("total", Float, nullable=False),
     PrimaryKeyConstraint("bucket_start", "slo", name="pk_sli_events"),
+    sqlite_with_rowid=False,  # rows kept in (time, key) order: migration 0012
 )
 
 slo_daily = Table(
@@ -82,6 +83,7 @@ slo_daily = Table(
     Column("good_gt_total", Integer, nullable=False),
     Column("budgeting", String(80), nullable=False),
     PrimaryKeyConstraint("day_start", "slo", name="pk_slo_daily"),
+    sqlite_with_rowid=False,  # rows kept in (time, key) order: migration 0012
 )
 
 slo_status = Table(
@@ -244,6 +246,7 @@ capacity_samples = Table(
     Column("utilisation", Float, nullable=False),
     Column("capacity", Float),
     PrimaryKeyConstraint("ts", "resource", name="pk_capacity_samples"),
+    sqlite_with_rowid=False,  # rows kept in (time, key) order: migration 0012
 )
 
 # The day's figures of each resource, rolled up from its samples (one row per resource and

@@ -12,7 +12,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
+from sre_pipeline.defs.resources import (
+    PipelineSettings,
+    QualityResource,
+    SLISource,
+    WarehouseResource,
+)
 from sre_pipeline.sources.capacity import CapacityResult
 from sre_pipeline.sources.collector import CollectResult
 from sre_pipeline.warehouse.reads import stored_catalog
@@ -59,6 +64,7 @@ def resources(tmp_path, warehouse_url):
         "settings": PipelineSettings(slos=[str(tmp_path / "slos")], capacity=None),
         "source": FakeSource(),
         "warehouse": WarehouseResource(url=warehouse_url),
+        "quality": QualityResource(),
     }
 
 

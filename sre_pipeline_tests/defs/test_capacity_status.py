@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
+from sre_pipeline.defs.resources import (
+    PipelineSettings,
+    QualityResource,
+    SLISource,
+    WarehouseResource,
+)
 from sre_pipeline.sources.capacity import CapacityResult
 from sre_pipeline.sources.collector import CollectResult
 from sre_pipeline.warehouse import schema as tables
@@ -62,6 +67,7 @@ def p(tmp_path, warehouse_url):
         ),
         "source": Source(),
         "warehouse": WarehouseResource(url=warehouse_url),
+        "quality": QualityResource(),
     }
     built = pipeline(resources)
     tags = range_tags(FIRST.isoformat(), LAST.isoformat())

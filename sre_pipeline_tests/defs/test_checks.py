@@ -5,7 +5,12 @@ from __future__ import annotations
 import dagster as dg
 import pandas as pd
 
-from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
+from sre_pipeline.defs.resources import (
+    PipelineSettings,
+    QualityResource,
+    SLISource,
+    WarehouseResource,
+)
 from sre_pipeline.sources.capacity import CapacityResult
 from sre_pipeline.sources.collector import CollectResult
 from sre_pipeline_tests.defs.contract import CHECKS
@@ -37,6 +42,7 @@ def resources(tmp_path, broken: bool) -> dict:
         "settings": PipelineSettings(slos=[str(tmp_path / "slos")], capacity=None),
         "source": Source(broken=broken),
         "warehouse": WarehouseResource(url=f"sqlite:///{tmp_path}/w.db"),
+        "quality": QualityResource(),
     }
 
 

@@ -164,9 +164,11 @@ def test_resources(defs):
         "source",
         "incident_source",
         "warehouse",
+        "quality",
         "mail",
         "tickets",
     }
+    assert resources["quality"].worker  # the in-process executor: GX in a worker
     assert resources["mail"].email().transport == "outbox"  # the embedded default
     assert resources["tickets"].tickets().default_tracker == "outbox"
     assert isinstance(resources["settings"], PipelineSettings)

@@ -14,7 +14,12 @@ from sre_pipeline.defs.catalog_asset import catalog_asset
 from sre_pipeline.defs.checks import check_action_items, check_incidents
 from sre_pipeline.defs.incident_assets import incident_records
 from sre_pipeline.defs.model_assets import model_assets
-from sre_pipeline.defs.resources import PipelineSettings, PostmortemSource, WarehouseResource
+from sre_pipeline.defs.resources import (
+    PipelineSettings,
+    PostmortemSource,
+    QualityResource,
+    WarehouseResource,
+)
 from sre_pipeline_tests.slo.factories import SHOP_SPEC
 
 POSTMORTEM = """---
@@ -50,6 +55,7 @@ def resources(tmp_path: Path, postmortem: str, url: str) -> dict:
         "settings": PipelineSettings(slos=[str(tmp_path / "slos")], capacity=None),
         "incident_source": PostmortemSource(paths=[str(tmp_path / "pm")]),
         "warehouse": WarehouseResource(url=url),
+        "quality": QualityResource(),
     }
 
 

@@ -17,7 +17,12 @@ from sre_pipeline.defs.catalog_asset import catalog_asset
 from sre_pipeline.defs.incident_assets import incident_records
 from sre_pipeline.defs.incident_impact_assets import incident_impact_assets
 from sre_pipeline.defs.partitions import Partitioning
-from sre_pipeline.defs.resources import PipelineSettings, PostmortemSource, WarehouseResource
+from sre_pipeline.defs.resources import (
+    PipelineSettings,
+    PostmortemSource,
+    QualityResource,
+    WarehouseResource,
+)
 from sre_pipeline.slo.budget.daily import daily_status
 from sre_pipeline.slo.spec.loader import load_catalog
 from sre_pipeline.warehouse import schema as tables
@@ -105,6 +110,7 @@ def setup(tmp_path: Path, url: str, priority: str = "P1", with_events: bool = Tr
         ),
         "incident_source": PostmortemSource(paths=[str(tmp_path / "pm")]),
         "warehouse": WarehouseResource(url=url),
+        "quality": QualityResource(),
     }
 
 

@@ -7,7 +7,12 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
+from sre_pipeline.defs.resources import (
+    PipelineSettings,
+    QualityResource,
+    SLISource,
+    WarehouseResource,
+)
 from sre_pipeline.sources.capacity import CapacityResult
 from sre_pipeline.sources.collector import CollectResult
 from sre_pipeline_tests.defs.pipeline import pipeline, range_tags
@@ -41,6 +46,7 @@ def p(tmp_path):
         "settings": PipelineSettings(slos=[str(tmp_path / "slos")], capacity=None),
         "source": Source(),
         "warehouse": WarehouseResource(url=f"sqlite:///{tmp_path}/w.db"),
+        "quality": QualityResource(),
     }
     p = pipeline(res)
     assert p.materialize(["slo_catalog"]).success

@@ -9,7 +9,12 @@ import dagster as dg
 
 from sre_pipeline.config import PipelineConfig
 from sre_pipeline.defs.jobs import run_failure_sensor
-from sre_pipeline.defs.resources import PipelineSettings, TicketResource, WarehouseResource
+from sre_pipeline.defs.resources import (
+    PipelineSettings,
+    QualityResource,
+    TicketResource,
+    WarehouseResource,
+)
 from sre_pipeline.inputs.tickets_config import TicketsIn, TrackerIn
 
 
@@ -39,6 +44,7 @@ def _fire_twice(instance, tmp_path):
     config = PipelineConfig.model_construct(tickets=tickets)
     resources = {
         "warehouse": WarehouseResource(url=f"sqlite:///{tmp_path}/w.db"),
+        "quality": QualityResource(),
         "tickets": TicketResource.from_config(config),
         "settings": PipelineSettings(),
     }

@@ -12,7 +12,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from sre_pipeline.defs.resources import PipelineSettings, PrometheusSLISource, WarehouseResource
+from sre_pipeline.defs.resources import (
+    PipelineSettings,
+    PrometheusSLISource,
+    QualityResource,
+    WarehouseResource,
+)
 from sre_pipeline.warehouse.schema import metadata
 from sre_pipeline_tests.defs.pipeline import pipeline
 from sre_pipeline_tests.services.faulty_proxy import FaultyProxy
@@ -34,6 +39,7 @@ def resources(url: str, warehouse_url: str) -> dict:
         "settings": settings,
         "source": source,
         "warehouse": WarehouseResource(url=warehouse_url),
+        "quality": QualityResource(),
     }
 
 

@@ -11,7 +11,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from sre_pipeline.defs.resources import PipelineSettings, PrometheusSLISource, WarehouseResource
+from sre_pipeline.defs.resources import (
+    PipelineSettings,
+    PrometheusSLISource,
+    QualityResource,
+    WarehouseResource,
+)
 from sre_pipeline_tests.defs.pipeline import Pipeline, pipeline
 
 pytestmark = pytest.mark.slow
@@ -42,6 +47,7 @@ def resources(tmp_path, prometheus_url: str, warehouse_url: str, clock=None) -> 
         "settings": settings,
         "source": PrometheusSLISource(url=prometheus_url, retries=1),
         "warehouse": WarehouseResource(url=warehouse_url),
+        "quality": QualityResource(),
     }
 
 

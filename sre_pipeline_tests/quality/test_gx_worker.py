@@ -1,0 +1,94 @@
+"""The GX worker: validation there gives exactly what it gives in the process; a worker that
+dies or is switched off leaves validation in the process; a run with checks starts it."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import dagster as dg
+import pytest
+
+from sre_pipeline.defs.resources import QualityResource
+from sre_pipeline.quality import gx_worker
+from sre_pipeline_tests.quality.test_suites import CASES, RUNNERS
+
+
+def _outcomes(result):
+    return [
+        (o.name, o.success, o.unexpected_count, o.unexpected_percent, o.samples)
+        for o in result.outcomes
+    ]
+
+
+@pytest.fixture
+def worker():
+    gx_worker.stop()
+    assert gx_worker.start()
+    yield
+    gx_worker.stop()
+
+
+def test_every_case_gives_the_same_outcomes_in_the_worker_as_in_the_process(worker):
+    runs = [(RUNNERS[c.suite], c) for c in CASES]
+    in_worker = [_outcomes(run(c.mutate(make()), **c.kwargs)) for (make, run), c in runs]
+    gx_worker.stop()
+    in_process = [_outcomes(run(c.mutate(make()), **c.kwargs)) for (make, run), c in runs]
+    assert in_worker == in_process
+    assert any(not ok for outcome in in_worker for _, ok, *_ in outcome)  # failures compared
+
+
+def test_a_dead_worker_is_replaced_by_validation_in_the_process(worker):
+    make, run = RUNNERS["events"]
+    expected = _outcomes(run(make()))
+    pool = gx_worker._POOL[0]
+    for pid in list(pool._processes):  # the worker is killed (out of memory, by hand)
+        os.kill(pid, signal.SIGKILL)
+    assert _outcomes(run(make())) == expected
+    assert not gx_worker.running()
+
+
+def test_switched_off_no_worker_starts(monkeypatch):
+    gx_worker.stop()
+    monkeypatch.setenv(gx_worker.ENV, "0")
+    assert not gx_worker.start()
+    assert not gx_worker.running()
+
+
+def test_a_run_with_checks_starts_the_worker_at_its_start_and_one_without_does_not():
+    gx_worker.stop()
+    seen = {}
+
+    @dg.asset
+    def first():
+        seen["running when the first step ran"] = gx_worker.running()
+
+    @dg.asset_check(asset=first)
+    def checked(quality: QualityResource):
+        return dg.AssetCheckResult(passed=True)
+
+    @dg.asset
+    def unchecked():
+        seen["running in a run without checks"] = gx_worker.running()
+
+    try:
+        dg.materialize([unchecked], resources={"quality": QualityResource()})
+        dg.materialize([first, checked], resources={"quality": QualityResource()})
+        assert seen == {
+            "running in a run without checks": False,
+            "running when the first step ran": True,
+        }
+        gx_worker.stop()
+        dg.materialize([first, checked], resources={"quality": QualityResource(worker=False)})
+        assert seen["running when the first step ran"] is False
+    finally:
+        gx_worker.stop()
+
+
+@pytest.mark.parametrize(("executor", "worker"), [("in_process", True), ("multiprocess", False)])
+def test_the_worker_is_used_under_the_in_process_executor_only(tmp_path, executor, worker):
+    from sre_pipeline.config import load_config
+
+    path = tmp_path / "sre_pipeline.yaml"
+    path.write_text(f"executor:\n  type: {executor}\n")
+    assert QualityResource.from_config(load_config(path)).worker is worker
