@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from sre_pipeline.cli import main
-from sre_pipeline.defs.backfill import Chunk, phases_for, plan
+from sre_pipeline.defs.backfill import Chunk, in_one_run, phases_for, plan
 from sre_pipeline_tests.defs.contract import DAILY
 
 pytestmark = pytest.mark.slow
@@ -72,15 +72,33 @@ def test_plan_chunks_like_the_backfill_policy_and_skips_complete_days():
     assert len(plan(phases_for(["slo_status"], days[:2]), lambda *_: True, force=True)) == 1
 
 
+def test_a_range_within_one_chunk_is_one_run_and_a_longer_one_keeps_its_phases():
+    days = [date(2026, 10, 1) + timedelta(days=n) for n in range(20)]
+    assets = ["sli_events", "slo_status"]
+    short = plan(phases_for(assets, days[:14]), lambda *_: False)
+    assert in_one_run(short, first=["slo_catalog"]) == [
+        Chunk(("slo_catalog", "sli_events", "slo_status"), days[0], days[13])
+    ]
+    long = plan(phases_for(assets, days), lambda *_: False)  # status waits for every collection
+    assert in_one_run(long, first=["slo_catalog"]) == [
+        Chunk(("slo_catalog", "sli_events"), days[0], days[13]),
+        Chunk(("sli_events",), days[14], days[19]),
+        Chunk(("slo_status",), days[0], days[13]),
+        Chunk(("slo_status",), days[14], days[19]),
+    ]
+    assert in_one_run([], first=["slo_catalog"]) == []
+
+
 def test_backfill_resumes_and_equals_one_run_over_the_same_days(home, capsys, monkeypatch):
     args = ["backfill", "--start", "2026-11-01", "--end", "2026-11-04"]
     assert main(args) == 0
     out = capsys.readouterr()
     assert out.out == (
-        "Back-filled in 2 run(s): sli_events, capacity_samples, capacity_daily: 3 day(s); "
+        "Back-filled in 1 run(s): sli_events, capacity_samples, capacity_daily: 3 day(s); "
         "slo_status, burn_alerts, capacity_status: 3 day(s); 0 complete day(s) skipped.\n"
     )
-    assert "sli_events, capacity_samples, capacity_daily 2026-11-01..2026-11-03: ok" in out.err
+    everything = "slo_catalog, sli_events, capacity_samples, capacity_daily, slo_status"
+    assert f"{everything}, burn_alerts, capacity_status 2026-11-01..2026-11-03: ok" in out.err
     for noise in ("Traceback", "DEBUG", "Telemetry", "Warning"):
         assert noise not in out.err
     first = {
@@ -88,16 +106,18 @@ def test_backfill_resumes_and_equals_one_run_over_the_same_days(home, capsys, mo
         for t in ("sli_events", "slo_status", "burn_alert_episodes", "capacity_status")
     }
     recorded = runs(home)
-    assert [r.job_name for r in recorded] == ["__ASSET_JOB"] * 3
-    assert recorded[0].asset_selection == {dg.AssetKey("slo_catalog")}  # the specs stored first
-    assert recorded[1].tags["dagster/asset_partition_range_start"] == "2026-11-01"
-    assert recorded[1].remote_job_origin is not None  # a run of the code location's job
-    location = recorded[1].remote_job_origin.repository_origin.code_location_origin
+    # three days fit one chunk: one run, the specs stored first, collection before status
+    (run,) = recorded
+    assert run.job_name == "__ASSET_JOB"
+    assert run.asset_selection == {dg.AssetKey(a) for a in ("slo_catalog", *DAILY)}
+    assert run.tags["dagster/asset_partition_range_start"] == "2026-11-01"
+    assert run.remote_job_origin is not None  # a run of the code location's job
+    location = run.remote_job_origin.repository_origin.code_location_origin
     assert location.location_name == "sre_pipeline.demo.definitions"
 
     assert main(args) == 0  # resumable: nothing left to do
     assert "Nothing to do" in capsys.readouterr().out
-    assert len(runs(home)) == 3
+    assert len(runs(home)) == 1
 
     assert main([*args, "--force", "--assets", "slo_status"]) == 0
     assert "in 1 run(s): slo_status: 3 day(s); 0 complete" in capsys.readouterr().out

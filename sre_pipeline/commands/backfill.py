@@ -55,7 +55,14 @@ def run(args) -> int:
     from tqdm import tqdm
 
     from sre_pipeline.config import load_config
-    from sre_pipeline.defs.backfill import DAILY_ASSETS, Completeness, phases_for, plan, run_plan
+    from sre_pipeline.defs.backfill import (
+        DAILY_ASSETS,
+        Completeness,
+        in_one_run,
+        phases_for,
+        plan,
+        run_plan,
+    )
     from sre_pipeline.defs.factory import preflight
     from sre_pipeline.defs.upstream_warnings import ignore_expected
 
@@ -80,7 +87,7 @@ def run(args) -> int:
         os.environ[START_ENV] = start.isoformat()
     import dagster as dg
 
-    from sre_pipeline.defs.runner import ASSET_JOB, LocalRunner
+    from sre_pipeline.defs.runner import LocalRunner
 
     _instance_home()
     days = [start + timedelta(days=n) for n in range((end - start).days)]
@@ -98,13 +105,11 @@ def run(args) -> int:
                 "complete (--force re-runs them)."
             )
             return 0
-        # the daily assets compute from the stored catalog: store the specs as they are now
-        catalog_run = runner.run(ASSET_JOB, asset_selection=["slo_catalog"])
-        if not catalog_run.success:
-            print(f"error: slo_catalog failed: {catalog_run.failure}", file=sys.stderr)
-            return EXIT_FAILED
+        # the daily assets compute from the stored catalog: the first run stores the specs as
+        # they are now; a range within one chunk (the daily run) is a single run
+        runs = in_one_run(chunks, first=["slo_catalog"])
         bar = tqdm(
-            total=sum(c.days for c in chunks),
+            total=sum(c.days for c in runs),
             unit="day",
             file=sys.stderr,
             disable=not sys.stderr.isatty(),
@@ -118,14 +123,14 @@ def run(args) -> int:
                 file=sys.stderr,
             )
 
-        ran = run_plan(runner, chunks, on_done=done)
+        ran = run_plan(runner, runs, on_done=done)
         bar.close()
     failed = [(c, o) for c, o in ran if not o.success]
     if failed:
         chunk, outcome = failed[0]
         print(f"error: {chunk.label()} failed: {outcome.failure}", file=sys.stderr)
         print(
-            f"{len(chunks) - len(ran)} later run(s) not started; re-run the same command to "
+            f"{len(runs) - len(ran)} later run(s) not started; re-run the same command to "
             "resume (complete days are skipped).",
             file=sys.stderr,
         )
@@ -135,5 +140,5 @@ def run(args) -> int:
         "day(s)"
         for selected, _ in phases
     )
-    print(f"Back-filled in {len(chunks)} run(s): {done}; {skipped} complete day(s) skipped.")
+    print(f"Back-filled in {len(runs)} run(s): {done}; {skipped} complete day(s) skipped.")
     return 0

@@ -73,6 +73,20 @@ def plan(
     return chunks
 
 
+def in_one_run(chunks: Sequence[Chunk], first: Sequence[str] = ()) -> list[Chunk]:
+    """The chunks with ``first`` (the catalog) selected in the first run too, and phases that
+    cover the same days (a range of at most :data:`CHUNK_DAYS`, e.g. the daily run) merged
+    into one run: within a run Dagster orders the steps by their dependencies, so collection
+    still precedes status, and a run's own start-up is paid once."""
+    chunks = list(chunks)
+    if len(chunks) > 1 and len({(c.first, c.last) for c in chunks}) == 1:
+        merged = tuple(a for c in chunks for a in c.assets)
+        chunks = [Chunk(merged, chunks[0].first, chunks[0].last)]
+    if chunks and first:
+        chunks[0] = Chunk((*first, *chunks[0].assets), chunks[0].first, chunks[0].last)
+    return chunks
+
+
 def phases_for(assets: Sequence[str], days: Sequence[date]) -> list[tuple[list[str], list[date]]]:
     """The selected daily assets split into the collection and status phases."""
     return [([a for a in phase if a in assets], list(days)) for phase in PHASES]

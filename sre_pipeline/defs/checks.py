@@ -19,6 +19,7 @@ from datetime import date, timedelta
 import dagster as dg
 import pandas as pd
 
+from sre_pipeline.defs import handoff
 from sre_pipeline.defs.metadata import problems_md
 from sre_pipeline.defs.partitions import Partitioning
 from sre_pipeline.defs.resources import PipelineSettings, QualityResource, WarehouseResource
@@ -125,8 +126,24 @@ def _known_slos(warehouse: WarehouseResource) -> tuple[list[str], SpecError | No
     return ([], NOT_MATERIALISED) if slos is None else ([s.id for s in slos], None)
 
 
-def _step_events(warehouse: WarehouseResource, start, end) -> pd.DataFrame:
-    frame = read_events(warehouse.engine(), start, end)
+def _step_events(
+    context, asset: str, warehouse: WarehouseResource, start, end, slos=None
+) -> pd.DataFrame:
+    """The events of ``[start, end)`` (of ``slos`` only, given them): as the asset's step
+    handed them over in this run (:mod:`.handoff`), the rest read from the warehouse."""
+    handed = handoff.take(context.run.run_id, asset, start, end)
+    if handed is None:
+        frame = read_events(warehouse.engine(), start, end, slos)
+    else:
+        frame, until = handed
+        if until < end:  # a day collected up to now: whatever is stored after it, too
+            rest = read_events(warehouse.engine(), until, end, slos)
+            if len(rest):
+                parts = [f.astype({"slo": object}) for f in (frame, rest)]
+                frame = pd.concat(parts, ignore_index=True)
+        if slos is not None:
+            frame = frame[frame["slo"].isin(set(slos))]
+    frame = frame.reset_index(drop=True)
     frame["slo"] = frame["slo"].astype(str)
     return frame
 
@@ -157,7 +174,7 @@ def _check_sli_events(
 
     tz, (ids, unreadable) = settings.time_zone, _known_slos(warehouse)
     start, end = _step_window(context, tz)
-    frame = None if unreadable else _step_events(warehouse, start, end)
+    frame = None if unreadable else _step_events(context, "sli_events", warehouse, start, end)
     bucket_s, judging = int(settings.width.total_seconds()), _judging(settings)
 
     def suite(days, day_start, day_end, rows):
@@ -228,15 +245,16 @@ def _check_slo_status(
     warehouse: WarehouseResource,
     quality: QualityResource,  # where GX runs (its worker starts with the run)
 ):
-    """The status of each day rests on data of that day: a day without a single event fails
-    (blocking: a status computed from nothing is no status); per-SLO coverage of the status
-    day below ``coverage_threshold`` and a day whose last buckets were never collected
-    (an incomplete day) warn."""
+    """The status of each day rests on data of that day: a day without a single event of the
+    catalog's SLOs fails (blocking: a status computed from nothing is no status); per-SLO
+    coverage of the status day below ``coverage_threshold`` and a day whose last buckets were
+    never collected (an incomplete day) warn."""
     from sre_pipeline.quality.suites import status_suite
 
     tz, (ids, unreadable) = settings.time_zone, _known_slos(warehouse)
     start, end = _step_window(context, tz)
-    events = None if unreadable else _step_events(warehouse, start, end)
+    # the catalog's SLOs' events: what the status was computed from
+    events = None if unreadable else _step_events(context, "slo_status", warehouse, start, end, ids)
     keys = context.op_execution_context.partition_keys
     first, last = date.fromisoformat(keys[0]), date.fromisoformat(keys[-1])
     status = read_slice(warehouse.engine(), tables.slo_status, "day", first, last + timedelta(1))

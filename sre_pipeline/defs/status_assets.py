@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import dagster as dg
 import pandas as pd
 
+from sre_pipeline.defs import handoff
 from sre_pipeline.defs.collection_assets import BACKFILL, catalog_or_fail
 from sre_pipeline.defs.metadata import add_day_metadata, md_table, table_metadata
 from sre_pipeline.defs.partitions import Partitioning, days_of, lookback_days, utc_window
@@ -66,6 +67,12 @@ def _slo_status(
     back = lookback_days(catalog.slos)
     tz = settings.time_zone
     run = run_status(warehouse.engine(), catalog.slos, days, tz, settings.width, back)
+    start, end = utc_window(context)
+    stamps = run.events["bucket_start"]
+    # the step's days of events of every SLO of the catalog, as read: its check's input
+    handoff.give(
+        context.run.run_id, "slo_status", run.events[(stamps >= start) & (stamps < end)], start, end
+    )
     add_day_metadata(context, status_day_metadata(run.status, run.events, days, tz))
     return dg.MaterializeResult(
         metadata={

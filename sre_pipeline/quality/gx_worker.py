@@ -5,8 +5,9 @@ core while the run collects and computes, instead of in the middle of the run's 
 A run's checks send the worker the frame to validate and the suite's specs, and get plain
 results back (:class:`~sre_pipeline.quality.gx_runner.Checked`); the samples, the custom
 outcomes and the report are made in the run's own process, as without a worker. The worker
-is a :class:`~concurrent.futures.ProcessPoolExecutor` of one ``spawn`` process, shared by every
-run of the process (``sre-pipeline backfill`` runs several) and ended with it.
+is one daemonic ``spawn`` process, answering over a pipe, shared by every run of the process
+(``sre-pipeline backfill`` runs several) and ended with it: terminated at exit rather than
+waited for, and gone by itself when its parent is (the pipe closes).
 
 Where a worker cannot help or cannot run, validation stays in the process: when
 ``SRE_PIPELINE_GX_WORKER=0``; in a daemonic process (which may not start children); and when
@@ -21,8 +22,7 @@ import os
 import signal
 import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
 from typing import Any
 
 import pandas as pd
@@ -30,8 +30,8 @@ import pandas as pd
 from sre_pipeline.quality import gx_runner
 
 ENV = "SRE_PIPELINE_GX_WORKER"
-_LOCK = threading.Lock()
-_POOL: list[ProcessPoolExecutor] = []  # zero or one
+_LOCK = threading.Lock()  # one request at a time: the worker answers in order
+_WORKER: list[tuple[multiprocessing.Process, Connection]] = []  # zero or one
 
 
 def enabled() -> bool:
@@ -42,38 +42,56 @@ def enabled() -> bool:
     return not multiprocessing.current_process().daemon
 
 
-def _init() -> None:
-    # Ctrl-C is the parent's to handle (it ends the worker on its way out); then GX, now
+def _serve(conn: Connection) -> None:
+    """The worker: import GX, then validate what arrives until the parent goes away."""
+    # Ctrl-C is the parent's to handle; it ends the worker on its way out
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gx_runner.warm_up()
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):  # the parent has gone: nothing more to validate
+            return
+        try:
+            answer = ("ok", gx_runner.validate(*request))
+        except Exception as exc:  # noqa: BLE001 - sent back and raised in the parent
+            answer = ("error", exc)
+        conn.send(answer)
 
 
 def start() -> bool:
     """Start the worker now unless one runs (or workers are off); True when one runs. Returns
     at once: the worker imports GX in the background."""
     with _LOCK:
-        if not _POOL and enabled():
-            pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_init
-            )
-            pool.submit(int)  # a pool starts its process on the first task: start it now
-            _POOL.append(pool)
-        return bool(_POOL)
+        if not _WORKER and enabled():
+            ctx = multiprocessing.get_context("spawn")
+            ours, theirs = ctx.Pipe()
+            # daemonic: ended (not waited for) when this process exits
+            process = ctx.Process(target=_serve, args=(theirs,), name="gx-worker", daemon=True)
+            process.start()
+            theirs.close()
+            _WORKER.append((process, ours))
+        return bool(_WORKER)
 
 
 def stop() -> None:
     """End the worker (a new one starts on the next :func:`start`)."""
     with _LOCK:
-        pools = list(_POOL)
-        _POOL.clear()
-    for pool in pools:
-        pool.shutdown(wait=True, cancel_futures=True)
+        _discard()
+
+
+def _discard() -> None:
+    while _WORKER:
+        process, conn = _WORKER.pop()
+        conn.close()
+        process.terminate()
+        process.join()
 
 
 def running() -> bool:
     """Whether a worker is running."""
     with _LOCK:
-        return bool(_POOL)
+        return bool(_WORKER) and _WORKER[0][0].is_alive()
 
 
 def validate(
@@ -84,13 +102,15 @@ def validate(
 ) -> list[gx_runner.Checked]:
     """:func:`gx_runner.validate` in the worker when one runs, else in this process."""
     with _LOCK:
-        pool = _POOL[0] if _POOL else None
-    if pool is not None:
-        try:
-            return pool.submit(gx_runner.validate, name, specs, checked, parameters).result()
-        except BrokenProcessPool:  # the worker died (killed, out of memory): carry on here
-            with _LOCK:
-                if _POOL and _POOL[0] is pool:
-                    _POOL.clear()
-            pool.shutdown(wait=False, cancel_futures=True)
+        if _WORKER:
+            _, conn = _WORKER[0]
+            try:
+                conn.send((name, specs, checked, dict(parameters)))
+                status, answer = conn.recv()
+            except (EOFError, OSError, BrokenPipeError):  # the worker died: carry on here
+                _discard()
+            else:
+                if status == "error":
+                    raise answer
+                return answer
     return gx_runner.validate(name, specs, checked, parameters)

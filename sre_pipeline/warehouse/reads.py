@@ -60,6 +60,7 @@ def _with_types(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
 
 
 FETCH_ROWS = 500_000
+EVENT_COLUMNS = ("slo", "bucket_start", "good", "total")  # sli_events as the evaluator reads it
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # the text SQLAlchemy's SQLite DATETIME stores
 
 
@@ -158,7 +159,7 @@ def read_events(engine: Engine, start, end, slos: Sequence[str] | None = None) -
     """SLI events in ``[start, end)`` as the evaluator takes them (categorical ``slo``), read
     with :func:`read_columns`."""
 
-    columns = ["slo", "bucket_start", "good", "total"]
+    columns = list(EVENT_COLUMNS)
     few = slos is not None and 0 < len(slos) <= KEY_CHUNK  # filtered in SQL, on the index
     frame = read_columns(
         engine,

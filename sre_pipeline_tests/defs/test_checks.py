@@ -114,3 +114,70 @@ def test_coverage_threshold_comes_from_the_settings(tmp_path):
         for name in evaluation.metadata["failed_expectations"].value
     )
     assert result.success  # a warning does not block slo_status
+
+
+def _reads(monkeypatch) -> list[tuple]:
+    """Every read of events the checks make, as (start, end)."""
+    from sre_pipeline.defs import checks
+
+    calls: list[tuple] = []
+    real = checks.read_events
+
+    def spy(engine, start, end, slos=None):
+        calls.append((pd.Timestamp(start), pd.Timestamp(end)))
+        return real(engine, start, end, slos)
+
+    monkeypatch.setattr(checks, "read_events", spy)
+    return calls
+
+
+def _verdict(evaluation) -> tuple:
+    meta = evaluation.metadata
+    return (evaluation.passed, meta["rows"].value, meta["failed_expectations"].value)
+
+
+def test_checks_validate_what_the_step_had_without_reading_it_back(tmp_path, monkeypatch):
+    """In one run the checks take the frames their steps handed over, and say of them what
+    they say of the same rows read back from the warehouse (the path of a check run on its
+    own, or in another process)."""
+    from sre_pipeline.defs import handoff
+
+    verdicts = {}
+    for broken in (False, True):
+        for handed in (True, False):
+            folder = tmp_path / f"{broken}-{handed}"
+            folder.mkdir()
+            p = pipeline(resources(folder, broken=broken))
+            p.materialize(["slo_catalog"])
+            if not handed:
+                monkeypatch.setattr(handoff, "give", lambda *a, **k: None)
+            reads = _reads(monkeypatch)
+            result = p.materialize(
+                ["sli_events", "slo_status"],
+                ("check_sli_events", "check_slo_status"),
+                catalog=False,
+                partition_key=DAY,
+                raise_on_error=False,
+            )
+            assert len(reads) == (0 if handed else 1 if broken else 2)
+            evaluations = result.get_asset_check_evaluations()
+            verdicts[broken, handed] = sorted((e.check_name, *_verdict(e)) for e in evaluations)
+            monkeypatch.undo()
+        assert verdicts[broken, True] == verdicts[broken, False]
+    assert [v[1] for v in verdicts[True, True]] == [False]  # the broken day failed its check
+    assert [v[1] for v in verdicts[False, True]] == [True, True]
+
+
+def test_a_handed_over_day_collected_up_to_now_reads_the_rest_of_the_day(tmp_path, monkeypatch):
+    res = resources(tmp_path, broken=False)
+    res["settings"] = PipelineSettings(
+        slos=res["settings"].slos, capacity=None, clock=f"{DAY}T12:00:00Z"
+    )
+    p = pipeline(res)
+    p.materialize(["slo_catalog"])
+    reads = _reads(monkeypatch)
+    result = p.materialize(["sli_events"], ("check_sli_events",), catalog=False, partition_key=DAY)
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.metadata["rows"].value == 144  # the half day collected
+    day = pd.Timestamp(DAY, tz="UTC")
+    assert reads == [(day + pd.Timedelta(hours=12), day + pd.Timedelta(days=1))]

@@ -1,5 +1,6 @@
 """The GX worker: validation there gives exactly what it gives in the process; a worker that
-dies or is switched off leaves validation in the process; a run with checks starts it."""
+dies or is switched off leaves validation in the process; a run with checks starts it; an
+error in GX reaches the check as it would without a worker; exit does not wait for it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import signal
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from sre_pipeline.defs.resources import QualityResource
@@ -41,9 +43,9 @@ def test_every_case_gives_the_same_outcomes_in_the_worker_as_in_the_process(work
 def test_a_dead_worker_is_replaced_by_validation_in_the_process(worker):
     make, run = RUNNERS["events"]
     expected = _outcomes(run(make()))
-    pool = gx_worker._POOL[0]
-    for pid in list(pool._processes):  # the worker is killed (out of memory, by hand)
-        os.kill(pid, signal.SIGKILL)
+    process, _ = gx_worker._WORKER[0]
+    os.kill(process.pid, signal.SIGKILL)  # the worker is killed (out of memory, by hand)
+    process.join()
     assert _outcomes(run(make())) == expected
     assert not gx_worker.running()
 
@@ -92,3 +94,28 @@ def test_the_worker_is_used_under_the_in_process_executor_only(tmp_path, executo
     path = tmp_path / "sre_pipeline.yaml"
     path.write_text(f"executor:\n  type: {executor}\n")
     assert QualityResource.from_config(load_config(path)).worker is worker
+
+
+def test_an_error_in_the_worker_is_raised_in_the_process(worker):
+    from sre_pipeline.quality.gx_runner import Spec
+
+    bad = [Spec("no such expectation", "error", "ExpectNoSuchThing", {"column": "a"})]
+    frame = pd.DataFrame({"a": [1]})
+    with pytest.raises(AttributeError, match="ExpectNoSuchThing"):
+        gx_worker.validate("broken", bad, frame, {})
+    assert gx_worker.running()  # and the worker serves the next check
+
+
+def test_the_worker_is_daemonic_and_ends_with_its_process():
+    """A process that started a worker and exits is not held up by it (GX's import takes
+    seconds, its teardown one more): the worker is terminated, not waited for."""
+    import subprocess
+    import sys
+
+    code = (
+        "from sre_pipeline.quality import gx_worker; assert gx_worker.start(); "
+        "process, _ = gx_worker._WORKER[0]; assert process.daemon; print(process.pid)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    pid = int(done.stdout)
+    assert not os.path.exists(f"/proc/{pid}")  # terminated and reaped before its parent exited

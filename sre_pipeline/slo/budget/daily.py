@@ -62,26 +62,66 @@ def collected_rollups(
     return day_rollups(events, slos, intervals, int(width.total_seconds()) * 10**9)
 
 
+def _windows(slos: Sequence[SLO]) -> set[timedelta]:
+    """Every window a status sums at its instant: the status windows and each SLO's alert
+    windows (long and short)."""
+    out = set(STATUS_WINDOWS.values())
+    for slo in slos:
+        out.update(w for pair in slo.windows for w in (pair.long, pair.short))
+    return out
+
+
+def _is_midnight(ts: pd.Timestamp, tz: str) -> bool:
+    local = ts.tz_convert(tz)
+    return local == local.normalize()
+
+
 def fine_start(slos: Sequence[SLO], days: Sequence[date], tz: str) -> pd.Timestamp:
-    """Where a status of ``days`` needs buckets from when periods come from roll-ups: a
-    local midnight at least the longest window (3 days, or an SLO's longest alert window)
-    before the first day ends, with a day to spare for DST."""
-    need = max([STATUS_WINDOWS["3d"]] + [w.long for s in slos for w in s.windows])
-    back = -(-need // timedelta(days=1)) + 1
-    return day_bounds(days[0] - timedelta(days=back), tz)[0]
+    """Where a status of ``days`` needs buckets when its periods come from roll-ups: the
+    first day's local midnight, or earlier where a window ending at a day's end starts
+    inside a local day (a 36-hour window; a 1-day window across a DST change): from that
+    day's midnight. A window that starts on a local midnight (1 and 3 days, most days) is
+    summed from the roll-ups of its whole days, as the period is."""
+    need = day_bounds(days[0], tz)[0]
+    windows = _windows(slos)
+    for day in days:
+        end = day_bounds(day, tz)[1]
+        for window in windows:
+            start = end - window
+            if start < need and not _is_midnight(start, tz):
+                need = day_bounds(start.tz_convert(tz).date(), tz)[0]
+    return need
+
+
+def window_starts(slos: Sequence[SLO], days: Sequence[date], tz: str) -> np.ndarray:
+    """``n_slos x k`` instants (ns) where the windows of each SLO start, as of each day's end:
+    the roll-ups must cover them as they cover the periods."""
+    ends = [day_bounds(d, tz)[1] for d in days]
+    status = [end - w for end in ends for w in STATUS_WINDOWS.values()]
+    rows = []
+    for slo in slos:
+        own = [end - w for end in ends for pair in slo.windows for w in (pair.long, pair.short)]
+        rows.append([int(t.value) for t in status + own])
+    width = max(len(r) for r in rows) if rows else 0
+    # SLOs with fewer windows repeat their last start: the same requirement, a full matrix
+    return np.array([r + r[-1:] * (width - len(r)) for r in rows], dtype=np.int64)
 
 
 def status_plan(
     rollups: pd.DataFrame, slos: Sequence[SLO], days: Sequence[date], tz: str, lookback_days: int
 ) -> Plan:
     """Which SLOs the status of ``days`` takes from roll-ups (:func:`~.rollup.plan`), with
-    the local days of the look-back (``lookback_days`` before the first day) as boundaries."""
+    the local days of the look-back (``lookback_days`` before the first day) as boundaries:
+    those whose periods and windows start on boundaries with roll-ups from there on."""
     ends = [int(day_bounds(d, tz)[1].value) for d in days]
     starts = np.array([[Evaluator.period_start_ns(s, at) for at in ends] for s in slos])
+    starts = starts.reshape(len(slos), len(ends))
+    if len(slos):  # the windows' starts are summed from roll-ups too: they must be covered
+        starts = np.hstack([starts, window_starts(slos, days, tz)])
     fine = fine_start(slos, days, tz)
     first = days[0] - timedelta(days=lookback_days)
     bounds = [b for b, _ in local_days(first, days[0], tz) if b < fine]
-    return plan(rollups, slos, starts.reshape(len(slos), len(ends)), bounds, fine)
+    return plan(rollups, slos, starts, bounds, fine)
 
 
 def daily_status(

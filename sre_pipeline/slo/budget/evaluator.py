@@ -116,9 +116,9 @@ class Evaluator:
             if self.prefix is None:
                 earliest = min(earliest, self.period_start_ns(slo, self.start_ns))
         if self.prefix is not None:
-            if earliest < self.prefix.end:
-                raise ValueError("the roll-ups end after the start of the windows' buckets")
-            return self.prefix.end  # the grid takes over exactly where the roll-ups end
+            # the grid takes over exactly where the roll-ups end; windows that start before
+            # are summed from the roll-ups (which raise unless they start on a boundary)
+            return self.prefix.end
         return earliest
 
     @staticmethod
@@ -174,6 +174,17 @@ class Evaluator:
         pb, pt, pp, pg = self.prefix.sums(ps_ns)
         return bad + pb, total + pt, present + pp, gt + pg
 
+    def _window_sums(self, from_ns: int, e_idx: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per-SLO (bad, total) from ``from_ns`` to the bucket index ``e_idx``: from the
+        grid, and from the roll-ups where the window starts before the grid does."""
+        g = self.grid
+        if self.prefix is None or from_ns >= self.prefix.end:
+            bad, total, _, _ = self._sums(g.index_from(from_ns), e_idx)
+            return bad, total
+        bad, total, _, _ = self._sums(g.index_from(self.prefix.end), e_idx)
+        pb, pt, _, _ = self.prefix.sums(np.full(len(self.slos), from_ns, dtype=np.int64))
+        return bad + pb, total + pt
+
     # -- status at an instant -----------------------------------------------------------------
     def status(self, at=None) -> pd.DataFrame:
         """One row per SLO with every figure of DESIGN §3 as of ``at`` (default: range end)."""
@@ -192,8 +203,7 @@ class Evaluator:
         def window(td: timedelta):
             w = self._window_ns(td)
             if w not in window_cache:
-                bad, total, _, _ = self._sums(g.index_from(at_ns - w), e)
-                window_cache[w] = (bad, total)
+                window_cache[w] = self._window_sums(at_ns - w, e)
             return window_cache[w]
 
         for label, td in STATUS_WINDOWS.items():

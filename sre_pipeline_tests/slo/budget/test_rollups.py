@@ -23,6 +23,7 @@ from sre_pipeline.slo.budget.daily import (
 from sre_pipeline.slo.budget.rollup import day_rollups
 from sre_pipeline.slo.model import Budgeting
 from sre_pipeline.slo.periods import Period
+from sre_pipeline.slo.windows import WindowPair
 from sre_pipeline_tests.slo.factories import make_slo
 
 WIDTH = timedelta(minutes=5)
@@ -42,6 +43,17 @@ BUDGETING = [
     Budgeting(method="ratio_timeslices", slice=timedelta(minutes=30)),
 ]
 
+# Google's windows (None), and windows that start inside a local day as of its end (36 h,
+# 2.5 d) or on a midnight two days back (2 d): some summed from roll-ups, some from buckets
+WINDOWS = [
+    None,
+    [
+        WindowPair(timedelta(hours=36), timedelta(hours=3), 2.0, "ticket"),
+        WindowPair(timedelta(days=2), timedelta(minutes=10), 5.0, "page"),
+        WindowPair(timedelta(hours=60), timedelta(hours=25), 1.0, "ticket"),
+    ],
+]
+
 
 @st.composite
 def cases(draw):
@@ -57,6 +69,7 @@ def cases(draw):
             objective=draw(st.sampled_from([0.99, 0.999])),
             period=draw(st.sampled_from(PERIODS)),
             budgeting=draw(st.sampled_from(BUDGETING)),
+            windows=draw(st.sampled_from(WINDOWS)),
         )
         for i in range(draw(st.integers(2, 5)))
     ]
@@ -130,6 +143,10 @@ def test_status_from_rollups_equals_status_from_buckets(case):
         # periods start at UTC midnights, slices divide the day: only a calendar period of
         # another zone needs buckets over its whole period
         assert all(slos[i].period.time_zone != "UTC" for i in plan.fine)
+        # and the windows of whole days come from roll-ups: buckets from the first day on,
+        # or the day before where a window starts inside it (36 h, 60 h)
+        odd = any(s.windows[0].long == timedelta(hours=36) for s in slos)
+        assert plan.fine_start == day_bounds(days[0] - timedelta(days=2 if odd else 0), tz)[0]
 
 
 def test_what_cannot_be_rolled_up_falls_back_to_buckets():
