@@ -20,6 +20,7 @@ from sre_pipeline.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "slos"
 ENTRY = Path(sys.executable).parent / "sre-pipeline"
+CAPTURE = {"capture_output": True, "text": True, "timeout": 120}
 AT = pd.Timestamp("2026-01-31T00:00Z")
 # fmt: off
 JSON_KEYS = ["slo", "objective", "period", "attainment", "budget_remaining",
@@ -125,6 +126,19 @@ def test_entry_point_is_installed():
     assert ENTRY.is_file() and os.access(ENTRY, os.X_OK)
     done = subprocess.run([str(ENTRY), "--version"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.startswith("sre-pipeline ")
+
+
+def test_the_console_script_exits_with_the_commands_code_and_all_its_output(tmp_path):
+    """It ends with os._exit (no slow teardown): the code, the output and a usage error's
+    message must all still come out."""
+    ok = subprocess.run([str(ENTRY), "validate", str(EXAMPLES)], **CAPTURE)
+    assert ok.returncode == 0 and ok.stdout.count("\n") > 10  # every SLO listed, flushed
+    bad = subprocess.run([str(ENTRY), "validate", str(tmp_path / "none.yaml")], **CAPTURE)
+    assert bad.returncode == 2 and "no such file or directory" in bad.stderr
+    usage = subprocess.run([str(ENTRY), "validate", "--no-such-flag"], **CAPTURE)
+    assert usage.returncode == 2 and "unrecognized arguments: --no-such-flag" in usage.stderr
+    helped = subprocess.run([str(ENTRY), "--help"], **CAPTURE)
+    assert helped.returncode == 0 and "usage: sre-pipeline" in helped.stdout
 
 
 def test_validate_examples_lists_every_slo():

@@ -30,6 +30,7 @@ import pandas as pd
 from sre_pipeline.quality import gx_runner
 
 ENV = "SRE_PIPELINE_GX_WORKER"
+NICE = 10
 _LOCK = threading.Lock()  # one request at a time: the worker answers in order
 _WORKER: list[tuple[multiprocessing.Process, Connection]] = []  # zero or one
 
@@ -46,6 +47,8 @@ def _serve(conn: Connection) -> None:
     """The worker: import GX, then validate what arrives until the parent goes away."""
     # Ctrl-C is the parent's to handle; it ends the worker on its way out
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # behind the run and the servers it talks to: GX is needed only when the first check runs
+    os.nice(NICE)
     gx_runner.warm_up()
     while True:
         try:
