@@ -296,6 +296,8 @@ def console() -> None:
                 stream.flush()
             except (OSError, ValueError):  # a closed pipe: nothing more can be said
                 pass
+        if sys.getprofile() is not None or sys.gettrace() is not None:
+            sys.exit(code)  # a profiler or coverage writes its data at exit: let it
         os._exit(code)
 
 

@@ -139,6 +139,11 @@ def test_the_console_script_exits_with_the_commands_code_and_all_its_output(tmp_
     assert usage.returncode == 2 and "unrecognized arguments: --no-such-flag" in usage.stderr
     helped = subprocess.run([str(ENTRY), "--help"], **CAPTURE)
     assert helped.returncode == 0 and "usage: sre-pipeline" in helped.stdout
+    # under a profiler (or coverage) the exit is Python's own, so its data is written
+    profile = tmp_path / "run.prof"
+    cmd = [sys.executable, "-m", "cProfile", "-o", str(profile), str(ENTRY), "--version"]
+    profiled = subprocess.run(cmd, **CAPTURE)
+    assert profiled.returncode == 0 and profile.stat().st_size > 0
 
 
 def test_validate_examples_lists_every_slo():
