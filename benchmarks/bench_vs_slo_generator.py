@@ -678,10 +678,10 @@ def render(args, m: dict, st: dict, o: dict, wall: float, load: tuple) -> str:
         "queries `sum(increase(...[Ns] @ END))`, sent one after the other with a new HTTP "
         "connection each.",
         f"- **Daily run (ours)**: `sre-pipeline backfill --start {day} --end "
-        f"{st['end']:%Y-%m-%d} --assets sli_events slo_status`: the catalog, the day's "
-        f"collection ({BUCKET_MINUTES}-minute buckets, range queries at concurrency 4) and its "
-        f"status (the {days}-day period from the daily roll-ups, buckets only for the last "
-        "days), with the blocking "
+        f"{st['end']:%Y-%m-%d} --assets sli_events slo_status`, one run: the catalog, the "
+        f"day's collection ({BUCKET_MINUTES}-minute buckets, range queries at concurrency 4) "
+        f"and its status (the {days}-day period and the windows of whole days from the daily "
+        "roll-ups, buckets only of the day itself), with the blocking "
         f"data-quality checks of both, against a SQLite warehouse holding the {days - 1} days "
         "before it.",
         f"- **Back-fill (ours)**: `sre-pipeline backfill --start {st['start']:%Y-%m-%d} --end "
@@ -779,8 +779,8 @@ def _notes(o: dict, st: dict, med: dict, days: int) -> str:
         f"sre-pipeline {_s(o['cold_project'])}. "
         f"In the daily run's median round the runs the command reported took {_s(run_s)} "
         f"({parts}); the rest of its {_s(daily['wall'])} is the process around them: "
-        "imports, the code location's definitions, the Dagster instance and the "
-        "`slo_catalog` run the command starts with. "
+        "imports, the code location's definitions and the Dagster instance (code before "
+        "ff61f11 ran the catalog, the collection and the status as three runs). "
         + _profile_note(o, st)
         + f"The back-fill's runs: {bf_parts}."
     )
@@ -795,6 +795,8 @@ def _profile_note(o: dict, st: dict) -> str:
 
     def share(key: str, what: str) -> str:
         if not p.get(key):
+            if key == "gx":  # imported in the GX worker process, which is not profiled
+                return f"{what}: not in this process (the GX worker's)"
             return f"{what}: not found"
         calls, secs = p[key]
         return f"{what} {calls} time(s), {secs / total:.0%}"

@@ -47,6 +47,11 @@ def _serve(conn: Connection) -> None:
     """The worker: import GX, then validate what arrives until the parent goes away."""
     # Ctrl-C is the parent's to handle; it ends the worker on its way out
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a spawned child inherits "spawn" as its default start method, under which a library's
+    # multiprocessing lock (tqdm's, taken when GX validates) is a named semaphore registered
+    # with the resource tracker, "leaked" when the worker is terminated; "fork" locks are
+    # unlinked at once (the worker never starts processes of its own)
+    multiprocessing.set_start_method("fork", force=True)
     # behind the run and the servers it talks to: GX is needed only when the first check runs
     os.nice(NICE)
     gx_runner.warm_up()

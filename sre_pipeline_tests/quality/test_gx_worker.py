@@ -119,3 +119,20 @@ def test_the_worker_is_daemonic_and_ends_with_its_process():
     done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     pid = int(done.stdout)
     assert not os.path.exists(f"/proc/{pid}")  # terminated and reaped before its parent exited
+
+
+def test_a_worker_that_validated_leaves_nothing_behind_at_exit():
+    """GX takes a multiprocessing lock when it validates (tqdm's); in the worker it must not
+    be a named semaphore that the resource tracker reports as leaked when the worker ends."""
+    import subprocess
+    import sys
+
+    code = (
+        "import pandas as pd; from sre_pipeline.quality import gx_worker, gx_runner; "
+        "gx_worker.start(); spec = gx_runner.Spec('a', 'error', "
+        "'ExpectColumnValuesToNotBeNull', {'column': 'a'}); "
+        "assert gx_worker.validate('s', [spec], pd.DataFrame({'a': [1]}), {})[0].success"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "leaked" not in done.stderr and "Warning" not in done.stderr, done.stderr
