@@ -29,7 +29,7 @@ import httpx
 import msgspec
 import numpy as np
 import pandas as pd
-from perfdoc import DOC, write_section  # noqa: E402 - benchmarks/ is on sys.path when run
+from perfdoc import publish  # noqa: E402 - benchmarks/ is on sys.path when run
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a checkout without installing the package
@@ -405,10 +405,7 @@ def main(argv: list[str] | None = None) -> None:
         sums = {k: float(part[k].sum()) for k in ("good", "total")}
         wall = time.perf_counter() - wall0
         markdown = render(args, info, st, ours, naive, memory, sums, wall)
-        print(markdown)
-        if not args.no_write:
-            write_section(SECTION, markdown)
-            print(f"wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
+        publish(SECTION, markdown, write=not args.no_write)
     finally:
         if server is not None:
             server.stop()  # by PID

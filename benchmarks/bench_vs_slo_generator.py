@@ -61,7 +61,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from bench_collector import cpu_seconds, machine, make_plan, make_slos  # noqa: E402
-from perfdoc import DOC, write_section  # noqa: E402 - benchmarks/ is on sys.path when run
+from perfdoc import publish  # noqa: E402 - benchmarks/ is on sys.path when run
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a checkout without installing the package
@@ -859,10 +859,7 @@ def main(argv: list[str] | None = None) -> None:
         server = None
         wall = time.perf_counter() - wall0
         markdown = render(args, info, st, out, wall, (load0, os.getloadavg()[0]))
-        print(markdown)
-        if not args.no_write:
-            write_section(SECTION, markdown)
-            print(f"wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
+        publish(SECTION, markdown, write=not args.no_write)
     finally:
         if server is not None:
             server.stop()  # by PID

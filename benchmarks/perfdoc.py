@@ -26,3 +26,13 @@ def write_section(heading: str, markdown: str, path: Path = DOC) -> None:
         text = text.rstrip("\n") + "\n\n" + markdown
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text.rstrip("\n") + "\n")
+
+
+def publish(heading: str, markdown: str, write: bool = True, path: Path = DOC) -> None:
+    """Print a benchmark's section and, with ``write``, replace it in ``path`` and say so."""
+    import sys
+
+    print(markdown)
+    if write:
+        write_section(heading, markdown, path)
+        print(f"wrote {path.relative_to(path.parents[1])}", file=sys.stderr)
