@@ -129,9 +129,10 @@ def run(args) -> int:
     if failed:
         chunk, outcome = failed[0]
         print(f"error: {chunk.label()} failed: {outcome.failure}", file=sys.stderr)
+        left = len(runs) - len(ran)
+        later = f"{left} later run(s) not started; " if left else ""
         print(
-            f"{len(runs) - len(ran)} later run(s) not started; re-run the same command to "
-            "resume (complete days are skipped).",
+            f"{later}re-run the same command to resume (complete days are skipped).",
             file=sys.stderr,
         )
         return EXIT_FAILED

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 
 import pandas as pd
 
@@ -22,7 +23,7 @@ from sre_pipeline.commands.flags import (
 )
 from sre_pipeline.slo.exchange.events_csv import write_events_csv
 from sre_pipeline.slo.spec.loader import load_catalog
-from sre_pipeline.sources.collector import SLICollector
+from sre_pipeline.sources.collector import SLICollector, grouped_errors
 from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusConfig, parse_headers
 
 
@@ -125,5 +126,12 @@ def _print_summary(result, n_slos: int, path: str) -> None:
 
 
 def _print_failures(result) -> None:
-    for f in result.failures:
+    """Each failure with its query; an error shared by several (a server that is down) once,
+    naming them."""
+    counts = Counter(f.error for f in result.failures)
+    single = [f for f in result.failures if counts[f.error] == 1]
+    for f in single:
         print(f"error: {f.slo} ({f.role}): {f.error}\n  query: {f.query}", file=sys.stderr)
+    shared = [(f"{f.slo} ({f.role})", f.error) for f in result.failures if counts[f.error] > 1]
+    for line in grouped_errors(shared):
+        print(f"error: {line}", file=sys.stderr)

@@ -21,6 +21,7 @@ from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseRe
 from sre_pipeline.inputs.problems import SpecError
 from sre_pipeline.slo.budget.daily import collected_rollups, day_bounds
 from sre_pipeline.slo.spec.loader import Catalog
+from sre_pipeline.sources.collector import grouped_errors
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.collected import CollectedWrite, write_collected
 from sre_pipeline.warehouse.reads import EVENT_COLUMNS, stored_catalog
@@ -56,18 +57,23 @@ def _md_list(items: Sequence[str], empty: str = "none") -> dg.MetadataValue:
 
 
 def collection_failure(
-    context: dg.AssetExecutionContext, what: str, written: CollectedWrite, errors: Sequence[str]
+    context: dg.AssetExecutionContext,
+    what: str,
+    written: CollectedWrite,
+    errors: Sequence[tuple[str, str]],
 ) -> dg.Failure:
-    """The failure of a partial collection: what failed, what was kept and what was replaced.
-    The step's retry policy applies (an outage may pass), unless the run's tag
-    ``sre_pipeline/step_retries: off`` says a person is waiting (the demo, ``backfill``)."""
-    problems = list(errors) + [
-        f"{key}: no series returned where rows are stored (kept as stored)"
+    """The failure of a partial collection: what failed, what was kept and what was replaced;
+    ``errors`` are (what failed, why) pairs. The step's retry policy applies (an outage may
+    pass), unless the run's tag ``sre_pipeline/step_retries: off`` says a person is waiting
+    (the demo, ``backfill``)."""
+    errors = list(errors) + [
+        (key, "no series returned where rows are stored (kept as stored)")
         for key in written.vanished
     ]
+    problems = [f"{name}: {error}" for name, error in errors]
     return dg.Failure(
         description=f"{what}: {len(written.kept) + len(written.vanished)} failed, kept as "
-        f"stored; {len(written.replaced)} replaced.\n" + "\n".join(problems[:20]),
+        f"stored; {len(written.replaced)} replaced.\n" + "\n".join(grouped_errors(errors)[:20]),
         metadata={
             "failed": _md_list(problems),
             "kept_as_stored": len(written.kept) + len(written.vanished),
@@ -134,7 +140,7 @@ def _sli_events(
         frame = result.events
         frame = frame[(frame["bucket_start"] >= start) & (frame["bucket_start"] < until)]
         failed, no_data, queries = result.failed_slos, result.no_data, result.queries
-        errors = [str(f) for f in result.failures]
+        errors = [(f"{f.slo} ({f.role})", f.error) for f in result.failures]
     else:  # a day that has not begun: nothing to collect, nothing to replace
         frame = pd.DataFrame({"slo": [], "bucket_start": pd.Series(dtype="datetime64[ns, UTC]")})
         failed, no_data, queries, errors = set(), [], 0, []
@@ -211,7 +217,7 @@ def _capacity_samples(
         samples = samples[(samples["ts"] >= start) & (samples["ts"] < until)]
         failed, no_data = result.failed_resources, result.no_data
         first = {r: err for r, _, err in reversed(result.failures)}  # one line per resource
-        errors = [f"{r}: {first[r]}" for r in names if r in first]
+        errors = [(r, first[r]) for r in names if r in first]
     else:
         samples = pd.DataFrame(
             {"resource": [], "ts": pd.Series(dtype="datetime64[ns, UTC]"), "utilisation": []}

@@ -90,6 +90,23 @@ class CollectResult:
         return {f.slo for f in self.failures}
 
 
+def grouped_errors(errors: Sequence[tuple[str, str]], names_shown: int = 5) -> list[str]:
+    """One line per distinct error, in order of first appearance, naming what it hit: a
+    stopped server fails every SLO with the same words, which one line says better than 500."""
+    by_error: dict[str, list[str]] = {}
+    for name, error in errors:
+        by_error.setdefault(error, []).append(name)
+    lines = []
+    for error, names in by_error.items():
+        if len(names) == 1:
+            lines.append(f"{names[0]}: {error}")
+            continue
+        shown = ", ".join(names[:names_shown])
+        more = f" and {len(names) - names_shown} more" if len(names) > names_shown else ""
+        lines.append(f"{len(names)} x {error}: {shown}{more}")
+    return lines
+
+
 def query_chunks(start_s: int, end_s: int, step_s: int) -> list[tuple[int, int]]:
     """Split the evaluation instants ``start..end`` (inclusive) into ranges of at most
     :data:`MAX_POINTS` points."""

@@ -25,10 +25,12 @@ from datetime import UTC
 
 import httpx
 
+from sre_pipeline.sources.breaker import Breaker, BreakerOpen
 from sre_pipeline.sources.deadline import Deadline, DeadlineTransport
 from sre_pipeline.sources.matrix import Matrix, decode_matrix
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
+DOWN_STATUS = {502, 503, 504}  # a gateway or the server itself saying it cannot answer
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
@@ -57,6 +59,10 @@ class PrometheusConfig:
     backoff_cap_s: float = 30.0
     concurrency: int = 4
     compression: bool | None = None  # None: off for a loopback URL, on otherwise
+    # after this many attempts in a row fail for want of an answer, fail the rest at once
+    # (0: never); see sre_pipeline.sources.breaker
+    breaker_failures: int = 8
+    breaker_cooldown_s: float = 30.0
 
     @classmethod
     def from_env(cls, url: str | None = None, **overrides) -> PrometheusConfig:
@@ -151,6 +157,7 @@ class PrometheusClient:
         self.config = config
         self._sleep = sleep
         self._deadline = Deadline()
+        self.breaker = Breaker(config.url, config.breaker_failures, config.breaker_cooldown_s)
         if transport is None:
             transport = DeadlineTransport(
                 self._deadline,
@@ -214,6 +221,10 @@ class PrometheusClient:
         cfg = self.config
         for attempt in range(1, max(1, cfg.retries) + 1):
             try:
+                self.breaker.before()
+            except BreakerOpen as exc:
+                raise PrometheusError(str(exc)) from None
+            try:
                 return self._once(path, params)
             except PrometheusError as exc:
                 if not exc.retryable or attempt >= cfg.retries:
@@ -226,16 +237,22 @@ class PrometheusClient:
 
     def _once(self, path: str, params: dict) -> httpx.Response:
         """One request, all of it within ``timeout_s``; transport errors and retryable statuses
-        raise retryable errors."""
+        raise retryable errors. Tells the breaker whether the server answered."""
         try:
             with self._deadline.within(self.config.timeout_s):
                 response = self._http.post(path, data=params)
         except httpx.TimeoutException:
-            raise PrometheusError(
-                f"timed out after {self.config.timeout_s:g}s", retryable=True
-            ) from None
+            message = f"timed out after {self.config.timeout_s:g}s"
+            self.breaker.failure(message)
+            raise PrometheusError(message, retryable=True) from None
         except httpx.TransportError as exc:
-            raise PrometheusError(f"connection failed: {exc}", retryable=True) from None
+            message = f"connection failed: {exc}"
+            self.breaker.failure(message)
+            raise PrometheusError(message, retryable=True) from None
+        if response.status_code in DOWN_STATUS:
+            self.breaker.failure(f"HTTP {response.status_code}: {_error_text(response)}")
+        else:
+            self.breaker.success()
         if response.status_code in RETRY_STATUS:
             err = PrometheusError(
                 f"HTTP {response.status_code}: {_error_text(response)}",
