@@ -483,9 +483,13 @@ def prepare_daily(st: dict, work: Path) -> dict:
 
 
 def restore(daily: dict) -> None:
-    """Put the prepared daily warehouse (and its Dagster instance) back in place."""
+    """Put the prepared daily warehouse (and its Dagster instance) back in place, on disk:
+    without the ``sync`` the run's first commit waits for the kernel to write back the whole
+    copied warehouse (0.8 s of a 750 MB copy's writeback measured inside one commit), a cost
+    of the restore, not of the run."""
     shutil.rmtree(daily["live"])
     shutil.copytree(daily["snapshot"], daily["live"])
+    os.sync()
 
 
 def cold_start(exe: list[str], env: dict, runs: int = 3) -> float:

@@ -15,11 +15,10 @@ from sre_pipeline.defs.collection_assets import BACKFILL, catalog_or_fail
 from sre_pipeline.defs.metadata import add_day_metadata, md_table, table_metadata
 from sre_pipeline.defs.partitions import Partitioning, days_of, lookback_days, utc_window
 from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
-from sre_pipeline.slo.budget.daily import EPISODE_CONTEXT, daily_episodes, day_bounds
+from sre_pipeline.slo.budget.daily import day_bounds
 from sre_pipeline.warehouse import schema as tables
-from sre_pipeline.warehouse.reads import read_events
+from sre_pipeline.warehouse.episodes_run import run_episodes
 from sre_pipeline.warehouse.status_run import run_status
-from sre_pipeline.warehouse.writes import Slice, replace_slice
 
 AT_RISK_TIERS = ("exhausted", "incident_mode", "feature_freeze")
 WORST_COLUMNS = ["slo", "budget_remaining", "attainment", "policy_tier", "coverage"]
@@ -107,23 +106,20 @@ def _burn_alerts(
     context: dg.AssetExecutionContext, settings: PipelineSettings, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     """Multiwindow burn-rate alert episodes (start, end, severity, window pair, peak burn rate)
-    that start on each day, followed to their end."""
+    that start on each day, followed to their end; the days between the alert windows' ends
+    come from the daily roll-ups, not their buckets."""
     catalog = catalog_or_fail(warehouse)
     days = days_of(context)
-    start, end = utc_window(context)
-    engine = warehouse.engine()
-    events = read_events(
-        engine, start - EPISODE_CONTEXT - timedelta(days=1), end + EPISODE_CONTEXT, catalog.ids
+    run = run_episodes(
+        warehouse.engine(), catalog.slos, days, settings.time_zone, settings.width, settings.now()
     )
-    data_end = settings.now().floor(settings.width)
-    if len(events):
-        data_end = min(data_end, events["bucket_start"].max() + settings.width)
-    episodes = daily_episodes(
-        events, catalog.slos, days, settings.time_zone, settings.width, data_end
+    add_day_metadata(context, episodes_day_metadata(run.episodes, days, settings.time_zone))
+    return dg.MaterializeResult(
+        metadata={
+            "event_rows_read": run.rows_read,
+            "slos_with_days_from_rollups": len(run.plan.rolled) if run.plan.holes else 0,
+        }
     )
-    replace_slice(engine, tables.burn_alert_episodes, episodes, Slice("start", start, end))
-    add_day_metadata(context, episodes_day_metadata(episodes, days, settings.time_zone))
-    return dg.MaterializeResult()
 
 
 def status_assets(

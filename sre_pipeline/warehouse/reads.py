@@ -121,7 +121,10 @@ def read_columns(
                 raise ValueError(f"read_columns takes 1..{KEY_CHUNK} keys, not {len(keys)}")
             sql += f' AND "{key_column}" IN ({", ".join([mark] * len(keys))})'
             bounds = (*bounds, *keys)
-        cursor = conn.connection.dbapi_connection.cursor()
+        raw = conn.connection.dbapi_connection
+        # PostgreSQL: a server-side cursor streams the chunks; a client-side one would hold
+        # the whole answer in libpq's memory at once (2.8 GB for 14 million events)
+        cursor = raw.cursor(name="sre_pipeline_read") if dialect == "postgresql" else raw.cursor()
         try:
             cursor.execute(sql, bounds)
             parts = []
@@ -176,6 +179,40 @@ def read_events(engine: Engine, start, end, slos: Sequence[str] | None = None) -
         frame = frame[frame["slo"].isin(set(wanted))]
     frame["slo"] = pd.Categorical(frame["slo"].astype(object), categories=wanted)
     return frame[columns].reset_index(drop=True)
+
+
+def read_event_parts(engine: Engine, parts: Sequence[tuple], ids: Sequence[str]) -> pd.DataFrame:
+    """Events of each ``(start, end, SLO ids)`` part as one frame (categories: ``ids``): the
+    read of a plan that needs different stretches of buckets for different SLOs."""
+    frames = [read_events(engine, lo, hi, part) for lo, hi, part in parts if part and hi > lo]
+    frames = [f for f in frames if len(f)] or frames[:1]  # empty ones would change dtypes
+    if not frames:
+        return read_events(engine, pd.Timestamp(0, tz="UTC"), pd.Timestamp(0, tz="UTC"), ids)
+    if len(frames) == 1:
+        frames[0]["slo"] = frames[0]["slo"].cat.set_categories(list(ids))
+        return frames[0]
+    frame = pd.concat([f.astype({"slo": object}) for f in frames], ignore_index=True)
+    frame["slo"] = pd.Categorical(frame["slo"], categories=list(ids))
+    return frame
+
+
+def latest_event_time(engine: Engine, start, end, slos: Sequence[str]) -> pd.Timestamp | None:
+    """Start of the latest bucket in ``[start, end)`` of any of ``slos`` (UTC), or None: read
+    backwards on the time index until a row of one of them, so usually one row."""
+    wanted = set(slos)
+    col = sli_events.c.bucket_start
+    query = (
+        sa.select(col, sli_events.c.slo)
+        .where(col >= _utc(start).to_pydatetime(), col < _utc(end).to_pydatetime())
+        .order_by(col.desc())
+    )
+    with engine.connect() as conn:
+        result = conn.execution_options(yield_per=1000).execute(query)
+        for stamp, slo in result:
+            if slo in wanted:
+                result.close()
+                return _utc(stamp)
+    return None
 
 
 def read_rollups(engine: Engine, start, end, slos: Sequence[str]) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from sre_pipeline.slo.budget.daily import (
 from sre_pipeline.slo.budget.rollup import day_rollups
 from sre_pipeline.slo.model import SLO
 from sre_pipeline.warehouse import schema as tables
-from sre_pipeline.warehouse.reads import read_events, read_rollups
+from sre_pipeline.warehouse.reads import read_event_parts, read_rollups
 from sre_pipeline.warehouse.writes import Slice, insert_missing, replace_slice
 
 
@@ -64,15 +64,7 @@ def run_status(
 
 def read_events_of(engine: Engine, parts, end, ids: Sequence[str]) -> pd.DataFrame:
     """Events of each ``(from, SLO ids)`` part up to ``end``, as one frame (categories: ``ids``)."""
-    frames = [read_events(engine, since, end, part) for since, part in parts if part]
-    if not frames:
-        return read_events(engine, end, end, ids)
-    if len(frames) == 1:
-        frames[0]["slo"] = frames[0]["slo"].cat.set_categories(list(ids))
-        return frames[0]
-    frame = pd.concat([f.astype({"slo": object}) for f in frames], ignore_index=True)
-    frame["slo"] = pd.Categorical(frame["slo"], categories=list(ids))
-    return frame
+    return read_event_parts(engine, [(since, end, part) for since, part in parts], ids)
 
 
 def heal_rollups(

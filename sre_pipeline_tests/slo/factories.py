@@ -83,3 +83,45 @@ def set_bad(events: pd.DataFrame, start: str, end: str, bad: float) -> pd.DataFr
 def _utc(value) -> pd.Timestamp:
     ts = pd.Timestamp(value)
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def bursty_events(
+    slos, start, end, rng: np.random.Generator, base_rate: float, bursts, missing: float
+) -> pd.DataFrame:
+    """Poisson traffic (40 a bucket) with a background error rate and ``bursts`` of (start
+    bucket, buckets, error rate), a share ``missing`` of buckets dropped; categorical ``slo``."""
+    grid = pd.date_range(start, end, freq="5min", inclusive="left")
+    frames = []
+    for slo in slos:
+        total = rng.poisson(40, len(grid)).astype(float)
+        rate = np.full(len(grid), base_rate)
+        for at, span, burst in bursts(slo, len(grid)):
+            rate[at : at + span] = burst
+        bad = rng.binomial(total.astype(int), rate).astype(float)
+        keep = rng.random(len(grid)) > missing
+        frames.append(
+            pd.DataFrame(
+                {
+                    "slo": slo.id,
+                    "bucket_start": grid[keep],
+                    "good": (total - bad)[keep],
+                    "total": total[keep],
+                }
+            )
+        )
+    events = pd.concat(frames, ignore_index=True)
+    events["slo"] = pd.Categorical(events["slo"], categories=[s.id for s in slos])
+    return events
+
+
+def in_plan_read(events: pd.DataFrame, plan) -> np.ndarray:
+    """The rows an episode plan reads: its pieces for its rolled SLOs, its whole span for the
+    others."""
+    ts = events["bucket_start"]
+    in_pieces = np.zeros(len(events), dtype=bool)
+    for lo, hi in plan.pieces:
+        in_pieces |= ((ts >= lo) & (ts < hi)).to_numpy()
+    whole = ((ts >= plan.span_start) & (ts < plan.until)).to_numpy()
+    rolled = events["slo"].isin({events["slo"].cat.categories[i] for i in plan.rolled})
+    rolled = rolled.to_numpy()
+    return (rolled & in_pieces) | (~rolled & whole)

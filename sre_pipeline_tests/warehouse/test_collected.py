@@ -7,26 +7,16 @@ import threading
 import time
 
 import pandas as pd
-import pytest
 import sqlalchemy as sa
 
 from sre_pipeline.warehouse import writes
 from sre_pipeline.warehouse.collected import write_collected
 from sre_pipeline.warehouse.engine import make_engine
-from sre_pipeline.warehouse.migrate import upgrade
 from sre_pipeline.warehouse.schema import capacity_samples, sli_events
 from sre_pipeline_tests.warehouse.test_writes import DAY1, DAY2, events, table_frame
 
 WINDOW = (DAY1, DAY2)
 SLOS = ["a-x", "b-y", "c-z"]
-
-
-@pytest.fixture
-def engine(warehouse_url):
-    engine = make_engine(warehouse_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def write(engine, frame, failed=(), no_data=(), configured=SLOS):

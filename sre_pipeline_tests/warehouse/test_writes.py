@@ -11,20 +11,11 @@ import sqlalchemy as sa
 
 from sre_pipeline.warehouse import writes
 from sre_pipeline.warehouse.engine import make_engine
-from sre_pipeline.warehouse.migrate import upgrade
 from sre_pipeline.warehouse.schema import outbound_audit, sli_events, slo_catalog, slo_status
 from sre_pipeline.warehouse.writes import Slice, replace_slice, replace_slices
 
 DAY1 = pd.Timestamp("2026-11-01T00:00Z")
 DAY2 = DAY1 + pd.Timedelta(days=1)
-
-
-@pytest.fixture
-def engine(warehouse_url):
-    engine = make_engine(warehouse_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def events(day: pd.Timestamp, slos=("a-x", "b-y"), total=100.0, bad=1.0) -> pd.DataFrame:

@@ -5,41 +5,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
+from sre_pipeline.slo.budget.days import day_bounds, local_days, week_bounds, week_start
+from sre_pipeline.slo.budget.episode_plan import EpisodePlan, fill_holes
 from sre_pipeline.slo.budget.episodes import alert_episodes
 from sre_pipeline.slo.budget.evaluator import STATUS_WINDOWS, Evaluator
 from sre_pipeline.slo.budget.rollup import Plan, day_rollups, plan
 from sre_pipeline.slo.model import SLO
 
+__all__ = [  # the calendar helpers live in .days; importing them from here keeps working
+    "EPISODE_CONTEXT",
+    "collected_rollups",
+    "daily_episodes",
+    "daily_status",
+    "day_bounds",
+    "fine_start",
+    "local_days",
+    "status_plan",
+    "week_bounds",
+    "week_start",
+    "window_starts",
+]
 STATUS_COLUMNS_DROP = ("at",)
 EPISODE_CONTEXT = timedelta(days=3)  # the longest default window: an episode's run-up
-
-
-def day_bounds(day: date, tz: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """UTC start and end of a local calendar day (23 or 25 hours across DST changes)."""
-    zone = ZoneInfo(tz)
-    start = pd.Timestamp(day.isoformat()).tz_localize(zone)
-    end = pd.Timestamp((day + timedelta(days=1)).isoformat()).tz_localize(zone)
-    return start.tz_convert("UTC"), end.tz_convert("UTC")
-
-
-def week_bounds(monday: date, tz: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """UTC start and end of the local week starting ``monday`` (Monday 00:00 to Monday)."""
-    return day_bounds(monday, tz)[0], day_bounds(monday + timedelta(days=6), tz)[1]
-
-
-def week_start(day: date) -> date:
-    """The Monday of ``day``'s week."""
-    return day - timedelta(days=day.weekday())
-
-
-def local_days(first: date, last: date, tz: str) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """UTC bounds of each local day from ``first`` to ``last`` (inclusive)."""
-    return [day_bounds(first + timedelta(days=i), tz) for i in range((last - first).days + 1)]
 
 
 def collected_rollups(
@@ -168,13 +159,38 @@ def daily_episodes(
     tz: str,
     width: timedelta,
     data_end: pd.Timestamp,
+    episode_plan: EpisodePlan | None = None,
 ) -> pd.DataFrame:
     """Episodes that start within ``days``, followed to their end (or to ``data_end``, where
-    an episode still firing stays open with no end)."""
+    an episode still firing stays open with no end). Every boundary from one bucket before
+    the first day is evaluated: an episode already firing then started before the days.
+    With an ``episode_plan``, its rolled SLOs' ``events`` need only its pieces (the holes are
+    filled from its roll-ups); otherwise ``events`` reach back over the longest window."""
     start, _ = day_bounds(days[0], tz)
     _, last = day_bounds(days[-1], tz)
-    until = min(data_end, last + EPISODE_CONTEXT)
-    evaluator = Evaluator(events, slos, start - EPISODE_CONTEXT, until, width=width)
-    episodes = alert_episodes(evaluator, start - EPISODE_CONTEXT, until)
+    until = min(pd.Timestamp(data_end), last + EPISODE_CONTEXT)
+    if episode_plan is not None:
+        until = min(until, episode_plan.until)
+    groups = [(list(range(len(slos))), None)]
+    if episode_plan is not None:
+        groups = [(episode_plan.rolled, episode_plan), (episode_plan.fine, None)]
+    frames = []
+    for members, group_plan in groups:
+        if not members or until < start:
+            continue
+        group = [slos[i] for i in members]
+        part = events
+        if len(members) < len(slos):
+            part = events[events["slo"].isin({s.id for s in group})]
+        grid_start = group_plan.span_start if group_plan is not None else None
+        evaluator = Evaluator(part, group, start - width, until, width=width, grid_start=grid_start)
+        if group_plan is not None:
+            fill_holes(evaluator.grid, group_plan.holes, group_plan.fills)
+        frames.append(alert_episodes(evaluator, start - 2 * width, until))
+    if not frames:
+        frames = [alert_episodes(Evaluator(events.iloc[:0], [], start, start, width=width))]
+    found = [f for f in frames if len(f)]  # concat of empty frames would change dtypes
+    episodes = pd.concat(found, ignore_index=True) if len(found) > 1 else (found or frames)[0]
     keep = (episodes["start"] >= start) & (episodes["start"] < last)
-    return episodes[keep].reset_index(drop=True)
+    episodes = episodes[keep].sort_values(["slo", "start", "severity", "long_window"])
+    return episodes.reset_index(drop=True)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sre_pipeline.inputs.durations import format_duration
-from sre_pipeline.slo.budget.evaluator import Evaluator, _ratio
+from sre_pipeline.slo.budget.evaluator import Evaluator, _ratio, fires
 from sre_pipeline.slo.budget.grid import NS, to_ns
 
 BLOCK_ROWS = 16  # 16 x 8640 float64 = 1.1 MB temporaries: cache-sized, no page faults
@@ -96,7 +96,7 @@ def _block(ev: Evaluator, rows: np.ndarray, j: np.ndarray) -> list[dict]:
         threshold = factor[:, None] * budget
         bl, tl = window(pair.long)
         bs, ts = window(pair.short)
-        fire = (bl > threshold * tl) & (bs > threshold * ts)
+        fire = fires(bl, tl, bs, ts, threshold)
         if not fire.any():
             continue
         r, c0, c1 = _runs(fire)
