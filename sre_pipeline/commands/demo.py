@@ -34,7 +34,7 @@ def _quality(engine, end: date):
     from sre_pipeline.quality.report import inputs_from_config, quality_report
 
     days = [end - timedelta(days=n) for n in range(7, 0, -1)]
-    return quality_report(engine, inputs_from_config(load_config()), days)
+    return quality_report(engine, inputs_from_config(load_config()), days, keep=True)
 
 
 def _unreachable(url: str) -> str | None:

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 import dagster as dg
 import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
 
 from sre_pipeline.defs import handoff
 from sre_pipeline.defs.metadata import problems_md
@@ -171,16 +172,30 @@ def _check_sli_events(
     """Events of each day: known SLO ids, no nulls, counts >= 0, good <= total, aligned
     buckets, no duplicates (blocking errors); coverage per SLO (default >= 95 %) and freshness
     of today's partition (warnings). Thresholds: ``coverage_threshold``/``freshness_minutes``."""
+    from sre_pipeline.quality.report import QualityInputs, events_day, keep_events_day
     from sre_pipeline.quality.suites import events_suite
 
     tz, (ids, unreadable) = settings.time_zone, _known_slos(warehouse)
     start, end = _step_window(context, tz)
     frame = None if unreadable else _step_events(context, "sli_events", warehouse, start, end)
     bucket_s, judging = int(settings.width.total_seconds()), _judging(settings)
+    inputs = QualityInputs(
+        ids, (), {}, bucket_s, tz, judging["coverage_threshold"], judging["freshness"]
+    )
 
     def suite(days, day_start, day_end, rows):
         part = _in(frame, "bucket_start", day_start, day_end)
-        return events_suite(part, ids, bucket_s, day_start, day_end, validate_rows=rows, **judging)
+        if len(days) > 1:  # the step's rows at once; each day is judged (and kept) below
+            return events_suite(
+                part, ids, bucket_s, day_start, day_end, validate_rows=rows, **judging
+            )
+        result, partial = events_day(part, inputs, days[0], judging["now"], rows)
+        # kept for the weekly data-quality section, which then need not validate it again
+        try:
+            keep_events_day(warehouse.engine(), inputs, days[0], judging["now"], result, partial)
+        except SQLAlchemyError as exc:  # a cache: the check's own outcome stands
+            context.log.warning(f"check result of {days[0]} not kept: {exc}")
+        return result
 
     yield from per_day(context, "sli_events", "check_sli_events", tz, suite, unreadable)
 

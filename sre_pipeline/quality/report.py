@@ -16,6 +16,7 @@ from datetime import date, timedelta
 import pandas as pd
 from sqlalchemy import Engine
 
+from sre_pipeline.quality import stored
 from sre_pipeline.quality.gx_runner import SuiteResult
 from sre_pipeline.quality.suites import (
     action_items_suite,
@@ -207,35 +208,108 @@ def _run(result: SuiteResult, scope: str) -> CheckRun:
     )
 
 
+EVENTS_SUITE = "sli_events"  # the suite's own name (events_suite)
+
+
+def events_fingerprint(
+    engine: Engine, inputs: QualityInputs, day: date, now: pd.Timestamp
+) -> stored.Fingerprint:
+    """What the events suite of ``day`` checks: the day's stored rows (count, sums of good
+    and total) and everything its outcome depends on besides them (the known ids, the bucket
+    width, the threshold, and whether the day was still in progress at ``now``)."""
+    start, end = day_bounds(day, inputs.time_zone)
+    settled = settled_end(end, now, inputs.freshness, inputs.bucket_seconds)
+    digest = stored.inputs_digest(
+        EVENTS_SUITE,
+        sorted(inputs.slos),
+        inputs.bucket_seconds,
+        inputs.coverage_threshold,
+        inputs.freshness.total_seconds(),
+        settled.isoformat(),
+        bool(now < end),
+    )
+    return stored.fingerprint(
+        engine, tables.sli_events, "bucket_start", ["good", "total"], start, end, digest
+    )
+
+
+def events_day(
+    events: pd.DataFrame, inputs: QualityInputs, day: date, now: pd.Timestamp, rows: bool = True
+) -> tuple[SuiteResult, dict[str, float]]:
+    """The events suite over one day's events, and each SLO's coverage where under 100 %."""
+    start, end = day_bounds(day, inputs.time_zone)
+    result = events_suite(
+        events,
+        inputs.slos,
+        inputs.bucket_seconds,
+        start,
+        end,
+        now,
+        inputs.coverage_threshold,
+        inputs.freshness,
+        validate_rows=rows,
+    )
+    window = (start, settled_end(end, now, inputs.freshness, inputs.bucket_seconds))
+    steps = dict.fromkeys(inputs.slos, inputs.bucket_seconds)
+    cover = coverage_table(events["slo"], events["bucket_start"], window, steps)
+    cover = cover[cover["coverage"] < 1.0]
+    return result, {str(r.series): float(r.coverage) for r in cover.itertuples()}
+
+
+def keep_events_day(
+    engine: Engine,
+    inputs: QualityInputs,
+    day: date,
+    now: pd.Timestamp,
+    result: SuiteResult,
+    partial: dict[str, float],
+    print_: stored.Fingerprint | None = None,
+) -> None:
+    """Store a day's events suite result with the fingerprint of what it checked (taken
+    now, from the stored rows, unless given)."""
+    print_ = print_ or events_fingerprint(engine, inputs, day, now)
+    errors = [o.name for o in result.errors]
+    warnings = [o.name for o in result.warnings]
+    scope = day.isoformat()
+    stored.store(engine, EVENTS_SUITE, scope, print_, result.rows, errors, warnings, partial)
+
+
 def quality_report(
-    engine: Engine, inputs: QualityInputs, days: Sequence[date], now: pd.Timestamp | None = None
+    engine: Engine,
+    inputs: QualityInputs,
+    days: Sequence[date],
+    now: pd.Timestamp | None = None,
+    keep: bool = False,
 ) -> QualityReport:
-    """Run the events and capacity suites on each day of ``days`` and the incident and
-    action-item suites once, over what the warehouse holds now."""
+    """The events and capacity suites of each day of ``days`` and the incident and
+    action-item suites once, over what the warehouse holds now. A day's events suite is
+    re-run only when the result a check stored for it no longer fits the day's data and
+    inputs (:mod:`.stored`); with ``keep``, a re-run's result is stored in turn (the review
+    does; a report command only reads)."""
     now = now if now is not None else pd.Timestamp.now(tz="UTC")
     report = QualityReport(list(days), inputs.coverage_threshold)
     partial = []
+    kept = stored.load(engine, EVENTS_SUITE, [d.isoformat() for d in days])
     for day in days:
         start, end = day_bounds(day, inputs.time_zone)
-        events = read_events(engine, start, end)
-        events["slo"] = events["slo"].astype(str)
-        result = events_suite(
-            events,
-            inputs.slos,
-            inputs.bucket_seconds,
-            start,
-            end,
-            now,
-            inputs.coverage_threshold,
-            inputs.freshness,
-        )
-        report.runs.append(_run(result, day.isoformat()))
-        report.events_rows += len(events)
-        window = (start, settled_end(end, now, inputs.freshness, inputs.bucket_seconds))
-        steps = dict.fromkeys(inputs.slos, inputs.bucket_seconds)
-        cover = coverage_table(events["slo"], events["bucket_start"], window, steps)
-        cover = cover[cover["coverage"] < 1.0]
-        partial += [(r.series, day, r.coverage) for r in cover.itertuples()]
+        scope = day.isoformat()
+        print_ = events_fingerprint(engine, inputs, day, now)
+        before = kept.get(scope)
+        if before is not None and before.fingerprint.matches(print_):
+            report.runs.append(
+                CheckRun(EVENTS_SUITE, scope, before.rows, before.errors, before.warnings)
+            )
+            report.events_rows += before.rows
+            partial += [(slo, day, cov) for slo, cov in before.partial.items()]
+        else:
+            events = read_events(engine, start, end)
+            events["slo"] = events["slo"].astype(str)
+            result, under = events_day(events, inputs, day, now)
+            report.runs.append(_run(result, scope))
+            report.events_rows += len(events)
+            partial += [(slo, day, cov) for slo, cov in under.items()]
+            if keep:
+                keep_events_day(engine, inputs, day, now, result, under, print_)
         if inputs.resource_steps:
             samples = read_slice(engine, tables.capacity_samples, "ts", start, end)
             result = capacity_suite(

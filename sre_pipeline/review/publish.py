@@ -39,7 +39,7 @@ def _templates(config) -> Path | None:
 
 def review_inputs(engine, config, week: date, today: date) -> ReviewInputs:
     """The stored catalog (as the week's status was computed with) and the week's
-    data-quality section, run as of the week's end so two renders agree."""
+    data-quality section, run as of the week's end (settled) so two renders agree."""
     from sre_pipeline.quality.report import inputs_from_config, quality_report
 
     slos = stored_catalog(engine)
@@ -50,7 +50,13 @@ def review_inputs(engine, config, week: date, today: date) -> ReviewInputs:
         )
     days = [week + timedelta(days=n) for n in range(7)]
     report = quality_report(
-        engine, inputs_from_config(config), days, now=day_bounds(days[-1], config.time_zone)[1]
+        engine,
+        inputs_from_config(config),
+        days,
+        # as of the week's end once its last buckets have settled: every day judged whole,
+        # as its own check judged it after the day (so the results it kept fit)
+        now=day_bounds(days[-1], config.time_zone)[1] + timedelta(minutes=config.freshness_minutes),
+        keep=True,  # what it had to validate again is kept for the next review
     )
     return ReviewInputs(
         tuple(slos),

@@ -355,6 +355,25 @@ review_runs = Table(
 )
 
 # Append-only: an outbound action is recorded once, whatever happens to the run afterwards.
+quality_results = Table(
+    # the last result of each suite over each scope (a local day, or "all"), with what it
+    # checked (the data's row count and sums, a digest of the suite's inputs): the weekly
+    # data-quality section re-runs a suite only where these no longer match (quality.stored)
+    "quality_results",
+    metadata,
+    Column("suite", String(40), nullable=False),
+    Column("scope", String(20), nullable=False),
+    Column("inputs", String(64), nullable=False),
+    Column("data_rows", Integer, nullable=False),
+    Column("data_sums", Text, nullable=False),  # JSON list of floats
+    Column("rows", Integer, nullable=False),
+    Column("errors", Text, nullable=False),  # JSON lists of outcome names
+    Column("warnings", Text, nullable=False),
+    Column("partial", Text, nullable=False),  # JSON {series: coverage} under 100 %
+    Column("checked_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("suite", "scope", name="pk_quality_results"),
+)
+
 outbound_audit = Table(
     "outbound_audit",
     metadata,

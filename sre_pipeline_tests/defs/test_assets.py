@@ -84,7 +84,7 @@ def test_catalog_events_status_alerts_and_idempotent_partition_reruns(resources)
     assert len(table(resources, "slo_catalog")) == 2
     previous = (pd.Timestamp(DAY) - timedelta(days=1)).date().isoformat()
     for key in (previous, DAY):
-        result = p.materialize(["sli_events"], partition_key=key)
+        result = p.materialize(["sli_events"], ("check_sli_events",), partition_key=key)
         assert result.success
     events_before = table(resources, "sli_events")
     assert len(events_before) == 2 * 2 * 288
@@ -92,6 +92,10 @@ def test_catalog_events_status_alerts_and_idempotent_partition_reruns(resources)
     assert meta["dagster/row_count"].value == 576 and meta["coverage"].value == 1.0
     p.materialize(["sli_events"], partition_key=DAY)
     pd.testing.assert_frame_equal(table(resources, "sli_events"), events_before)
+    # each day's check kept its result for the weekly data-quality section
+    kept = table(resources, "quality_results")
+    assert sorted(kept["scope"]) == [previous, DAY] and set(kept["suite"]) == {"sli_events"}
+    assert (kept["data_rows"] == 576).all() and (kept["errors"] == "[]").all()
 
     status = p.materialize(["slo_status"], partition_key=DAY)
     assert status.success

@@ -130,3 +130,57 @@ def test_empty_warehouse_and_future_days(warehouse_engine):
     assert report.partial.empty and not report.failed  # nothing expected yet
     report = quality_report(warehouse_engine, INPUTS, DAYS[:1], NOW)
     assert set(report.partial["coverage"]) == {0.0} and len(report.low_coverage) == 3
+
+
+def reads(monkeypatch) -> list:
+    """Records every day of events the report reads back to validate."""
+    import sre_pipeline.quality.report as report_module
+
+    seen, real = [], report_module.read_events
+    monkeypatch.setattr(
+        report_module, "read_events", lambda *a, **k: seen.append(a[1]) or real(*a, **k)
+    )
+    return seen
+
+
+def test_kept_results_are_reused_while_the_day_and_the_inputs_are_unchanged(warehouse, monkeypatch):
+    fresh = quality_report(warehouse, INPUTS, DAYS, NOW)  # nothing kept: validates, keeps nothing
+    assert quality_report(warehouse, INPUTS, DAYS, NOW, keep=True).markdown() == fresh.markdown()
+    seen = reads(monkeypatch)
+    again = quality_report(warehouse, INPUTS, DAYS, NOW)
+    assert seen == []  # every day from its kept result: no events read, no suite run
+    assert again.markdown() == fresh.markdown() and again.events_rows == fresh.events_rows
+    pd.testing.assert_frame_equal(again.partial, fresh.partial)
+    assert [(r.suite, r.scope, r.rows, r.errors, r.warnings) for r in again.runs] == [
+        (r.suite, r.scope, r.rows, r.errors, r.warnings) for r in fresh.runs
+    ]
+
+    # a day whose data changed is validated again, and only that day
+    with warehouse.begin() as conn:
+        t = tables.sli_events
+        first = t.c.bucket_start == datetime(2026, 11, 10, 6, tzinfo=UTC)
+        conn.execute(t.update().where(first, t.c.slo == "shop-availability").values(good=2000.0))
+    changed = quality_report(warehouse, INPUTS, DAYS, NOW)
+    assert seen == [pd.Timestamp("2026-11-10", tz="UTC")]
+    assert ("sli_events", "2026-11-10") in [(r.suite, r.scope) for r in changed.failed]
+
+    # other inputs (an SLO more in the catalog): every day again
+    seen.clear()
+    more = QualityInputs(**{**INPUTS.__dict__, "slos": [*INPUTS.slos, "new-availability"]})
+    quality_report(warehouse, more, DAYS, NOW)
+    assert len(seen) == 3
+
+
+def test_a_check_result_kept_while_the_day_was_in_progress_is_not_reused(warehouse, monkeypatch):
+    from sre_pipeline.quality.report import events_day, keep_events_day
+    from sre_pipeline.warehouse.reads import read_events
+
+    day = DAYS[-1]
+    during = pd.Timestamp("2026-11-11T18:00Z")  # an hourly check of that day
+    start, end = pd.Timestamp(day, tz="UTC"), pd.Timestamp(day, tz="UTC") + timedelta(days=1)
+    events = read_events(warehouse, start, end)
+    result, partial = events_day(events, INPUTS, day, during)
+    keep_events_day(warehouse, INPUTS, day, during, result, partial)
+    seen = reads(monkeypatch)
+    quality_report(warehouse, INPUTS, [day], NOW)
+    assert seen == [start]  # judged up to 17:30 then: validated again as a whole day
