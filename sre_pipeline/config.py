@@ -77,6 +77,7 @@ class PrometheusIn(InputModel):
     headers: dict[str, str] = {}
     concurrency: int = Field(4, ge=1, le=64)
     timeout_s: float = Field(30.0, gt=0)
+    queries_per_request: int = Field(10, ge=1, le=100)
 
     @field_validator("url")
     @classmethod

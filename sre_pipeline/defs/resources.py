@@ -157,6 +157,7 @@ class PrometheusSLISource(SLISource):
     headers: dict[str, str] = {}
     concurrency: int = 4
     timeout_s: float = 30.0
+    queries_per_request: int = 10  # queries batched into one request (sources.collector)
     retries: int = 4  # attempts per query, the first included
 
     def _config(self) -> PrometheusConfig:
@@ -185,7 +186,7 @@ class PrometheusSLISource(SLISource):
         """Collected counts; failures are reported in the result, not raised."""
         config = self._config()
         with PrometheusClient(config) as client:
-            collector = SLICollector(client, config.concurrency)
+            collector = SLICollector(client, config.concurrency, batch=self.queries_per_request)
             return collector.collect(slos, start, end, int(width.total_seconds()))
 
     def capacity(self, resources, start, end) -> CapacityResult:

@@ -38,7 +38,7 @@ from sre_pipeline.inputs.durations import format_duration
 from sre_pipeline.inputs.promql import render
 from sre_pipeline.slo.model import SLO
 from sre_pipeline.slo.rules.promql import sli_templates
-from sre_pipeline.sources.matrix import Matrix
+from sre_pipeline.sources.matrix import Matrix, SeriesData
 from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusError
 
 MAX_POINTS = 10_000  # Prometheus refuses more than 11,000 points per series; keep a margin
@@ -77,6 +77,7 @@ class CollectResult:
     no_data: list[str] = field(default_factory=list)  # SLOs whose total returned no series
     multi_series: list[str] = field(default_factory=list)  # "slo/role" summed several series
     queries: int = 0
+    requests: int = 0  # HTTP requests the queries went in (batched; retries not counted)
     eval_seconds: float = 0.0  # Prometheus's own evaluation time, when stats were asked for
 
     @property
@@ -168,13 +169,53 @@ def _merge(matrices: list[Matrix]) -> _Merged:
     return _Merged(t, v, dropped, n_series)
 
 
-class SLICollector:
-    """Collects every SLO's roles concurrently; one SLO's failure never stops the others."""
+BATCH = 10  # queries a request; measured: 1,000 one-day queries 1.29 s alone, 0.83 s by 10
+BATCH_LABEL = "sre_pipeline_q"  # which query of a batch a series answers
 
-    def __init__(self, client: PrometheusClient, concurrency: int = 4, stats: bool = False):
+
+def batched_query(queries: Sequence[str]) -> str:
+    """One PromQL expression answering every query of ``queries``: each one's series labelled
+    with its position (``label_replace``), joined with ``or`` (distinct label sets, so ``or``
+    drops nothing). Prometheus evaluates the parts as it would alone, on the same steps."""
+    return " or ".join(
+        f'label_replace({q}, "{BATCH_LABEL}", "{i}", "", "")' for i, q in enumerate(queries)
+    )
+
+
+def split_answer(matrix: Matrix, n: int) -> list[Matrix] | None:
+    """The answer of a :func:`batched_query` of ``n`` queries as one answer each (their own
+    labels back), or None when a series carries no position of the batch."""
+    parts = [Matrix() for _ in range(n)]
+    for s in matrix.series:
+        key = s.metric.get(BATCH_LABEL, "")
+        if not key.isdigit() or int(key) >= n:
+            return None
+        metric = {k: v for k, v in s.metric.items() if k != BATCH_LABEL}
+        parts[int(key)].series.append(SeriesData(metric, s.times, s.values))
+    parts[0].eval_seconds = matrix.eval_seconds  # the request's, counted once
+    return parts
+
+
+class SLICollector:
+    """Collects every SLO's roles concurrently; one SLO's failure never stops the others.
+
+    Queries of the same range go ``batch`` to a request (:func:`batched_query`): the per
+    request cost (HTTP, parsing, the engine's set-up, the client's bookkeeping) is most of a
+    short query's. A batch that fails (one query's PromQL error, a query that is not a
+    vector, a server error) is sent again query by query, so every failure is reported with
+    its own query and the server's own words; ``batch=1`` sends each query alone."""
+
+    def __init__(
+        self,
+        client: PrometheusClient,
+        concurrency: int = 4,
+        stats: bool = False,
+        batch: int = BATCH,
+    ):
         self.client = client
         self.concurrency = max(1, concurrency)
         self.stats = stats
+        self.batch = max(1, batch)
 
     def plan(self, slo: SLO, bucket_s: int) -> dict[str, tuple[str, float]]:
         """Rendered query and multiplier per role for one SLO."""
@@ -199,9 +240,15 @@ class SLICollector:
             for role, (query, scale) in self.plan(slo, bucket_s).items()
             for lo, hi in chunks
         ]
+        # batches of one range each: by range, in task order within it
+        order = sorted(range(len(tasks)), key=lambda i: tasks[i][4:])
+        batches = _batches([tasks[i] for i in order], self.batch)
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            answers = list(pool.map(lambda t: self._run(t, bucket_s), tasks))
-        result = CollectResult(events=pd.DataFrame(), queries=len(tasks))
+            done = list(pool.map(lambda b: self._run_batch(b, bucket_s), batches))
+        answers: list = [None] * len(tasks)
+        for i, answer in zip(order, (a for part in done for a in part), strict=True):
+            answers[i] = answer
+        result = CollectResult(events=pd.DataFrame(), queries=len(tasks), requests=len(batches))
         by_slo: dict[str, dict[str, list]] = {}
         for (slo_id, role, query, scale, lo, hi), answer in zip(tasks, answers, strict=True):
             if not isinstance(answer, Exception):
@@ -222,6 +269,19 @@ class SLICollector:
         events["bucket_start"] = pd.to_datetime(events["bucket_start"], unit="s", utc=True)
         result.events = events[columns]
         return result
+
+    def _run_batch(self, batch: list, bucket_s: int) -> list[Matrix | PrometheusError]:
+        if len(batch) > 1:
+            _, _, _, _, lo, hi = batch[0]
+            query = batched_query([task[2] for task in batch])
+            try:
+                matrix = self.client.query_range(query, lo, hi, bucket_s, stats=self.stats)
+                parts = split_answer(matrix, len(batch))
+                if parts is not None:
+                    return parts
+            except PrometheusError:
+                pass  # each query alone: which one failed, and why, in its own words
+        return [self._run(task, bucket_s) for task in batch]
 
     def _run(self, task, bucket_s: int) -> Matrix | PrometheusError:
         _, _, query, _, lo, hi = task
@@ -246,6 +306,17 @@ class SLICollector:
                 result.multi_series.append(f"{slo.id}/{role}")
             merged[role] = (series, parts[0][1])
         return _counts(slo, bucket_s, merged, result)
+
+
+def _batches(tasks: list, size: int) -> list[list]:
+    """Consecutive tasks of the same range (``lo``, ``hi``), at most ``size`` together."""
+    out: list[list] = []
+    for task in tasks:
+        if out and len(out[-1]) < size and out[-1][0][4:] == task[4:]:
+            out[-1].append(task)
+        else:
+            out.append([task])
+    return out
 
 
 def _counts(slo: SLO, bucket_s: int, merged: dict, result: CollectResult) -> pd.DataFrame | None:

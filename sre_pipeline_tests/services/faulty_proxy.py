@@ -4,6 +4,8 @@ timeouts against a real Prometheus behind it."""
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,12 +13,29 @@ from urllib.parse import parse_qs
 
 import httpx
 
+from sre_pipeline.sources.collector import BATCH_LABEL
+
+_PART = re.compile(r'label_replace\((.*?), "' + BATCH_LABEL + r'", "(\d+)", "", ""\)(?: or |$)')
+
+
+def _matching_parts(query: str, needle: str | None):
+    """For ``empty_matching``: True when the whole answer is to be empty, the positions of
+    the matching parts of a collector's batch (:func:`~sre_pipeline.sources.collector.
+    batched_query`), or None."""
+    if not needle or needle not in query:
+        return None
+    parts = _PART.findall(query)
+    if not parts:
+        return True
+    return {i for q, i in parts if needle in q}
+
 
 class FaultyProxy:
     """Forwards requests to ``upstream``; the first ``fail_first`` get ``fail_status``, every
     request waits ``delay_s`` first, and ``garbage`` answers 200 with non-JSON. A partial
     outage: queries containing ``fail_matching`` always get ``fail_status``, and those
-    containing ``empty_matching`` a successful answer without any series."""
+    containing ``empty_matching`` a successful answer without any series (in a batch of the
+    collector's, those parts only)."""
 
     def __init__(
         self,
@@ -48,7 +67,8 @@ class FaultyProxy:
                     n = proxy.requests
                 time.sleep(proxy.delay_s)
                 query = parse_qs(body.decode()).get("query", [""])[0]
-                if proxy.empty_matching and proxy.empty_matching in query:
+                emptied = _matching_parts(query, proxy.empty_matching)
+                if emptied is True:
                     empty = b'{"status":"success","data":{"resultType":"matrix","result":[]}}'
                     self._send(200, empty, "application/json")
                     return
@@ -68,7 +88,16 @@ class FaultyProxy:
                     headers={"Content-Type": self.headers.get("Content-Type", "")},
                     timeout=30,
                 )
-                self._send(answer.status_code, answer.content, "application/json")
+                content = answer.content
+                if emptied and answer.status_code == 200:  # a batch: only those parts empty
+                    data = json.loads(content)
+                    data["data"]["result"] = [
+                        r
+                        for r in data["data"]["result"]
+                        if r["metric"].get(BATCH_LABEL) not in emptied
+                    ]
+                    content = json.dumps(data).encode()
+                self._send(answer.status_code, content, "application/json")
 
             def _send(self, status, content, ctype):
                 try:

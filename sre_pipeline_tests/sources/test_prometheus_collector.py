@@ -124,7 +124,7 @@ def test_503_burst_then_recovery_is_retried(backfilled):
             proxy.url, slos, backfilled.start, backfilled.end, concurrency=1, retries=5
         )
     assert not result.partial
-    assert proxy.requests == result.queries + 3
+    assert proxy.requests == result.requests + 3 and result.requests == 1  # 6 queries, 1 batch
     compare(backfilled.truth[backfilled.truth.slo.isin([s.id for s in slos])], result.events)
 
 
@@ -153,7 +153,7 @@ def test_prometheus_stopped_in_the_middle_of_a_collection(backfilled, spare_prom
         nonlocal calls
         with lock:
             calls += 1
-            if calls == 10:
+            if calls == 2:  # after the first batch of 10 queries (5 SLOs)
                 spare_prometheus.stop()
         return real(self, *args, **kwargs)
 
@@ -248,3 +248,43 @@ def test_openslo_raw_counters_and_a_threshold_metric_are_collected(backfilled, t
     share = samples["good"].sum() / samples["total"].sum()
     assert share == pytest.approx(uptime["good"].sum() / uptime["total"].sum(), abs=0.01)
     assert share < 1  # the probe's incidents are seen
+
+
+def test_batched_queries_give_exactly_the_answers_of_single_queries(backfilled):
+    url, slos = backfilled.server.url, backfilled.slos
+    cfg = PrometheusConfig(url=url)
+    with PrometheusClient(cfg) as client:
+        alone = SLICollector(client, batch=1).collect(slos, backfilled.start, backfilled.end)
+        batched = SLICollector(client, batch=10).collect(slos, backfilled.start, backfilled.end)
+    assert alone.requests == alone.queries and batched.queries == alone.queries
+    assert batched.requests == -(-alone.queries // 10)
+    pd.testing.assert_frame_equal(batched.events, alone.events)
+    assert (batched.no_data, batched.multi_series, batched.empty_numerators) == (
+        alone.no_data,
+        alone.multi_series,
+        alone.empty_numerators,
+    )
+    compare(backfilled.truth, batched.events)
+
+
+def test_split_answer_gives_each_query_its_series_and_labels_back():
+    from sre_pipeline.sources.collector import BATCH_LABEL, batched_query, split_answer
+    from sre_pipeline.sources.matrix import Matrix, SeriesData
+
+    query = batched_query(["sum(rate(a[5m]))", "rate(b[5m])"])
+    assert query == (
+        f'label_replace(sum(rate(a[5m])), "{BATCH_LABEL}", "0", "", "") or '
+        f'label_replace(rate(b[5m]), "{BATCH_LABEL}", "1", "", "")'
+    )
+    t, v = np.array([300]), np.array([1.0])
+    answer = Matrix(
+        [
+            SeriesData({BATCH_LABEL: "1", "job": "x"}, t, v),
+            SeriesData({BATCH_LABEL: "1", "job": "y"}, t, v),
+        ],
+        eval_seconds=0.5,
+    )
+    first, second = split_answer(answer, 2)
+    assert first.series == [] and [s.metric for s in second.series] == [{"job": "x"}, {"job": "y"}]
+    assert first.eval_seconds == 0.5 and second.eval_seconds == 0.0
+    assert split_answer(Matrix([SeriesData({"job": "x"}, t, v)]), 2) is None  # not ours
