@@ -238,6 +238,9 @@ def events_day(
 ) -> tuple[SuiteResult, dict[str, float]]:
     """The events suite over one day's events, and each SLO's coverage where under 100 %."""
     start, end = day_bounds(day, inputs.time_zone)
+    window = (start, settled_end(end, now, inputs.freshness, inputs.bucket_seconds))
+    steps = dict.fromkeys(inputs.slos, inputs.bucket_seconds)
+    table = coverage_table(events["slo"], events["bucket_start"], window, steps)
     result = events_suite(
         events,
         inputs.slos,
@@ -248,11 +251,9 @@ def events_day(
         inputs.coverage_threshold,
         inputs.freshness,
         validate_rows=rows,
+        coverage=table,  # computed once, for the suite's outcome and the partial list
     )
-    window = (start, settled_end(end, now, inputs.freshness, inputs.bucket_seconds))
-    steps = dict.fromkeys(inputs.slos, inputs.bucket_seconds)
-    cover = coverage_table(events["slo"], events["bucket_start"], window, steps)
-    cover = cover[cover["coverage"] < 1.0]
+    cover = table[table["coverage"] < 1.0]
     return result, {str(r.series): float(r.coverage) for r in cover.itertuples()}
 
 

@@ -115,9 +115,12 @@ def _coverage(
     window: tuple,
     steps: Mapping,
     threshold: float,
+    table: pd.DataFrame | None = None,
 ) -> Outcome:
-    """Per series: distinct stamps in ``window`` / the number its step fits; WARN if too low."""
-    table = coverage_table(keys, stamps, window, steps)
+    """Per series: distinct stamps in ``window`` / the number its step fits; WARN if too low.
+    ``table``: that :func:`coverage_table`, when the caller has computed it already."""
+    if table is None:
+        table = coverage_table(keys, stamps, window, steps)
     bad = table[table["coverage"] < threshold]
     samples = [
         {
@@ -142,8 +145,10 @@ def events_suite(
     coverage_threshold: float = 0.95,
     freshness: timedelta = timedelta(minutes=30),
     validate_rows: bool = True,
+    coverage: pd.DataFrame | None = None,
 ) -> SuiteResult:
-    """Check one day of SLI events (columns ``slo, bucket_start, good, total``).
+    """Check one day of SLI events (columns ``slo, bucket_start, good, total``); ``coverage``
+    is the events' :func:`coverage_table` over the settled day when the caller has it.
 
     ERROR: unknown SLO ids, nulls, negative counts, ``good > total``, buckets not aligned to
     ``bucket_seconds``, duplicate ``(slo, bucket_start)``. WARN: per-SLO coverage over
@@ -206,7 +211,14 @@ def events_suite(
         steps = dict.fromkeys(known_slos, bucket_seconds)
         out = [
             _coverage(
-                name, "slo", frame["slo"], stamps, (day_start_utc, end), steps, coverage_threshold
+                name,
+                "slo",
+                frame["slo"],
+                stamps,
+                (day_start_utc, end),
+                steps,
+                coverage_threshold,
+                coverage,
             )
         ]
         ok, samples = True, []
