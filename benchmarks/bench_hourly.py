@@ -89,7 +89,7 @@ def bench(n: int, runs: int, work: Path) -> dict:
     today = st["today"]
     tomorrow = today + pd.Timedelta(days=1)
     cmd = [str(CLI), "backfill", "--start", f"{today:%Y-%m-%d}", "--end", f"{tomorrow:%Y-%m-%d}",
-           "--assets", "sli_events", "--force"]  # fmt: skip
+           "--assets", "sli_events"]  # fmt: skip
     out = {"runs": [], **{k: v for k, v in st.items() if k not in ("server", "env")}}
     out["machine"] = machine(st["server"].url)
     try:
@@ -162,9 +162,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--slos", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--work", type=Path, help="keep the runs' directory here (logs, Dagster)")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        o = bench(args.slos, args.runs, Path(tmp))
+    if args.work:
+        args.work.mkdir(parents=True, exist_ok=True)
+        o = bench(args.slos, args.runs, args.work)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            o = bench(args.slos, args.runs, Path(tmp))
     publish(SECTION, render(o, args.slos), write=not args.no_write)
     os._exit(0)  # the Prometheus child is stopped; skip the interpreter's teardown
 

@@ -222,7 +222,12 @@ def _backfill_flags(sub) -> None:
         help="daily assets to back-fill (default: sli_events capacity_samples capacity_daily "
         "slo_status burn_alerts capacity_status)",
     )
-    p.add_argument("--force", action="store_true", help="re-run days that are already complete")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="re-run days that are already complete; today is collected again from midnight, "
+        "not resumed where it settled",
+    )
     p.add_argument("--verbose", action="store_true", help="show Dagster's own logs too")
 
 

@@ -214,6 +214,9 @@ class ConfigIn(InputModel):
     bucket_minutes: int = Field(5, ge=1, le=60)
     coverage_threshold: float = Field(0.95, ge=0, le=1)
     freshness_minutes: int = Field(30, ge=1)
+    # today's buckets younger than this (rounded to the hour) are collected again by the next
+    # hourly run (late samples); 1440: every run collects the whole day so far
+    overlap_minutes: int = Field(60, ge=0, le=1440)
     warehouse_url: str | None = None
     prometheus: PrometheusIn | None = None
     executor: ExecutorIn = ExecutorIn()
@@ -260,12 +263,14 @@ class PipelineConfig(ConfigIn):
         Sloth specs get ``sloth_period``, and time slices must fit ``bucket_minutes``. Raises
         :class:`SpecError` with every problem."""
         from sre_pipeline.slo.spec.loader import load_catalog
+        from sre_pipeline.warehouse.engine import cache_dir
 
         return load_catalog(
             self.slos,
             parse_duration(self.sloth_period),
             allow_empty=allow_empty,
             bucket=timedelta(minutes=self.bucket_minutes),
+            cache_dir=cache_dir(),
         )
 
     def prometheus_secrets(self) -> dict[str, str | None]:

@@ -7,6 +7,7 @@ The other services (Redmine, Redis) are session fixtures started the same way, o
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable, Iterator
 
@@ -22,6 +23,19 @@ DIALECT_PARAMS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.slow),
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _spec_cache_dir(tmp_path_factory) -> Iterator[None]:
+    """Parsed catalogs kept in the session's own directory, never under the user's home (CLI
+    subprocesses inherit it; tests of the cache set their own)."""
+    before = os.environ.get("SRE_PIPELINE_CACHE_DIR")
+    os.environ["SRE_PIPELINE_CACHE_DIR"] = str(tmp_path_factory.mktemp("spec-cache"))
+    yield
+    if before is None:
+        os.environ.pop("SRE_PIPELINE_CACHE_DIR", None)
+    else:
+        os.environ["SRE_PIPELINE_CACHE_DIR"] = before
 
 
 @pytest.fixture(scope="session")

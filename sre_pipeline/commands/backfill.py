@@ -123,7 +123,7 @@ def run(args) -> int:
                 file=sys.stderr,
             )
 
-        ran = run_plan(runner, runs, on_done=done)
+        ran = run_plan(runner, runs, on_done=done, whole_days=args.force)
         bar.close()
     failed = [(c, o) for c, o in ran if not o.success]
     if failed:

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 import dagster as dg
 import pandas as pd
 
+from sre_pipeline.defs.collection_assets import WHOLE_DAY_TAG
 from sre_pipeline.defs.runner import ASSET_JOB, LocalRunner, Progress, RunOutcome, range_tags
 from sre_pipeline.slo.budget.daily import day_bounds
 
@@ -130,12 +131,16 @@ def run_plan(
     chunks: Sequence[Chunk],
     progress: Progress | None = None,
     on_done: Callable[[Chunk, RunOutcome], None] | None = None,
+    whole_days: bool = False,
 ) -> list[tuple[Chunk, RunOutcome]]:
     """Run the chunks in order; stop at the first failed run (later runs would compute from
-    it). Returns what ran."""
+    it). Returns what ran. ``whole_days``: today is collected from midnight too (a forced
+    back-fill), not resumed from where each SLO settled."""
     done = []
     for chunk in chunks:
         tags = range_tags(chunk.first.isoformat(), chunk.last.isoformat())
+        if whole_days:
+            tags[WHOLE_DAY_TAG] = "true"
         outcome = runner.run(ASSET_JOB, tags, chunk.assets, progress)
         done.append((chunk, outcome))
         if on_done:

@@ -14,7 +14,7 @@ from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
 from sre_pipeline.inputs.problems import SpecError
 from sre_pipeline.slo.spec.loader import Catalog
 from sre_pipeline.warehouse import schema as tables
-from sre_pipeline.warehouse.reads import read_slice
+from sre_pipeline.warehouse.reads import read_slice, remember_stored_catalog
 from sre_pipeline.warehouse.writes import Slice, replace_slice
 
 _TAG_TEXT = str.maketrans({c: "-" for c in " /:@+,;=()[]{}'\"`"})
@@ -94,6 +94,8 @@ def _slo_catalog(
     unchanged = _records(read_slice(engine, tables.slo_catalog)) == _records(rows)
     if not unchanged:
         replace_slice(engine, tables.slo_catalog, rows, Slice())
+    # the steps after this one read the catalog back: these SLOs are what it parses to
+    remember_stored_catalog(engine, catalog.slos + catalog.listed)
     return dg.MaterializeResult(
         metadata={
             "unchanged": unchanged,

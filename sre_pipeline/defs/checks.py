@@ -28,7 +28,12 @@ from sre_pipeline.inputs.problems import Problem, SpecError
 from sre_pipeline.slo.budget.daily import day_bounds
 from sre_pipeline.slo.spec.loader import Catalog
 from sre_pipeline.warehouse import schema as tables
-from sre_pipeline.warehouse.reads import read_events, read_slice, stored_catalog
+from sre_pipeline.warehouse.reads import (
+    read_events,
+    read_slice,
+    stored_catalog,
+    stored_catalog_ids,
+)
 
 # (days, window start, window end, validate rows) -> SuiteResult
 DaySuite = Callable[[list[date], pd.Timestamp, pd.Timestamp, bool], object]
@@ -123,8 +128,8 @@ NOT_MATERIALISED = SpecError(
 
 def _known_slos(warehouse: WarehouseResource) -> tuple[list[str], SpecError | None]:
     """The materialised catalog's SLO ids, or the problem that there is none."""
-    slos = stored_catalog(warehouse.engine())
-    return ([], NOT_MATERIALISED) if slos is None else ([s.id for s in slos], None)
+    ids = stored_catalog_ids(warehouse.engine())  # the ids only: no spec parsed
+    return ([], NOT_MATERIALISED) if ids is None else (ids, None)
 
 
 def _step_events(
@@ -133,6 +138,12 @@ def _step_events(
     """The events of ``[start, end)`` (of ``slos`` only, given them): as the asset's step
     handed them over in this run (:mod:`.handoff`), the rest read from the warehouse."""
     handed = handoff.take(context.run.run_id, asset, start, end)
+    return _with_rest(handed, warehouse, start, end, slos)
+
+
+def _with_rest(handed, warehouse: WarehouseResource, start, end, slos=None) -> pd.DataFrame:
+    """The handed ``(frame, until)`` and what the warehouse holds after ``until``, or (with
+    nothing handed) the events of ``[start, end)`` read from the warehouse."""
     if handed is None:
         frame = read_events(warehouse.engine(), start, end, slos)
     else:
@@ -172,16 +183,35 @@ def _check_sli_events(
     """Events of each day: known SLO ids, no nulls, counts >= 0, good <= total, aligned
     buckets, no duplicates (blocking errors); coverage per SLO (default >= 95 %) and freshness
     of today's partition (warnings). Thresholds: ``coverage_threshold``/``freshness_minutes``."""
-    from sre_pipeline.quality.report import QualityInputs, events_day, keep_events_day
+    from sre_pipeline.quality.report import (
+        QualityInputs,
+        events_day,
+        keep_events_day,
+        trusted_before,
+    )
     from sre_pipeline.quality.suites import events_suite
 
     tz, (ids, unreadable) = settings.time_zone, _known_slos(warehouse)
     start, end = _step_window(context, tz)
-    frame = None if unreadable else _step_events(context, "sli_events", warehouse, start, end)
     bucket_s, judging = int(settings.width.total_seconds()), _judging(settings)
     inputs = QualityInputs(
         ids, (), {}, bucket_s, tz, judging["coverage_threshold"], judging["freshness"]
     )
+    frame, settled, before = None, None, None
+    if unreadable is None:
+        handed = handoff.take_settled(context.run.run_id, "sli_events", start, end)
+        settled = None if handed is None else handed[2]
+        if settled is not None and settled.resumed:
+            day = date.fromisoformat(context.op_execution_context.partition_keys[0])
+            now, since = judging["now"], settled.since
+            if trusted_before(warehouse.engine(), inputs, day, now, since, settled.before):
+                before = settled.rows_before  # validated by the kept check: only the new rows
+                frame = _with_rest(handed[:2], warehouse, start, end)
+            else:  # the earlier rows were not passed as they are now: the whole day
+                context.log.info("the rows before the resume points are validated again")
+                frame = _with_rest(None, warehouse, start, end)
+        else:
+            frame = _with_rest(None if handed is None else handed[:2], warehouse, start, end)
 
     def suite(days, day_start, day_end, rows):
         part = _in(frame, "bucket_start", day_start, day_end)
@@ -189,10 +219,19 @@ def _check_sli_events(
             return events_suite(
                 part, ids, bucket_s, day_start, day_end, validate_rows=rows, **judging
             )
-        result, partial = events_day(part, inputs, days[0], judging["now"], rows)
-        # kept for the weekly data-quality section, which then need not validate it again
+        result, partial = events_day(part, inputs, days[0], judging["now"], rows, before)
+        # kept for the weekly data-quality section, which then need not validate it again,
+        # and with the settled state it saw, for the next hourly check of a day in progress
         try:
-            keep_events_day(warehouse.engine(), inputs, days[0], judging["now"], result, partial)
+            keep_events_day(
+                warehouse.engine(),
+                inputs,
+                days[0],
+                judging["now"],
+                result,
+                partial,
+                settled=None if settled is None else settled.after,
+            )
         except SQLAlchemyError as exc:  # a cache: the check's own outcome stands
             context.log.warning(f"check result of {days[0]} not kept: {exc}")
         return result

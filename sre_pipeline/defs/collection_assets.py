@@ -8,8 +8,8 @@ schedules and the run-failure sensor show it and nothing downstream computes fro
 No ``from __future__ import annotations``: Dagster reads the real annotations.
 """
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 
 import dagster as dg
 import pandas as pd
@@ -19,11 +19,12 @@ from sre_pipeline.defs.metadata import add_day_metadata, spec_failure, table_met
 from sre_pipeline.defs.partitions import Partitioning, days_of, utc_window
 from sre_pipeline.defs.resources import PipelineSettings, SLISource, WarehouseResource
 from sre_pipeline.inputs.problems import SpecError
-from sre_pipeline.slo.budget.daily import collected_rollups, day_bounds
+from sre_pipeline.slo.budget.daily import day_bounds
 from sre_pipeline.slo.spec.loader import Catalog
 from sre_pipeline.sources.collector import grouped_errors
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.collected import CollectedWrite, write_collected
+from sre_pipeline.warehouse.events_collection import collect_events
 from sre_pipeline.warehouse.reads import EVENT_COLUMNS, stored_catalog
 
 # Back-fills run up to two weeks of days per run: one query plan per range, bounded memory.
@@ -32,6 +33,8 @@ RETRY = dg.RetryPolicy(
     max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
 STEP_RETRIES_TAG = "sre_pipeline/step_retries"
+# "true": today's partition is collected from midnight, not from where each SLO settled
+WHOLE_DAY_TAG = "sre_pipeline/collect_whole_day"
 HOURLY_FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=pd.Timedelta(hours=3).to_pytimedelta(),
     warn_window=pd.Timedelta(minutes=90).to_pytimedelta(),
@@ -97,22 +100,28 @@ def events_day_metadata(
     tz: str,
     width: pd.Timedelta,
     until: pd.Timestamp,
+    rows_before: Mapping[str, int] | None = None,
 ) -> dict[date, dict]:
-    """Each day's own figures: rows, coverage of the buckets due so far, SLOs without data."""
+    """Each day's own figures: rows, coverage of the buckets due so far, SLOs without data.
+    ``rows_before``: rows each SLO has stored before where ``frame`` starts (a day resumed
+    from its settle point), so the figures are the day's, not the run's."""
     out = {}
+    before = rows_before or {}
     for day in days:
         part, start, end = _day_rows(frame, "bucket_start", day, tz)
         due = max(0, int((min(end, until) - start) / width)) * len(slo_ids)
         with_data = {str(s) for s in part["slo"].unique()}  # distinct first: 10^5 rows
+        with_data |= {s for s, n in before.items() if n > 0}
         missing = [s for s in slo_ids if s not in with_data]
+        rows = len(part) + sum(before.get(s, 0) for s in slo_ids)
         meta = {
-            "dagster/row_count": len(part),
+            "dagster/row_count": rows,
             "slos_with_data": len(with_data),
             "slos_without_data": _md_list(missing),
             "collected_until": (min(end, until)).isoformat(),
         }
         if due:
-            meta["coverage"] = round(len(part) / due, 4)
+            meta["coverage"] = round(rows / due, 4)
         out[day] = meta
     return out
 
@@ -132,46 +141,70 @@ def _sli_events(
     start, end = utc_window(context)
     width = pd.Timedelta(settings.width)
     until = min(end, max(settings.now().floor(width), start))
-    if until > start:
+    if until <= start:  # a day that has not begun: nothing to collect, nothing to replace
+        return _nothing_yet(context, settings, warehouse, catalog, days, (start, until))
+
+    def collect(slos, since, to):
         try:
-            result = source.events(catalog.slos, start, until, settings.width)
+            return source.events(slos, since, to, settings.width)
         except SpecError as exc:  # no Prometheus configured, or the demo plan does not fit
             raise spec_failure(exc, "the SLI source's configuration") from None
-        frame = result.events
-        frame = frame[(frame["bucket_start"] >= start) & (frame["bucket_start"] < until)]
-        failed, no_data, queries = result.failed_slos, result.no_data, result.queries
-        errors = [(f"{f.slo} ({f.role})", f.error) for f in result.failures]
-    else:  # a day that has not begun: nothing to collect, nothing to replace
-        frame = pd.DataFrame({"slo": [], "bucket_start": pd.Series(dtype="datetime64[ns, UTC]")})
-        failed, no_data, queries, errors = set(), [], 0, []
-    # the day's roll-ups go with its events, in one transaction, for the same SLOs
-    rollups = collected_rollups(
-        frame, catalog.slos, days, settings.time_zone, (start, until), settings.width
-    )
-    written = write_collected(
+
+    got = collect_events(
         warehouse.engine(),
-        tables.sli_events,
-        frame,
-        (start, until),
-        "bucket_start",
-        "slo",
-        catalog.ids,
-        failed,
-        no_data,
-        companions=[(tables.slo_daily, rollups, "day_start")],
+        collect,
+        catalog.slos,
+        days,
+        settings.time_zone,
+        (start, end),
+        until,
+        settings.width,
+        timedelta(minutes=settings.overlap_minutes),
+        resume=context.run.tags.get(WHOLE_DAY_TAG) != "true",
     )
-    if not written.complete:
-        raise collection_failure(context, "SLI collection", written, errors)
-    # the whole window was replaced with the frame: its check validates it without a read
-    if until > start:
-        handoff.give(context.run.run_id, "sli_events", frame[list(EVENT_COLUMNS)], start, until)
-    never_seen = sorted(set(no_data))
+    if not got.written.complete:
+        raise collection_failure(context, "SLI collection", got.written, got.errors)
+    frame = got.frame
+    settled = None
+    if got.settled_after is not None:  # today: what its check needs to trust the settled part
+        since = max(g.since for g in got.groups)
+        rows_before = {} if got.whole else got.rows_before
+        settled = handoff.Settled(rows_before, since, got.settled_before, got.settled_after)
+    if got.whole or settled is not None:  # what the warehouse holds: its check reads nothing
+        handoff.give(
+            context.run.run_id, "sli_events", frame[list(EVENT_COLUMNS)], start, until, settled
+        )
+    if not got.whole:
+        context.log.info(
+            "resumed: "
+            + "; ".join(f"{len(g.slos)} SLO(s) from {g.since:%H:%M} UTC" for g in got.groups)
+        )
+    never_seen = sorted(set(got.no_data))
     for slo in never_seen:
         context.log.warning(f"{slo}: the queries returned no series (nothing stored yet)")
-    add_day_metadata(
-        context, events_day_metadata(frame, catalog.ids, days, settings.time_zone, width, until)
+    meta = events_day_metadata(
+        frame, catalog.ids, days, settings.time_zone, width, until, got.rows_before
     )
-    return dg.MaterializeResult(metadata={"queries": queries, "no_series": _md_list(never_seen)})
+    add_day_metadata(context, meta)
+    return dg.MaterializeResult(
+        metadata={
+            "queries": got.queries,
+            "no_series": _md_list(never_seen),
+            "collected_from": min(g.since for g in got.groups).isoformat(),
+        }
+    )
+
+
+def _nothing_yet(context, settings, warehouse, catalog, days, window) -> dg.MaterializeResult:
+    """A step whose days have not begun: it writes an empty window and says so per day."""
+    frame = pd.DataFrame({"slo": [], "bucket_start": pd.Series(dtype="datetime64[ns, UTC]")})
+    write_collected(
+        warehouse.engine(), tables.sli_events, frame, window, "bucket_start", "slo", catalog.ids
+    )
+    width = pd.Timedelta(settings.width)
+    meta = events_day_metadata(frame, catalog.ids, days, settings.time_zone, width, window[1])
+    add_day_metadata(context, meta)
+    return dg.MaterializeResult(metadata={"queries": 0, "no_series": _md_list([])})
 
 
 def capacity_day_metadata(

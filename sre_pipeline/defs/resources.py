@@ -29,7 +29,7 @@ from sre_pipeline.sources.capacity import (
 )
 from sre_pipeline.sources.collector import CollectResult, SLICollector
 from sre_pipeline.sources.prometheus_http import PrometheusClient, PrometheusConfig
-from sre_pipeline.warehouse.engine import make_engine
+from sre_pipeline.warehouse.engine import cache_dir, make_engine
 from sre_pipeline.warehouse.migrate import upgrade
 
 
@@ -50,6 +50,7 @@ class PipelineSettings(dg.ConfigurableResource):
     bucket_minutes: int = _default("bucket_minutes")
     coverage_threshold: float = _default("coverage_threshold")  # share of expected buckets
     freshness_minutes: int = _default("freshness_minutes")  # how old today's newest may be
+    overlap_minutes: int = _default("overlap_minutes")  # today's tail collected again each run
     sloth_period: str = _default("sloth_period")  # Sloth specs state no period
     reviews_dir: str | None = None  # where reviews are written (None: $SRE_PIPELINE_HOME/reviews)
     review_templates: str | None = None  # templates overriding the shipped ones
@@ -71,7 +72,9 @@ class PipelineSettings(dg.ConfigurableResource):
 
     def catalog(self) -> Catalog:
         """The validated SLO catalog (raises SpecError with every problem)."""
-        return load_catalog(self.slos, parse_duration(self.sloth_period), bucket=self.width)
+        return load_catalog(
+            self.slos, parse_duration(self.sloth_period), bucket=self.width, cache_dir=cache_dir()
+        )
 
     def resources(self) -> list[Resource]:
         """Capacity resources, or none when no capacity file is configured."""

@@ -9,6 +9,7 @@ partition, never for a finished week.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -234,13 +235,25 @@ def events_fingerprint(
 
 
 def events_day(
-    events: pd.DataFrame, inputs: QualityInputs, day: date, now: pd.Timestamp, rows: bool = True
+    events: pd.DataFrame,
+    inputs: QualityInputs,
+    day: date,
+    now: pd.Timestamp,
+    rows: bool = True,
+    rows_before: Mapping[str, int] | None = None,
 ) -> tuple[SuiteResult, dict[str, float]]:
-    """The events suite over one day's events, and each SLO's coverage where under 100 %."""
+    """The events suite over one day's events, and each SLO's coverage where under 100 %.
+
+    ``rows_before``: ``events`` are only the rows each SLO has from its resume point on, and
+    it had this many stored before (rows a kept check of the day passed): their rows are not
+    validated again, and count towards coverage (a resume point is never after the settled
+    end coverage is judged to) and the day's row count."""
     start, end = day_bounds(day, inputs.time_zone)
     window = (start, settled_end(end, now, inputs.freshness, inputs.bucket_seconds))
     steps = dict.fromkeys(inputs.slos, inputs.bucket_seconds)
     table = coverage_table(events["slo"], events["bucket_start"], window, steps)
+    if rows_before:
+        table = with_rows_before(table, rows_before)
     result = events_suite(
         events,
         inputs.slos,
@@ -253,8 +266,18 @@ def events_day(
         validate_rows=rows,
         coverage=table,  # computed once, for the suite's outcome and the partial list
     )
+    if rows_before:
+        result = dataclasses.replace(result, rows=result.rows + sum(rows_before.values()))
     cover = table[table["coverage"] < 1.0]
     return result, {str(r.series): float(r.coverage) for r in cover.itertuples()}
+
+
+def with_rows_before(table: pd.DataFrame, rows_before: Mapping[str, int]) -> pd.DataFrame:
+    """A :func:`~.suites.coverage_table` with each series' rows stored before added."""
+    out = table.copy()
+    out["present"] = out["present"] + out["series"].map(rows_before).fillna(0).astype(int)
+    out["coverage"] = out["present"] / out["expected"]
+    return out.sort_values(["coverage", "series"], ignore_index=True)
 
 
 def keep_events_day(
@@ -265,14 +288,38 @@ def keep_events_day(
     result: SuiteResult,
     partial: dict[str, float],
     print_: stored.Fingerprint | None = None,
+    settled: str | None = None,
 ) -> None:
     """Store a day's events suite result with the fingerprint of what it checked (taken
-    now, from the stored rows, unless given)."""
+    now, from the stored rows, unless given) and, for a day in progress, the ``settled``
+    digest of the roll-ups it saw."""
     print_ = print_ or events_fingerprint(engine, inputs, day, now)
     errors = [o.name for o in result.errors]
     warnings = [o.name for o in result.warnings]
     scope = day.isoformat()
-    stored.store(engine, EVENTS_SUITE, scope, print_, result.rows, errors, warnings, partial)
+    stored.store(
+        engine, EVENTS_SUITE, scope, print_, result.rows, errors, warnings, partial, settled
+    )
+
+
+def trusted_before(
+    engine: Engine, inputs: QualityInputs, day: date, now: pd.Timestamp, since, settled: str
+) -> bool:
+    """Whether the rows of ``day`` before a resumed collection's resume points were passed by
+    the check kept for the day: it found no error, the roll-ups it saw (``settled`` digest:
+    every SLO's rows up to its settle point, the ids and the bucket width) are still the
+    ones stored, and no resume point (``since``, the latest) is past where coverage is judged
+    (an overlap shorter than the freshness)."""
+    kept = stored.load(engine, EVENTS_SUITE, [day.isoformat()]).get(day.isoformat())
+    end = day_bounds(day, inputs.time_zone)[1]
+    judged_to = settled_end(end, now, inputs.freshness, inputs.bucket_seconds)
+    return (
+        kept is not None
+        and not kept.errors
+        and kept.settled is not None
+        and kept.settled == settled
+        and since <= judged_to
+    )
 
 
 def quality_report(

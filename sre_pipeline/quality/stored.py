@@ -61,6 +61,7 @@ class StoredRun:
     errors: tuple[str, ...]
     warnings: tuple[str, ...]
     partial: dict[str, float]  # series with coverage under 100 %
+    settled: str | None = None  # the day's settled state the check saw (rollup.settled_digest)
 
 
 def inputs_digest(*parts) -> str:
@@ -99,8 +100,11 @@ def store(
     errors: Sequence[str],
     warnings: Sequence[str],
     partial: dict[str, float] | None = None,
+    settled: str | None = None,
 ) -> None:
-    """Keep a suite's result over ``scope``, replacing the one stored before."""
+    """Keep a suite's result over ``scope``, replacing the one stored before; ``settled``: the
+    :func:`~sre_pipeline.slo.budget.rollup.settled_digest` of the day's roll-ups it saw (a
+    day in progress)."""
     row = {
         "suite": suite,
         "scope": scope,
@@ -112,6 +116,7 @@ def store(
         "warnings": json.dumps(list(warnings)),
         "partial": json.dumps(partial or {}, sort_keys=True),
         "checked_at": pd.Timestamp.now(tz="UTC").to_pydatetime(),
+        "settled": settled,
     }
     key = (quality_results.c.suite == suite) & (quality_results.c.scope == scope)
     with engine.begin() as conn:
@@ -134,5 +139,6 @@ def load(engine: Engine, suite: str, scopes: Sequence[str]) -> dict[str, StoredR
                 tuple(json.loads(r["errors"])),
                 tuple(json.loads(r["warnings"])),
                 json.loads(r["partial"]),
+                r.get("settled"),
             )
     return out

@@ -51,21 +51,28 @@ def write_collected(
     failed: Iterable[str] = (),
     no_data: Iterable[str] = (),
     companions: Sequence[tuple[Table, pd.DataFrame, str]] = (),
+    companion_window: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+    others: Iterable[str] = (),
 ) -> CollectedWrite:
     """Replace ``window`` of ``table`` with ``frame`` for the keys that were collected.
 
     ``failed`` keys and ``no_data`` keys with stored rows are kept as they are; ``frame`` rows
     of kept keys are not written. ``companions`` (table, frame, its time column) are derived
     from the same collection (the daily roll-ups): replaced for the same keys and window in
-    the same transaction, so they never disagree with the rows they were made from.
+    the same transaction, so they never disagree with the rows they were made from; over
+    ``companion_window`` instead when given (the roll-ups of a day collected from a resume
+    point start at its midnight, before the window). ``others`` are configured keys this
+    write does not collect (another resume group's): neither replaced nor orphans.
     """
     start, end = window
     stored = stored_keys(engine, table, time_column, start, end, key_column)
-    failed = set(failed)
+    failed, others = set(failed), set(others)
     vanished = sorted((set(no_data) & stored) - failed)
     keep = failed | set(vanished)
     replace = [k for k in configured if k not in keep]
-    if keep:
+    if keep or others:
+        if not keep:
+            replace += sorted(stored - set(configured) - others)  # orphans, as below
         where = Slice(time_column, start, end, key_column, replace)
     else:
         replace += sorted(stored - set(configured))  # orphans of a changed configuration
@@ -75,7 +82,11 @@ def write_collected(
         return CollectedWrite(0, 0, [], kept, vanished)
     writes = [(table, frame, where)]
     for other, rows, column in companions:
-        writes.append((other, rows, replace_time_column(where, column)))
+        if companion_window is None:
+            writes.append((other, rows, replace_time_column(where, column)))
+        else:
+            lo, hi = companion_window
+            writes.append((other, rows, Slice(column, lo, hi, key_column, replace)))
     if keep:
         writes = [(t, f[f[key_column].astype(str).isin(replace)], w) for t, f, w in writes]
     written = replace_slices(engine, writes)[0]

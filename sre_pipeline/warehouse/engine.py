@@ -17,6 +17,15 @@ def pipeline_home() -> Path:
     return Path(os.environ.get("SRE_PIPELINE_HOME", Path.home() / ".sre_pipeline"))
 
 
+def cache_dir() -> Path | None:
+    """Where parsed spec catalogs are kept between processes: ``$SRE_PIPELINE_CACHE_DIR``, or
+    ``cache`` under the pipeline's home; None (nothing kept) when that variable is ``off``."""
+    value = os.environ.get("SRE_PIPELINE_CACHE_DIR")
+    if value == "off":
+        return None
+    return Path(value) if value else pipeline_home() / "cache"
+
+
 def default_url() -> str:
     """``$SRE_PIPELINE_WAREHOUSE_URL`` or a SQLite file under the pipeline's home."""
     url = os.environ.get(ENV_URL)

@@ -371,6 +371,8 @@ quality_results = Table(
     Column("warnings", Text, nullable=False),
     Column("partial", Text, nullable=False),  # JSON {series: coverage} under 100 %
     Column("checked_at", DateTime(timezone=True), nullable=False),
+    # digest of the day's roll-up rows after the collection it checked (migration 0014)
+    Column("settled", String(64)),
     PrimaryKeyConstraint("suite", "scope", name="pk_quality_results"),
 )
 

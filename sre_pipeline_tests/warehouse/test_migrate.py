@@ -16,10 +16,10 @@ from sre_pipeline.warehouse.schema import metadata
 def test_new_warehouse_matches_the_schema_exactly(warehouse_url):
     engine = make_engine(warehouse_url)
     assert current_revision(engine) is None
-    assert upgrade(engine) == head_revision() == "0013"
+    assert upgrade(engine) == head_revision() == "0014"
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
-    assert upgrade(engine) == "0013"  # idempotent
+    assert upgrade(engine) == "0014"  # idempotent
     engine.dispose()
 
 
@@ -68,7 +68,7 @@ def test_first_revision_warehouse_is_upgraded_with_its_data(warehouse_url):
             sa.insert(events),
             [{"slo": "a-x", "bucket_start": "2026-11-01 00:00:00", "good": 9.0, "total": 10.0}],
         )
-    assert upgrade(engine) == "0013"
+    assert upgrade(engine) == "0014"
     with engine.connect() as conn:
         rows = conn.execute(
             sa.text("SELECT day, week_start, budget_remaining FROM slo_status ORDER BY day")
@@ -91,7 +91,7 @@ def test_concurrent_first_upgrades_do_not_race(new_warehouse_url):
     engines = [make_engine(url) for _ in range(3)]
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(upgrade, engines))
-    assert results == ["0013"] * 3
+    assert results == ["0014"] * 3
     for engine in engines:
         engine.dispose()
 
@@ -116,7 +116,7 @@ def test_sqlite_time_series_are_stored_in_key_order_and_keep_their_rows(tmp_path
             return conn.execute(sa.text(query), {"t": table}).scalar_one()
 
     assert "WITHOUT ROWID" not in ddl("sli_events")
-    assert upgrade(engine) == "0013"
+    assert upgrade(engine) == "0014"
     for table in ("sli_events", "slo_daily", "capacity_samples"):
         assert "WITHOUT ROWID" in ddl(table)
         assert f"CONSTRAINT pk_{table} PRIMARY KEY" in ddl(table)

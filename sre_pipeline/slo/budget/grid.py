@@ -100,6 +100,7 @@ def build_grid(
     width_ns: int,
     timeslices: dict[int, tuple[int, float]] | None = None,
     ts_ns: np.ndarray | None = None,
+    carry: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> BucketGrid:
     """Grid of ``ids`` over ``[start, end)`` (both aligned to ``width``) from long-form events.
 
@@ -107,6 +108,9 @@ def build_grid(
     several rows for one (slo, bucket) are summed and counted as duplicates. ``timeslices``
     maps a row to ``(buckets per slice, slice target)`` for timeslice-budgeted SLOs;
     ``ts_ns`` is the bucket_start column already converted by :func:`event_times`.
+    ``carry`` (bad, total, present per row) are sums of what came before ``start``: the
+    prefix sums then start from them, and add the buckets in the same order as one grid from
+    the earlier start would (a roll-up continued exactly, to the last bit).
     """
     if start_ns % width_ns or end_ns % width_ns:
         raise ValueError("grid bounds must be aligned to the bucket width")
@@ -154,6 +158,8 @@ def build_grid(
         cbad = np.bincount(cell, weights=(total - good)[keep], minlength=size)
         duplicates = int(np.count_nonzero(np.bincount(cell, minlength=size) > 1))
     count, ctotal, cbad = (a.reshape(n, m + 1) for a in (count, ctotal, cbad))
+    if carry is not None:
+        cbad[:, 0], ctotal[:, 0], count[:, 0] = carry
     for row, (k, target) in (timeslices or {}).items():
         cbad[row, 1:], ctotal[row, 1:] = to_slices(
             cbad[row, 1:], ctotal[row, 1:], count[row, 1:].astype(bool), k, target

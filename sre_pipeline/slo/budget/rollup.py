@@ -18,6 +18,8 @@ buckets as before (:func:`plan`).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -68,40 +70,96 @@ def day_rollups(
 ) -> pd.DataFrame:
     """One row per SLO and interval (zeros where the SLO has no data: a known empty day, not
     an unknown one) from the events of those intervals."""
-    frames = []
     ts = event_times(events)
-    for start, end in intervals:
-        s_ns, e_ns = int(start.value), int(end.value)
-        inside = (ts >= s_ns) & (ts < e_ns)
-        part = events[inside]
-        slices = {
-            i: (
-                int(slo.budgeting.slice.total_seconds()) * NS // width_ns,
-                slo.budgeting.slice_target,
-            )
-            for i, slo in enumerate(slos)
-            if slo.budgeting.slice is not None and _aligned(slo, s_ns, e_ns)
-        }
-        grid = build_grid(part, [s.id for s in slos], s_ns, e_ns, width_ns, slices, ts[inside])
-        frames.append(
-            pd.DataFrame(
-                {
-                    "slo": grid.ids,
-                    "day_start": start,
-                    "day_end": end,
-                    "bad": grid.cbad[:, -1],
-                    "total": grid.ctotal[:, -1],
-                    "buckets": grid.cpresent[:, -1].astype(np.int64),
-                    "good_gt_total": grid.good_gt_total,
-                    "budgeting": [
-                        budgeting_key(s) if _aligned(s, s_ns, e_ns) else UNALIGNED for s in slos
-                    ],
-                }
-            )
-        )
+    frames = [
+        _rollup_rows(events, ts, slos, start, start, end, width_ns) for start, end in intervals
+    ]
     if not frames:
         return pd.DataFrame(columns=ROLLUP_COLUMNS)
     return pd.concat(frames, ignore_index=True)[ROLLUP_COLUMNS]
+
+
+def continued_rollups(
+    events: pd.DataFrame,
+    slos: Sequence[SLO],
+    day_start: pd.Timestamp,
+    since: pd.Timestamp,
+    end: pd.Timestamp,
+    width_ns: int,
+    prior: pd.DataFrame,
+) -> pd.DataFrame:
+    """Roll-ups of ``slos`` over ``[day_start, end)``: their ``prior`` rows (sums over
+    ``[day_start, since)``, in the order of ``slos``) continued with the buckets of ``events``
+    in ``[since, end)``. Equal, to the last bit, to :func:`day_rollups` over the whole interval
+    from all its buckets, as long as the prior rows are its own (same budgeting: a row made
+    under another one or not on a slice boundary must not be continued, see
+    :func:`continues`)."""
+    carry = tuple(
+        prior[c].to_numpy(dtype=dtype)
+        for c, dtype in (("bad", np.float64), ("total", np.float64), ("buckets", np.int64))
+    )
+    rows = _rollup_rows(events, event_times(events), slos, day_start, since, end, width_ns, carry)
+    rows["good_gt_total"] += prior["good_gt_total"].to_numpy(dtype=np.int64)
+    return rows[ROLLUP_COLUMNS]
+
+
+def interval_key(slo: SLO, start: pd.Timestamp, end: pd.Timestamp) -> str:
+    """The ``budgeting`` a roll-up of ``slo`` over ``[start, end)`` is made under."""
+    return budgeting_key(slo) if _aligned(slo, int(start.value), int(end.value)) else UNALIGNED
+
+
+def _rollup_rows(events, ts, slos, day_start, start, end, width_ns, carry=None) -> pd.DataFrame:
+    """Rows ``[day_start, end)`` from the buckets of ``[start, end)`` (and ``carry``, the sums
+    before ``start``)."""
+    s_ns, e_ns = int(start.value), int(end.value)
+    inside = (ts >= s_ns) & (ts < e_ns)
+    part = events[inside]
+    keys = [interval_key(slo, day_start, end) for slo in slos]
+    slices = {
+        i: (
+            int(slo.budgeting.slice.total_seconds()) * NS // width_ns,
+            slo.budgeting.slice_target,
+        )
+        for i, slo in enumerate(slos)
+        if slo.budgeting.slice is not None and keys[i] != UNALIGNED
+    }
+    grid = build_grid(part, [s.id for s in slos], s_ns, e_ns, width_ns, slices, ts[inside], carry)
+    return pd.DataFrame(
+        {
+            "slo": grid.ids,
+            "day_start": day_start,
+            "day_end": end,
+            "bad": grid.cbad[:, -1],
+            "total": grid.ctotal[:, -1],
+            "buckets": grid.cpresent[:, -1].astype(np.int64),
+            "good_gt_total": grid.good_gt_total,
+            "budgeting": keys,
+        }
+    )
+
+
+def settled_digest(rollups: pd.DataFrame, ids: Sequence[str], bucket_seconds: int) -> str:
+    """SHA-256 of a day's roll-up rows (``slo_daily`` columns) of the SLOs ``ids``, with the
+    ids and the bucket width: exact bits of every sum, so equal digests mean the same settled
+    rows (a roll-up is made from them, and rewritten with them in one transaction)."""
+    rows = rollups[rollups["slo"].astype(str).isin(set(ids))].copy()
+    rows["slo"] = rows["slo"].astype(str)
+    rows = rows.sort_values("slo", kind="stable")
+    digest = hashlib.sha256(json.dumps([sorted(ids), int(bucket_seconds)]).encode())
+    digest.update("\0".join(rows["slo"]).encode() + b"\1")
+    digest.update("\0".join(rows["budgeting"].astype(str)).encode() + b"\1")
+    for column in ("day_start", "day_end"):
+        stamps = pd.to_datetime(rows[column], utc=True).array.as_unit("ns").asi8
+        digest.update(np.ascontiguousarray(stamps, dtype=np.int64).tobytes())
+    for column, dtype in (
+        ("bad", np.float64),
+        ("total", np.float64),
+        ("buckets", np.int64),
+        ("good_gt_total", np.int64),
+    ):
+        values = rows[column].to_numpy(dtype=dtype) + (0.0 if dtype is np.float64 else 0)
+        digest.update(np.ascontiguousarray(values, dtype=dtype).tobytes())
+    return digest.hexdigest()
 
 
 @dataclass

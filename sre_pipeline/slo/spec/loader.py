@@ -18,7 +18,7 @@ from sre_pipeline.inputs.validation import DocContext
 from sre_pipeline.inputs.yamldocs import read_documents
 from sre_pipeline.slo.budget.timeslices import slice_problem
 from sre_pipeline.slo.model import SLO
-from sre_pipeline.slo.spec import native, openslo, sloth
+from sre_pipeline.slo.spec import cache, native, openslo, sloth
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")  # as oslo reads directories
 DEFAULT_SLOTH_PERIOD = timedelta(days=30)  # Sloth's own default period
@@ -134,6 +134,7 @@ def load_catalog(
     allow_empty: bool = False,
     strict_references: bool = True,
     bucket: timedelta | None = None,
+    cache_dir: Path | None = None,
 ) -> Catalog:
     """Load, validate and convert every spec under ``paths``.
 
@@ -144,7 +145,8 @@ def load_catalog(
     time slice that is not a whole number of buckets dividing a day is an error too.
 
     Loading the same files (same bytes) with the same options again in one process returns
-    the first result without parsing them again.
+    the first result without parsing them again; with ``cache_dir``, so does a later process
+    (:mod:`.cache`: a catalog that loaded is kept there by the files' bytes).
     """
     paths = list(paths)
     contents = _contents_key(paths)
@@ -155,12 +157,18 @@ def load_catalog(
     )
     if key is not None and key in _LOADED:
         return _fresh(_LOADED[key])
+    kept = None if key is None or cache_dir is None else cache.get(cache_dir, key)
+    if isinstance(kept, Catalog):
+        _remember(key, kept)
+        return _fresh(kept)
     try:
         catalog = _load_catalog(paths, sloth_period, allow_empty, strict_references, bucket)
     except SpecError as exc:
         _remember(key, exc)
         raise
     _remember(key, catalog)
+    if key is not None and cache_dir is not None:
+        cache.put(cache_dir, key, catalog)
     return _fresh(catalog)
 
 
