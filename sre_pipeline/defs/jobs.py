@@ -1,9 +1,10 @@
 """Jobs, schedules and the run-failure sensor.
 
-Every day is completed before its status is computed: the hourly collection re-collects today
-up to the hour, and the daily status job (00:30) first re-collects the whole of yesterday,
-including the buckets after the last hourly run, then computes its status and alert episodes
-in the same run (the blocking checks in between stop it if the collection failed).
+Every day is completed before its status is computed: the hourly collection collects today
+up to the hour (each SLO from where the run before settled, docs/collector.md), and the daily
+status job (00:30) first re-collects the whole of yesterday, including the buckets after the
+last hourly run, then computes its status and alert episodes in the same run (the blocking
+checks in between stop it if the collection failed).
 
 No ``from __future__ import annotations``: Dagster reads the real annotations.
 """
@@ -66,8 +67,9 @@ def pipeline_schedules(time_zone: str, running: bool = False) -> list[dg.Schedul
         cron_schedule="5 * * * *",
         execution_timezone=time_zone,
         default_status=_status(running),
-        description="Hourly at :05: re-collect today's partition up to now (idempotent, so each "
-        "run extends the day; the last hour is completed by the status job).",
+        description="Hourly at :05: collect today's partition up to now, each SLO from where "
+        "the run before settled (an hour back; idempotent); the status job collects the "
+        "finished day whole.",
     )
     def collection_schedule(context: dg.ScheduleEvaluationContext):
         when = context.scheduled_execution_time
