@@ -72,17 +72,31 @@ def test_plan_chunks_like_the_backfill_policy_and_skips_complete_days():
     assert len(plan(phases_for(["slo_status"], days[:2]), lambda *_: True, force=True)) == 1
 
 
-def test_a_range_within_one_chunk_is_one_run_and_a_longer_one_keeps_its_phases():
+def test_a_chunks_status_runs_with_its_collection_unless_it_reads_later_days():
     days = [date(2026, 10, 1) + timedelta(days=n) for n in range(20)]
-    assets = ["sli_events", "slo_status"]
+    assets = ["sli_events", "slo_status", "burn_alerts"]
     short = plan(phases_for(assets, days[:14]), lambda *_: False)
     assert in_one_run(short, first=["slo_catalog"]) == [
-        Chunk(("slo_catalog", "sli_events", "slo_status"), days[0], days[13])
+        Chunk(("slo_catalog", "sli_events", "slo_status", "burn_alerts"), days[0], days[13])
     ]
-    long = plan(phases_for(assets, days), lambda *_: False)  # status waits for every collection
+    long = plan(phases_for(assets, days), lambda *_: False)
     assert in_one_run(long, first=["slo_catalog"]) == [
-        Chunk(("slo_catalog", "sli_events"), days[0], days[13]),
-        Chunk(("sli_events",), days[14], days[19]),
+        Chunk(("slo_catalog", "sli_events", "slo_status"), days[0], days[13]),
+        Chunk(("sli_events", "slo_status", "burn_alerts"), days[14], days[19]),
+        # its episodes are followed into days 14 to 16: after their collection
+        Chunk(("burn_alerts",), days[0], days[13]),
+    ]
+    # days 0 to 2 collected already: the collection's chunks no longer match the status's,
+    # which then waits for every collection (its look-back reads the days before)
+    done = {("sli_events", d) for d in days[:3]}
+    shifted = plan(phases_for(assets[:2], days), lambda a, d: (a, d) in done)
+    assert in_one_run(shifted) == [
+        Chunk(("sli_events",), days[3], days[16]),
+        Chunk(("sli_events",), days[17], days[19]),
+        Chunk(("slo_status",), days[0], days[13]),
+        Chunk(("slo_status",), days[14], days[19]),
+    ]
+    assert in_one_run(plan(phases_for(["slo_status"], days), lambda *_: False)) == [
         Chunk(("slo_status",), days[0], days[13]),
         Chunk(("slo_status",), days[14], days[19]),
     ]

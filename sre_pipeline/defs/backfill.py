@@ -1,10 +1,11 @@
 """Back-fills without the daemon: the same runs a UI back-fill launches, in this process.
 
 A UI back-fill of the daily assets needs the daemon (their back-fill policy runs up to 14 days
-per run). This plans the same runs: the collection assets over the range first, then the
-status assets (their partition mappings read the events around each day, so the events must
-be in place before), each in chunks of at most 14 consecutive days, as runs of the code
-location's implicit asset job (what the UI's back-fill runs). Days already complete are
+per run). This plans the same chunks of at most 14 consecutive days, as runs of the code
+location's implicit asset job (what the UI's back-fill runs): each chunk's collection assets,
+with the status assets of the same days in the same run (their partition mappings read the
+events of those days and before, which are then in place; ``burn_alerts`` also reads the
+three days after, so its chunks wait for the last collection). Days already complete are
 skipped unless forced: a day is complete for an asset when its latest materialisation of
 that day happened after the day had ended (a day collected at 23:05 is not).
 """
@@ -25,6 +26,9 @@ PHASES = (
     ("slo_status", "burn_alerts", "capacity_status"),
 )
 DAILY_ASSETS = tuple(a for phase in PHASES for a in phase)
+# status assets whose partition mapping reaches days after their own (episodes followed to
+# their end): their chunk runs only once every later day of the back-fill is collected
+READS_AHEAD = ("burn_alerts",)
 CHUNK_DAYS = 14  # the daily assets' BackfillPolicy.multi_run(max_partitions_per_run=14)
 
 
@@ -75,17 +79,35 @@ def plan(
 
 
 def in_one_run(chunks: Sequence[Chunk], first: Sequence[str] = ()) -> list[Chunk]:
-    """The chunks with ``first`` (the catalog) selected in the first run too, and phases that
-    cover the same days (a range of at most :data:`CHUNK_DAYS`, e.g. the daily run) merged
-    into one run: within a run Dagster orders the steps by their dependencies, so collection
-    still precedes status, and a run's own start-up is paid once."""
-    chunks = list(chunks)
-    if len(chunks) > 1 and len({(c.first, c.last) for c in chunks}) == 1:
-        merged = tuple(a for c in chunks for a in c.assets)
-        chunks = [Chunk(merged, chunks[0].first, chunks[0].last)]
-    if chunks and first:
-        chunks[0] = Chunk((*first, *chunks[0].assets), chunks[0].first, chunks[0].last)
-    return chunks
+    """The chunks as runs: ``first`` (the catalog) selected in the first run too, and each
+    status chunk run with the collection chunk of the same days when nothing it reads is
+    collected later: within a run Dagster orders the steps by their dependencies (collection
+    before status), the status takes the buckets the collection has in hand instead of
+    reading them back, and a run's own start-up is paid once. Assets that read days after
+    their own (:data:`READS_AHEAD`) join only the last collection run; every status chunk
+    that joins none runs after all collection runs, as planned."""
+    collect = [c for c in chunks if set(c.assets) <= set(PHASES[0])]
+    runs, later = list(collect), []
+    for chunk in chunks:
+        if chunk in collect:
+            continue
+        at = next(
+            (i for i, c in enumerate(collect) if (c.first, c.last) == (chunk.first, chunk.last)),
+            None,
+        )
+        ahead = [a for a in chunk.assets if a in READS_AHEAD]
+        join = [
+            a for a in chunk.assets if at is not None and (a not in ahead or at == len(collect) - 1)
+        ]
+        if join:
+            runs[at] = Chunk((*runs[at].assets, *join), chunk.first, chunk.last)
+        rest = tuple(a for a in chunk.assets if a not in join)
+        if rest:
+            later.append(Chunk(rest, chunk.first, chunk.last))
+    runs += later
+    if runs and first:
+        runs[0] = Chunk((*first, *runs[0].assets), runs[0].first, runs[0].last)
+    return runs
 
 
 def phases_for(assets: Sequence[str], days: Sequence[date]) -> list[tuple[list[str], list[date]]]:

@@ -35,6 +35,8 @@ RETRY = dg.RetryPolicy(
 STEP_RETRIES_TAG = "sre_pipeline/step_retries"
 # "true": today's partition is collected from midnight, not from where each SLO settled
 WHOLE_DAY_TAG = "sre_pipeline/collect_whole_day"
+COLLECTED = "sli_events"  # the name a whole collection's frame is shared under (handoff)
+READ_LATER = ("slo_status",)  # assets that compute from the run's collected buckets
 HOURLY_FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=pd.Timedelta(hours=3).to_pytimedelta(),
     warn_window=pd.Timedelta(minutes=90).to_pytimedelta(),
@@ -136,6 +138,7 @@ def _sli_events(
     collected from the SLI source (Prometheus; in the demo's location, its history).
     Re-running a day replaces exactly that day's buckets up to now; an SLO whose queries fail
     keeps what is stored, and the run fails naming it."""
+    handoff.unshare(COLLECTED)  # a retried step's earlier frame no longer says what is stored
     catalog = catalog_or_fail(warehouse)
     days = days_of(context)
     start, end = utc_window(context)
@@ -170,10 +173,11 @@ def _sli_events(
         since = max(g.since for g in got.groups)
         rows_before = {} if got.whole else got.rows_before
         settled = handoff.Settled(rows_before, since, got.settled_before, got.settled_after)
+    events = frame[list(EVENT_COLUMNS)]
     if got.whole or settled is not None:  # what the warehouse holds: its check reads nothing
-        handoff.give(
-            context.run.run_id, "sli_events", frame[list(EVENT_COLUMNS)], start, until, settled
-        )
+        handoff.give(context.run.run_id, "sli_events", events, start, until, settled)
+    if got.whole and _read_later(context):  # and the status of these days reads nothing back
+        handoff.share(context.run.run_id, COLLECTED, events, start, until)
     if not got.whole:
         context.log.info(
             "resumed: "
@@ -193,6 +197,12 @@ def _sli_events(
             "collected_from": min(g.since for g in got.groups).isoformat(),
         }
     )
+
+
+def _read_later(context: dg.AssetExecutionContext) -> bool:
+    """True when the run also materialises an asset that reads the collected buckets."""
+    selection = context.run.asset_selection
+    return selection is None or any(dg.AssetKey(k) in selection for k in READ_LATER)
 
 
 def _nothing_yet(context, settings, warehouse, catalog, days, window) -> dg.MaterializeResult:

@@ -15,6 +15,10 @@ check then validates only the new rows if the earlier ones are those a kept chec
 Elsewhere (another process, a check run on its own, a later run) the check finds nothing here
 and reads the warehouse, as it always may. One frame per asset is kept, and taking it removes
 it, so memory stays bounded.
+
+A whole collection also shares its frame (:func:`share`) with the steps after it in the run that
+compute from those buckets (``slo_status`` of the same days reads nothing back); a shared
+frame stays until the next one replaces it or the run's process ends (one at a time).
 """
 
 from __future__ import annotations
@@ -97,7 +101,34 @@ def _pop(run_id: str, asset: str, start, end) -> _Handoff | None:
     return handed
 
 
+_SHARED: dict[str, _Handoff] = {}
+
+
+def share(run_id: str, name: str, frame: pd.DataFrame, start, end) -> None:
+    """Keep ``frame`` (what the warehouse holds in ``[start, end)``) for the later steps of
+    the run that read it (:func:`shared`); it replaces the frame shared before under ``name``."""
+    with _LOCK:
+        _SHARED[name] = _Handoff(run_id, pd.Timestamp(start), pd.Timestamp(end), frame)
+
+
+def shared(run_id: str, name: str) -> tuple[pd.DataFrame, pd.Timestamp, pd.Timestamp] | None:
+    """The frame this run shared under ``name``, with its window, or None (not taken: every
+    later step of the run may read it)."""
+    with _LOCK:
+        handed = _SHARED.get(name)
+    if handed is None or handed.run_id != run_id:
+        return None
+    return handed.frame, handed.start, handed.end
+
+
+def unshare(name: str) -> None:
+    """Forget the frame shared under ``name`` (a later write changed what it stands for)."""
+    with _LOCK:
+        _SHARED.pop(name, None)
+
+
 def clear() -> None:
     """Forget every frame (tests)."""
     with _LOCK:
         _LAST.clear()
+        _SHARED.clear()

@@ -11,14 +11,14 @@ import dagster as dg
 import pandas as pd
 
 from sre_pipeline.defs import handoff
-from sre_pipeline.defs.collection_assets import BACKFILL, catalog_or_fail
+from sre_pipeline.defs.collection_assets import BACKFILL, COLLECTED, catalog_or_fail
 from sre_pipeline.defs.metadata import add_day_metadata, md_table, table_metadata
 from sre_pipeline.defs.partitions import Partitioning, days_of, lookback_days, utc_window
 from sre_pipeline.defs.resources import PipelineSettings, WarehouseResource
 from sre_pipeline.slo.budget.daily import day_bounds
 from sre_pipeline.warehouse import schema as tables
 from sre_pipeline.warehouse.episodes_run import run_episodes
-from sre_pipeline.warehouse.status_run import run_status
+from sre_pipeline.warehouse.status_run import Known, run_status
 
 AT_RISK_TIERS = ("exhausted", "incident_mode", "feature_freeze")
 WORST_COLUMNS = ["slo", "budget_remaining", "attainment", "policy_tier", "coverage"]
@@ -65,7 +65,9 @@ def _slo_status(
     days = days_of(context)
     back = lookback_days(catalog.slos)
     tz = settings.time_zone
-    run = run_status(warehouse.engine(), catalog.slos, days, tz, settings.width, back)
+    collected = handoff.shared(context.run.run_id, COLLECTED)  # this run's collection
+    known = None if collected is None else Known(*collected)
+    run = run_status(warehouse.engine(), catalog.slos, days, tz, settings.width, back, known)
     start, end = utc_window(context)
     stamps = run.events["bucket_start"]
     # the step's days of events of every SLO of the catalog, as read: its check's input
@@ -78,6 +80,8 @@ def _slo_status(
             "slos_from_rollups": len(run.from_rollups),
             "slos_from_buckets": len(run.from_buckets),
             "rollups_stored": run.rollups_stored,
+            "event_rows_read": run.rows_read,
+            "event_rows_in_hand": len(run.events) - run.rows_read,
         }
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import httpx
@@ -108,7 +109,9 @@ def test_a_dead_server_costs_a_few_attempts_not_every_querys_retries(answer):
     assert len(result.failures) == 500 and result.failed_slos == {s.id for s in slos(500)}
     assert result.events.empty
     late = [f for f in result.failures if "stopped asking" in f.error]
-    assert len(late) >= 490 and "looks down (8 attempts in a row failed; last: " in late[-1].error
+    # (attempts in flight when it opened may still fail and count: 8 or a few more)
+    seen = re.search(r"looks down \((\d+) attempts in a row failed; last: ", late[-1].error)
+    assert len(late) >= 490 and seen and 8 <= int(seen[1]) <= 8 + 4
 
 
 def test_query_errors_prove_the_server_is_up_and_never_open_it():

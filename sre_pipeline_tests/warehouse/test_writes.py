@@ -286,3 +286,19 @@ def test_the_fast_columnar_read_types_times_dates_and_bounds_like_read_slice(eng
 
     empty = read_columns(engine, capacity_daily, columns, "day", date(2027, 1, 1), date(2027, 2, 1))
     assert empty.empty and list(empty.columns) == columns
+
+
+def test_many_rows_per_statement_insert_every_row_once(engine, monkeypatch):
+    # SQLite's multi-row INSERTs: several statements per batch, several batches, a tail of
+    # fewer rows than a statement holds (PostgreSQL copies them: the same rows either way)
+    monkeypatch.setattr(writes, "ROWS_PER_STATEMENT", 7)
+    monkeypatch.setattr(writes, "BATCH_ROWS", 50)
+    frame = events(DAY1, slos=("a-x", "b-y", "c-z"))  # 864 rows: 123 statements and 3 rows
+    frame["good"] = np.arange(len(frame), dtype=float) / 3  # every row its own value
+    frame["total"] = frame["good"] + 1
+    result = replace_slice(engine, sli_events, frame, day_slice(DAY1))
+    assert result.inserted == 864
+    stored = table_frame(engine, sli_events).sort_values("good", ignore_index=True)
+    assert len(stored) == 864
+    assert stored["good"].tolist() == frame["good"].tolist()
+    assert stored["total"].tolist() == frame["total"].tolist()
