@@ -9,6 +9,12 @@ is one daemonic ``spawn`` process, answering over a pipe, shared by every run of
 (``sre-pipeline backfill`` runs several) and ended with it: terminated at exit rather than
 waited for, and gone by itself when its parent is (the pipe closes).
 
+A step may also send a request ahead (:func:`prefetch`: a collection, the rows it is about to
+write), so the worker validates while the step writes; the check then asks for the same
+validation and gets that answer, without waiting for a second one. An answer is reused only for
+a request equal to the one sent (suite, specs, parameters and every value of the frame);
+anything else is validated as usual, and an unclaimed answer is dropped by the next request.
+
 Where a worker cannot help or cannot run, validation stays in the process: when
 ``SRE_PIPELINE_GX_WORKER=0``; in a daemonic process (which may not start children); and when
 the worker breaks (it is discarded, the validation is repeated here, and a failure of GX's
@@ -33,6 +39,8 @@ ENV = "SRE_PIPELINE_GX_WORKER"
 NICE = 10
 _LOCK = threading.Lock()  # one request at a time: the worker answers in order
 _WORKER: list[tuple[multiprocessing.Process, Connection]] = []  # zero or one
+_PENDING: list[tuple] = []  # zero or one request sent ahead, its answer not yet received
+STATS = {"prefetched": 0, "reused": 0}  # requests sent ahead, and answers a check reused
 
 
 def enabled() -> bool:
@@ -89,6 +97,7 @@ def stop() -> None:
 
 
 def _discard() -> None:
+    _PENDING.clear()
     while _WORKER:
         process, conn = _WORKER.pop()
         conn.close()
@@ -102,23 +111,70 @@ def running() -> bool:
         return bool(_WORKER) and _WORKER[0][0].is_alive()
 
 
+def prefetch(
+    name: str,
+    specs: Sequence[gx_runner.Spec],
+    checked: pd.DataFrame,
+    parameters: Mapping[str, Any],
+) -> bool:
+    """Send a validation ahead to the worker and return at once (True), so that the
+    :func:`validate` of an equal request later gets its answer; False (nothing sent) without
+    a worker or with a request already ahead."""
+    with _LOCK:
+        if not _WORKER or _PENDING:
+            return False
+        request = (name, list(specs), checked.reset_index(drop=True), dict(parameters))
+        try:
+            _WORKER[0][1].send(request)
+        except (EOFError, OSError, BrokenPipeError):  # the worker died: the check validates
+            _discard()
+            return False
+        _PENDING.append(request)
+        STATS["prefetched"] += 1
+        return True
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    """Whether two requests ask for the same validation (every value of the frames too)."""
+    return (
+        a[0] == b[0]
+        and a[1] == b[1]
+        and a[3] == b[3]
+        and list(a[2].columns) == list(b[2].columns)
+        and a[2].dtypes.equals(b[2].dtypes)
+        and a[2].equals(b[2])
+    )
+
+
 def validate(
     name: str,
     specs: Sequence[gx_runner.Spec],
     checked: pd.DataFrame,
     parameters: Mapping[str, Any],
 ) -> list[gx_runner.Checked]:
-    """:func:`gx_runner.validate` in the worker when one runs, else in this process."""
+    """:func:`gx_runner.validate` in the worker when one runs, else in this process; the answer
+    to an equal request sent ahead (:func:`prefetch`) when there is one."""
+    request = (name, list(specs), checked, dict(parameters))
     with _LOCK:
         if _WORKER:
             _, conn = _WORKER[0]
             try:
-                conn.send((name, specs, checked, dict(parameters)))
+                if _PENDING:  # the worker answers in order: that answer comes first
+                    ahead = _PENDING.pop()
+                    status, answer = conn.recv()
+                    if _same(ahead, request):
+                        STATS["reused"] += 1
+                        return _answer(status, answer)
+                conn.send(request)
                 status, answer = conn.recv()
             except (EOFError, OSError, BrokenPipeError):  # the worker died: carry on here
                 _discard()
             else:
-                if status == "error":
-                    raise answer
-                return answer
+                return _answer(status, answer)
     return gx_runner.validate(name, specs, checked, parameters)
+
+
+def _answer(status: str, answer):
+    if status == "error":
+        raise answer
+    return answer

@@ -64,11 +64,13 @@ def collect_events(
     width: timedelta,
     overlap: timedelta,
     resume: bool = True,
+    before_write: Callable[[pd.DataFrame], None] | None = None,
 ) -> EventsCollection:
     """Collect ``days`` (``window``: their UTC bounds) up to ``until`` and store them. With
     ``resume`` a single day in progress resumes from what is stored; otherwise (or for
     several days) the whole window is collected, and a day in progress is rolled up to its
-    settle point (so the next resumed run re-collects its unsettled tail)."""
+    settle point (so the next resumed run re-collects its unsettled tail). ``before_write``
+    gets the frame of a whole collection before it is written (to start validating it)."""
     start, end = window
     ids = [s.id for s in slos]
     bucket_s = int(width.total_seconds())
@@ -102,6 +104,8 @@ def collect_events(
                     zip(g.prior["slo"].astype(str), g.prior["buckets"].astype(int), strict=True)
                 )
         members_ids = [s.id for s in members]
+        if whole and before_write is not None and not result.failures:
+            before_write(frame)
         written.append(
             write_collected(
                 engine,

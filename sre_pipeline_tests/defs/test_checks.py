@@ -181,3 +181,37 @@ def test_a_handed_over_day_collected_up_to_now_reads_the_rest_of_the_day(tmp_pat
     assert evaluation.metadata["rows"].value == 144  # the half day collected
     day = pd.Timestamp(DAY, tz="UTC")
     assert reads == [(day + pd.Timedelta(hours=12), day + pd.Timedelta(days=1))]
+
+
+def test_the_events_check_takes_the_validation_its_collection_sent_ahead(tmp_path, monkeypatch):
+    """The collection sends its rows to the GX worker before writing them; the check, which
+    validates the same rows, reuses that answer, and says what it says without it."""
+    from sre_pipeline.quality import gx_worker
+
+    verdicts = {}
+    try:
+        for broken in (False, True):
+            for ahead in (True, False):
+                folder = tmp_path / f"{broken}-{ahead}"
+                folder.mkdir()
+                p = pipeline(resources(folder, broken=broken))
+                p.materialize(["slo_catalog"])
+                if not ahead:
+                    monkeypatch.setattr(gx_worker, "prefetch", lambda *a, **k: False)
+                before = dict(gx_worker.STATS)
+                result = p.materialize(
+                    ["sli_events"],
+                    ("check_sli_events",),
+                    catalog=False,
+                    partition_key=DAY,
+                    raise_on_error=False,
+                )
+                reused = gx_worker.STATS["reused"] - before["reused"]
+                assert reused == (1 if ahead else 0)
+                (evaluation,) = result.get_asset_check_evaluations()
+                verdicts[broken, ahead] = _verdict(evaluation)
+                monkeypatch.undo()
+            assert verdicts[broken, True] == verdicts[broken, False]
+        assert verdicts[True, True][0] is False and verdicts[False, True][0] is True
+    finally:
+        gx_worker.stop()

@@ -136,3 +136,29 @@ def test_a_worker_that_validated_leaves_nothing_behind_at_exit():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "leaked" not in done.stderr and "Warning" not in done.stderr, done.stderr
+
+
+def test_an_answer_sent_ahead_is_reused_only_for_the_same_request(worker):
+    from sre_pipeline.quality.gx_runner import Spec
+
+    spec = [
+        Spec("a >= 0", "error", "ExpectColumnValuesToBeBetween", {"column": "a", "min_value": 0})
+    ]
+    good, bad = pd.DataFrame({"a": [1, 2, 3]}), pd.DataFrame({"a": [1, -2, 3]})
+    start = dict(gx_worker.STATS)
+    assert gx_worker.prefetch("s", spec, good, {})
+    assert not gx_worker.prefetch("s", spec, bad, {})  # one request ahead at a time
+    # another frame (one value differs): its own answer, not the one sent ahead
+    (checked,) = gx_worker.validate("s", spec, bad, {})
+    assert not checked.success and checked.unexpected_count == 1
+    assert gx_worker.STATS["reused"] == start["reused"]
+    assert gx_worker.prefetch("s", spec, bad, {})
+    (checked,) = gx_worker.validate("s", spec, bad.copy(), {})  # equal values: reused
+    assert not checked.success and checked.positions == [1]
+    assert gx_worker.STATS["reused"] == start["reused"] + 1
+    assert gx_worker.prefetch("s", spec, good, {})
+    process, _ = gx_worker._WORKER[0]
+    os.kill(process.pid, signal.SIGKILL)  # the worker dies with a request ahead
+    process.join()
+    (checked,) = gx_worker.validate("s", spec, good, {})  # validated here instead
+    assert checked.success and not gx_worker.running()

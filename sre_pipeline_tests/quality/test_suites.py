@@ -461,3 +461,30 @@ def test_events_collected_up_to_now_are_complete_for_today():
     )
     result = suites.events_suite(frame, SLOS, 300, DAY, DAY + pd.Timedelta(days=1), now, 1.0)
     assert result.passed and not result.warnings, result.markdown()
+
+
+@pytest.mark.parametrize("grid", [True, False], ids=["grid", "hashed"])
+@pytest.mark.parametrize("as_category", [False, True], ids=["object", "category"])
+def test_coverage_counts_distinct_stamps_of_each_key_inside_the_window(
+    monkeypatch, grid, as_category
+):
+    if not grid:  # the hashed path of a key x stamp grid too large to mark
+        monkeypatch.setattr(suites, "GRID_CELLS", 0)
+    rng = np.random.default_rng(5)
+    stamps = pd.date_range(DAY - pd.Timedelta(hours=1), periods=14 * 12, freq="5min")
+    rows = pd.DataFrame(
+        {"key": rng.choice(["a", "b", "c", None], 3000), "t": rng.choice(stamps, 3000)}
+    )
+    rows.loc[rows.index[::97], "t"] = pd.NaT
+    window = (DAY, DAY + pd.Timedelta(hours=12))
+    keys = rows["key"].astype("category") if as_category else rows["key"]
+    table = suites.coverage_table(keys, rows["t"], window, {"a": 300, "b": 300, "z": 600})
+    # what it counts, the slow way: distinct (key, stamp) pairs inside the window
+    inside = rows.dropna()
+    inside = inside[(inside["t"] >= window[0]) & (inside["t"] < window[1])].drop_duplicates()
+    want = inside.groupby("key").size()
+    got = table.set_index("series")
+    assert got.loc["a", "present"] == want["a"] and got.loc["b", "present"] == want["b"]
+    assert got.loc["z", "present"] == 0 and got.loc["z", "expected"] == 72
+    assert got.loc["a", "expected"] == 144 and "c" not in got.index
+    assert list(table["coverage"]) == sorted(table["coverage"])  # worst first

@@ -87,12 +87,16 @@ def fine_start(slos: Sequence[SLO], days: Sequence[date], tz: str) -> pd.Timesta
 def window_starts(slos: Sequence[SLO], days: Sequence[date], tz: str) -> np.ndarray:
     """``n_slos x k`` instants (ns) where the windows of each SLO start, as of each day's end:
     the roll-ups must cover them as they cover the periods."""
-    ends = [day_bounds(d, tz)[1] for d in days]
-    status = [end - w for end in ends for w in STATUS_WINDOWS.values()]
-    rows = []
+    ends = np.array([day_bounds(d, tz)[1].value for d in days], dtype=np.int64)
+    status = [int(pd.Timedelta(w).value) for w in STATUS_WINDOWS.values()]
+    rows, by_windows = [], {}  # SLOs share their windows: each set computed once
     for slo in slos:
-        own = [end - w for end in ends for pair in slo.windows for w in (pair.long, pair.short)]
-        rows.append([int(t.value) for t in status + own])
+        own = tuple(int(pd.Timedelta(w).value) for p in slo.windows for w in (p.long, p.short))
+        if own not in by_windows:
+            status_starts = (ends[:, None] - np.array(status, dtype=np.int64)).ravel()
+            own_starts = (ends[:, None] - np.array(own, dtype=np.int64)).ravel()
+            by_windows[own] = np.concatenate([status_starts, own_starts]).tolist()
+        rows.append(by_windows[own])
     width = max(len(r) for r in rows) if rows else 0
     # SLOs with fewer windows repeat their last start: the same requirement, a full matrix
     return np.array([r + r[-1:] * (width - len(r)) for r in rows], dtype=np.int64)
